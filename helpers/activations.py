@@ -19,6 +19,7 @@ import os
 import shutil
 import tempfile
 import warnings
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
@@ -169,6 +170,22 @@ def _prepared(model: nn.Module, device: torch.device, channels_last: bool):
             else:
                 store[name] = original
         model.train(was_training)
+
+
+_CHECKED: "weakref.WeakKeyDictionary[nn.Module, set]" = weakref.WeakKeyDictionary()
+
+
+def _check_called_once(model: nn.Module, names: Sequence[str], x: torch.Tensor) -> None:
+    """A one-image run through the whole network, once per model and layer set.
+
+    Stopping after the last requested layer cannot see a module that runs again
+    later (ReLUs shared inside ResNet blocks); this dry run can, and forward_to
+    raises for such a layer.
+    """
+    done = _CHECKED.setdefault(model, set())
+    if tuple(names) not in done:
+        forward_to(model, x, names, reduce=lambda o: o.sum(), stop=False)
+        done.add(tuple(names))
 
 
 def _default_device(device) -> torch.device:
@@ -328,8 +345,9 @@ def collect(
             if k + 1 < len(starts):
                 pending = pool.submit(load, starts[k + 1])
             x = x.to(device).contiguous(memory_format=memory_format) if x.dim() == 4 else x.to(device)
-            # The first batch runs the whole network so that a layer called twice is caught.
-            outs = forward_to(model, x, names, reduce=lambda o: reduce_map(o, reduction), stop=k > 0)
+            if k == 0:
+                _check_called_once(model, names, x[:1])
+            outs = forward_to(model, x, names, reduce=lambda o: reduce_map(o, reduction))
             for name, value in outs.items():
                 value = value.float().cpu().numpy()
                 if value.ndim != 2:

@@ -147,17 +147,19 @@ def permutation_test(AN: np.ndarray, labels, n_permutations: int = 1000, seed: i
     AN0 = np.nan_to_num(AN)
     eye = np.eye(C)
     observed = _shares(AN0, eye[labels], counts, balanced)  # (F, 1, C)
-    rng = np.random.default_rng(seed)
+    # All shuffles are drawn up front (K x n_images small ints), so the p-values do
+    # not depend on ``chunk``, which only bounds the memory of the matrix products.
+    small = np.int16 if C < 2**15 else np.int64
+    shuffles = np.random.default_rng(seed).permuted(
+        np.broadcast_to(labels.astype(small), (n_permutations, len(labels))), axis=1)
     exceed = np.zeros((AN.shape[1], C), np.int64)
-    done = 0
-    while done < n_permutations:
-        k = min(chunk, n_permutations - done)
-        shuffled = rng.permuted(np.broadcast_to(labels, (k, len(labels))), axis=1)  # (k, n_images)
-        onehot = eye[shuffled].transpose(1, 0, 2).reshape(len(labels), k * C)
+    for done in range(0, n_permutations, chunk):
+        block = shuffles[done:done + chunk]
+        k = len(block)
+        onehot = eye[block].transpose(1, 0, 2).reshape(len(labels), k * C)
         null = _shares(AN0, onehot, counts, balanced)  # (F, k, C)
         # The small tolerance makes ties (a shuffle that reproduces the grouping) count as >=.
         exceed += (null >= observed - 1e-12).sum(axis=1)
-        done += k
     p = (1.0 + exceed) / (1.0 + n_permutations)
     p[silent] = np.nan
     return p

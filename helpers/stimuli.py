@@ -73,8 +73,11 @@ class Preprocess:
     def resize_crop(self, img: Image.Image) -> np.ndarray:
         """RGB PIL image -> uint8 array (crop, crop, 3), what the network will see."""
         w, h = img.size
-        scale = self.resize / min(w, h)
-        nw, nh = max(self.crop, round(w * scale)), max(self.crop, round(h * scale))
+        # Like torchvision: the short side becomes `resize`, the long side is truncated.
+        if w <= h:
+            nw, nh = self.resize, int(self.resize * h / w)
+        else:
+            nw, nh = int(self.resize * w / h), self.resize
         if (nw, nh) != (w, h):
             img = img.resize((nw, nh), Image.BILINEAR)
         left = int(round((nw - self.crop) / 2.0))
@@ -86,7 +89,10 @@ class Preprocess:
         """uint8 array (B, H, W, 3) -> float32 torch tensor (B, 3, H, W), normalised."""
         import torch
 
-        x = torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).float().div_(255.0)
+        images = np.ascontiguousarray(images)
+        if not images.flags.writeable:  # torch warns about read-only buffers (PIL's arrays are)
+            images = images.copy()
+        x = torch.from_numpy(images).permute(0, 3, 1, 2).float().div_(255.0)
         mean = torch.tensor(self.mean, dtype=x.dtype).view(1, 3, 1, 1)
         std = torch.tensor(self.std, dtype=x.dtype).view(1, 3, 1, 1)
         return (x - mean) / std

@@ -1,0 +1,74 @@
+"""Figures shared by the notebooks and the command line."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+UNTRAINED_NOTE = "UNTRAINED network: random weights, not the paper's pretrained VGG16"
+
+
+def title_for(model_label: str, trained: bool, schematic: bool = False) -> str:
+    """A figure title that never lets untrained or schematic results pass for the paper's."""
+    parts = [model_label]
+    if not trained:
+        parts.append(UNTRAINED_NOTE)
+    if schematic:
+        parts.append("SCHEMATIC stimuli (generated drawings)")
+    return "\n".join(parts)
+
+
+def plot_layer_profile(table: pd.DataFrame, ax=None, title: str | None = None, ci: bool = True):
+    """Proportion of category-selective filters per layer and category (the paper's figure).
+
+    table : :func:`helpers.selectivity.summary_table` output
+    Returns the matplotlib Axes.
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 4.2))
+    order = list(dict.fromkeys(table.sort_values("depth")["layer"]))
+    sns.barplot(data=table, x="layer", y="proportion", hue="category", order=order, ax=ax,
+                errorbar=None, palette="colorblind")
+    if ci:
+        # Wilson intervals computed in the table, drawn on the bars seaborn placed.
+        cats = list(dict.fromkeys(table["category"]))
+        for bars, cat in zip(ax.containers, cats):
+            sub = table[table["category"] == cat].set_index("layer").reindex(order)
+            xs = [b.get_x() + b.get_width() / 2 for b in bars]
+            ax.errorbar(xs, sub["proportion"], yerr=[sub["proportion"] - sub["ci_low"], sub["ci_high"] - sub["proportion"]],
+                        fmt="none", ecolor="0.25", elinewidth=0.8, capsize=1.5)
+    crit = table["criterion"].iloc[0]
+    thr = table["threshold"].iloc[0]
+    corr = table["correction"].iloc[0]
+    rule = f"p ≤ {thr:g}" if crit == "p" else f"selectivity index ≥ {thr:g}"
+    if crit == "p" and corr != "none":
+        rule += f" ({corr.upper()}-corrected)"
+    ax.set_xlabel("layer (shallow → deep)")
+    ax.set_ylabel(f"proportion of filters selective\n({rule})")
+    ax.set_ylim(0, max(0.05, float(np.nanmax(table["ci_high"] if ci else table["proportion"])) * 1.1))
+    ax.tick_params(axis="x", rotation=60)
+    ax.legend(title="category", fontsize=8, title_fontsize=8, loc="upper left")
+    if title:
+        ax.set_title(title, fontsize=9)
+    return ax
+
+
+def image_grid(images: np.ndarray, titles=None, ncols: int = 8, size: float = 1.4, axes=None):
+    """Show uint8 images (N, H, W, 3) in a grid with optional titles (e.g. category names)."""
+    import matplotlib.pyplot as plt
+
+    n = len(images)
+    nrows = int(np.ceil(n / ncols))
+    if axes is None:
+        fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * size * 1.15), squeeze=False)
+    axes = np.asarray(axes).ravel()
+    for i, ax in enumerate(axes):
+        ax.axis("off")
+        if i < n:
+            ax.imshow(images[i])
+            if titles is not None:
+                ax.set_title(str(titles[i]), fontsize=7)
+    return axes

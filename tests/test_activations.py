@@ -1,0 +1,205 @@
+"""The activation pipeline: right values, batch/device invariance, early stop, caching."""
+
+import copy
+import json
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from helpers import activations, selectivity
+from helpers.models import ModelInfo
+
+
+def planted_net():
+    """Conv net whose first layer holds a red detector (filter 0) and a blue detector (1)."""
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(inplace=True),
+                        nn.Conv2d(4, 6, 3, padding=1), nn.ReLU(inplace=True),
+                        nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(24, 5), nn.ReLU(inplace=True))
+    with torch.no_grad():
+        w = net[0].weight
+        w.zero_()
+        w[0, 0], w[0, 1], w[0, 2] = 1 / 9, -1 / 9, -1 / 9  # red minus the rest
+        w[1, 2], w[1, 0], w[1, 1] = 1 / 9, -1 / 9, -1 / 9  # blue minus the rest
+        net[0].bias.zero_()
+    net.eval()
+    net.course_info = ModelInfo("planted", "hand-set")
+    return net
+
+
+def test_pipeline_finds_planted_filters(coloured):
+    acts = activations.collect(planted_net(), coloured, layers=["1"], progress=False, cache=False)
+    assert acts["1"].shape == (36, 4) and acts["1"].dtype == np.float32
+    res = selectivity.analyze(acts, n_permutations=999)
+    L = res["1"]
+    red, blue = coloured.categories.index("red"), coloured.categories.index("blue")
+    assert L.p[0, red] <= 0.001 and L.p[1, blue] <= 0.001
+    assert np.nanargmax(L.index[0]) == red and np.nanargmax(L.index[1]) == blue
+    assert L.p[0, blue] > 0.5 and L.p[1, red] > 0.5
+    # Filters 2 and 3 have zero weights and bias: silent, reported, never selective.
+    assert L.silent.tolist() == [False, False, True, True]
+    table = selectivity.summary_table(res).set_index("category")
+    assert table.loc["red", "n_selective"] == 1 and table.loc["green", "n_selective"] == 0
+
+
+def _rerun(net, x, upto):
+    """What re-running the layers up to ``upto`` (a Sequential index) gives, with no in-place ops."""
+    clean = copy.deepcopy(net)
+    for m in clean.modules():
+        if isinstance(m, nn.ReLU):
+            m.inplace = False
+    with torch.no_grad():
+        return clean[: upto + 1](x)
+
+
+def test_values_equal_rerun_despite_inplace_relu(vgg16, small_stimuli):
+    x = small_stimuli.batch(range(len(small_stimuli)))
+    acts = activations.collect(vgg16, small_stimuli, layers=["features.0", "block1_conv1", "block2_conv2"],
+                               progress=False, cache=False, batch_size=5)
+    pre = _rerun(vgg16.features, x, 0).amax(dim=(2, 3)).numpy()
+    post = _rerun(vgg16.features, x, 1).amax(dim=(2, 3)).numpy()
+    deep = _rerun(vgg16.features, x, 8).amax(dim=(2, 3)).numpy()
+    np.testing.assert_allclose(acts["features.0"], pre, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(acts["block1_conv1"], post, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(acts["block2_conv2"], deep, rtol=1e-4, atol=1e-4)
+    # The conv output is read before the in-place ReLU overwrites it: negative maxima survive.
+    assert (acts["features.0"] < 0).any()
+
+
+def test_naive_stored_hook_is_corrupted_by_inplace_relu(vgg16, small_stimuli):
+    """Why the pipeline reduces inside the hook: a stored reference changes under ReLU(inplace)."""
+    kept = {}
+    h = vgg16.features[0].register_forward_hook(lambda m, i, o: kept.setdefault("conv", o))
+    try:
+        with torch.no_grad():
+            x = small_stimuli.batch(range(4))
+            vgg16.features[:2](x)
+    finally:
+        h.remove()
+    assert kept["conv"].min() >= 0  # the stored "conv output" is really the ReLU output
+    assert (_rerun(vgg16.features, x, 0) < 0).any()
+
+
+def test_batch_size_and_memory_format_invariance(vgg16, small_stimuli):
+    layers = ["block1_conv2", "block3_conv1", "block5_conv3", "fc2"]
+    a1 = activations.collect(vgg16, small_stimuli, layers, batch_size=1, progress=False, cache=False)
+    a64 = activations.collect(vgg16, small_stimuli, layers, batch_size=64, progress=False, cache=False,
+                              channels_last=False)
+    for k in layers:
+        np.testing.assert_allclose(a1[k], a64[k], rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU on this machine: CPU/GPU agreement not checked")
+def test_cpu_and_gpu_agree(vgg16, small_stimuli):  # pragma: no cover - needs a GPU
+    layers = ["block1_conv1", "block4_conv3", "fc1"]
+    cpu = activations.collect(vgg16, small_stimuli, layers, device="cpu", progress=False, cache=False)
+    gpu = activations.collect(vgg16, small_stimuli, layers, device="cuda", progress=False, cache=False)
+    for k in layers:
+        np.testing.assert_allclose(cpu[k], gpu[k], rtol=1e-3, atol=1e-3)
+    assert next(vgg16.parameters()).device.type == "cpu"
+
+
+def test_caller_model_left_as_it_was(small_stimuli):
+    net = planted_net()
+    net.train()
+    params = {n: (p, p.detach().clone(), p.stride()) for n, p in net.named_parameters()}
+    activations.collect(net, small_stimuli.subset(range(8)), layers=["1", "3"], progress=False, cache=False,
+                        channels_last=True)
+    assert net.training
+    for n, p in net.named_parameters():
+        obj, value, stride = params[n]
+        assert p is obj and torch.equal(p, value) and p.stride() == stride
+    for m in net.modules():
+        assert not m._forward_hooks and not m._forward_pre_hooks
+
+
+def test_forward_stops_after_deepest_layer(vgg16, small_stimuli):
+    calls = {"classifier": 0, "block4": 0}
+    hooks = [vgg16.classifier.register_forward_hook(lambda *a: calls.__setitem__("classifier", calls["classifier"] + 1)),
+             vgg16.features[17].register_forward_hook(lambda *a: calls.__setitem__("block4", calls["block4"] + 1))]
+    try:
+        activations.collect(vgg16, small_stimuli, ["block1_conv1", "block2_conv1"], batch_size=4,
+                            progress=False, cache=False)
+        first = dict(calls)
+        activations.collect(vgg16, small_stimuli, ["block1_conv1", "block2_conv1"], batch_size=4,
+                            progress=False, cache=False)
+    finally:
+        for h in hooks:
+            h.remove()
+    # At most the one-image check of the first call goes deeper; the batches never do.
+    assert first["classifier"] <= 1 and first["block4"] <= 1
+    assert calls == first
+
+
+def test_shared_module_is_refused():
+    from helpers.models import load_model
+    from helpers.stimuli import schematic
+
+    net = load_model("resnet18", pretrained=False)
+    with pytest.raises(RuntimeError, match="more than once"):
+        activations.collect(net, schematic(2, 32), ["layer1.0.relu"], progress=False, cache=False)
+
+
+def test_cache_roundtrip_and_keying(tmp_path, small_stimuli):
+    net = planted_net()
+    a = activations.collect(net, small_stimuli, ["1", "3"], progress=False, cache=tmp_path)
+    (folder,) = [p for p in tmp_path.iterdir() if not p.name.startswith(".")]
+    meta = json.loads((folder / "meta.json").read_text())
+    assert meta["categories"] == small_stimuli.categories and meta["layers"] == ["1", "3"]
+    assert len(meta["paths"]) == len(small_stimuli)
+    b = activations.collect(net, small_stimuli, ["1", "3"], progress=False, cache=tmp_path)
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+    assert b.categories == a.categories and np.array_equal(b.labels, a.labels)
+    # Anything that changes the result gets its own entry: layers, reduction, weights, pixels.
+    activations.collect(net, small_stimuli, ["1"], progress=False, cache=tmp_path)
+    activations.collect(net, small_stimuli, ["1", "3"], progress=False, cache=tmp_path, reduction="mean")
+    with torch.no_grad():
+        net[2].weight.mul_(2)
+    c = activations.collect(net, small_stimuli, ["1", "3"], progress=False, cache=tmp_path)
+    assert not np.array_equal(c["3"], a["3"])
+    other = small_stimuli.subset(range(len(small_stimuli)))
+    other._pixels = other._pixels.copy()
+    other._pixels[0, 0, 0, 0] ^= 1
+    activations.collect(net, other, ["1", "3"], progress=False, cache=tmp_path)
+    assert len([p for p in tmp_path.iterdir() if not p.name.startswith(".")]) == 5
+
+
+def test_corrupt_cache_is_detected_and_recomputed(tmp_path, small_stimuli):
+    net = planted_net()
+    a = activations.collect(net, small_stimuli, ["1"], progress=False, cache=tmp_path)
+    (folder,) = list(tmp_path.iterdir())
+    raw = bytearray((folder / "arrays.npz").read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    (folder / "arrays.npz").write_bytes(bytes(raw))
+    with pytest.warns(UserWarning, match="unusable"):
+        b = activations.collect(net, small_stimuli, ["1"], progress=False, cache=tmp_path)
+    np.testing.assert_array_equal(a["1"], b["1"])
+    (folder / "meta.json").write_text("{not json")
+    with pytest.warns(UserWarning, match="unusable"):
+        activations.collect(net, small_stimuli, ["1"], progress=False, cache=tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        activations.collect(net, small_stimuli, ["1"], progress=False, cache=tmp_path)  # repaired
+
+
+def test_interrupted_write_leaves_nothing(tmp_path, small_stimuli, monkeypatch):
+    net = planted_net()
+
+    def boom(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(np, "savez", boom)
+    with pytest.raises(KeyboardInterrupt):
+        activations.collect(net, small_stimuli, ["1"], progress=False, cache=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.undo()
+    a = activations.collect(net, small_stimuli, ["1"], progress=False, cache=tmp_path)
+    assert a["1"].shape == (len(small_stimuli), 4)
+
+
+def test_unknown_layer_lists_valid_names(vgg16, small_stimuli):
+    with pytest.raises(KeyError, match="block5_conv3"):
+        activations.collect(vgg16, small_stimuli, ["block6_conv1"], progress=False, cache=False)

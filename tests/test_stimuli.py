@@ -1,0 +1,156 @@
+"""Stimulus folders, bad inputs, preprocessing and the schematic set."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from helpers import stimuli
+from helpers.stimuli import Preprocess, load_folder, schematic
+
+
+def _png(path, size=(40, 30), colour=(200, 30, 30), mode="RGB"):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new(mode, size, colour).save(path)
+    return path
+
+
+def _jpeg_bytes(size=(64, 48)):
+    buf = io.BytesIO()
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 255, (size[1], size[0], 3), dtype=np.uint8)).save(buf, "JPEG", quality=90)
+    return buf.getvalue()
+
+
+@pytest.fixture
+def messy_folder(tmp_path):
+    root = tmp_path / "stimuli"
+    for i in range(3):
+        _png(root / "face" / f"f{i}.png", colour=(220, 180, 150))
+    _png(root / "car" / "c0.png", colour=(20, 20, 200))
+    (root / "car" / "corrupt.jpg").write_bytes(b"\xff\xd8\xff\xe0 this is not really a jpeg" * 10)
+    (root / "car" / "truncated.jpg").write_bytes(_jpeg_bytes()[:400])
+    (root / "car" / "empty.png").write_bytes(b"")
+    (root / "car" / "notes.txt").write_text("stimulus notes")
+    _png(root / "car" / "tiny.png", size=(8, 8))
+    _png(root / "car" / "gray.png", mode="L", colour=128)
+    _png(root / "car" / "rgba.png", mode="RGBA", colour=(10, 200, 10, 0))
+    Image.new("CMYK", (40, 40), (0, 255, 255, 0)).save(root / "car" / "cmyk.jpg")
+    Image.fromarray(np.full((32, 32), 65535, np.uint16)).save(root / "car" / "deep16.png")
+    _png(root / "car" / "huge.png", size=(200, 200))
+    _png(root / "Hunde-ü" / "日本の犬.png", colour=(120, 80, 40))
+    (root / "empty_category").mkdir()
+    _png(root / ".hidden" / "x.png")
+    (root / ".DS_Store").write_bytes(b"junk")
+    return root
+
+
+def test_bad_files_are_skipped_and_reported(messy_folder):
+    with pytest.warns(UserWarning, match="skipped"):
+        s = load_folder(messy_folder, Preprocess(resize=32, crop=32), max_pixels=20_000)
+    assert s.categories == ["Hunde-ü", "car", "face"]
+    reasons = {p.rsplit("/", 1)[-1]: r for p, r in s.skipped}
+    assert "0 bytes" in reasons["empty.png"]
+    assert "not an image" in reasons["notes.txt"]
+    assert "not an image" in reasons["corrupt.jpg"] or "corrupt" in reasons["corrupt.jpg"]
+    assert "truncated" in reasons["truncated.jpg"]
+    assert "too small" in reasons["tiny.png"]
+    assert "too large" in reasons["huge.png"]
+    assert "no usable image" in reasons["empty_category"]
+    kept = sorted(p.rsplit("/", 1)[-1] for p in s.paths)
+    assert kept == sorted(["日本の犬.png", "c0.png", "gray.png", "rgba.png", "cmyk.jpg", "deep16.png",
+                           "f0.png", "f1.png", "f2.png"])
+    assert s.counts() == {"Hunde-ü": 1, "car": 5, "face": 3}
+    assert s.labels.shape == (9,) and s.labels.dtype == np.int64
+    x = s.batch(range(len(s)))
+    assert x.shape == (9, 3, 32, 32) and np.isfinite(x.numpy()).all()
+
+
+def test_colour_modes_become_sensible_rgb(messy_folder):
+    with pytest.warns(UserWarning):
+        s = load_folder(messy_folder, Preprocess(resize=32, crop=32), max_pixels=20_000)
+    img = {p.rsplit("/", 1)[-1]: s.image(i) for i, p in enumerate(s.paths)}
+    assert (img["deep16.png"] == 255).all()  # 16-bit white stays white, not clipped garbage
+    assert (img["gray.png"] == 128).all()
+    assert (img["rgba.png"] == 255).all()  # fully transparent -> white background
+    r, g, b = img["cmyk.jpg"].reshape(-1, 3).mean(axis=0)
+    assert r > 200 and g < 60 and b < 60  # CMYK (0, 255, 255, 0) is red
+
+
+def test_sixteen_bit_scaling():
+    arr = np.array([[0, 32768], [65535, 1000]], np.uint16)
+    out = np.asarray(stimuli.to_rgb(Image.fromarray(arr)))[..., 0]
+    np.testing.assert_array_equal(out, [[0, 128], [255, 4]])
+
+
+def test_single_or_no_category_is_an_error(tmp_path):
+    _png(tmp_path / "only" / "a.png")
+    with pytest.raises(ValueError, match="at least two"):
+        load_folder(tmp_path)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        load_folder(tmp_path / "nope")
+
+
+def test_unequal_classes_and_category_order(tmp_path):
+    for i in range(5):
+        _png(tmp_path / "dog" / f"{i}.png")
+    _png(tmp_path / "cat" / "0.png")
+    s = load_folder(tmp_path, categories=["dog", "cat"])
+    assert s.categories == ["dog", "cat"] and s.counts() == {"dog": 5, "cat": 1}
+    with pytest.raises(FileNotFoundError, match="zebra"):
+        load_folder(tmp_path, categories=["dog", "zebra"])
+
+
+def test_resize_and_centre_crop_like_torchvision(tmp_path):
+    """Shorter edge to `resize`, then the centre `crop`: compare with torchvision's transforms."""
+    import torch
+    from torchvision.transforms import v2
+
+    yy, xx = np.mgrid[0:120, 0:200]
+    smooth = np.stack([127 + 100 * np.sin(xx / 9), 127 + 100 * np.cos(yy / 7), (xx + yy) % 256], -1)
+    pil = Image.fromarray(smooth.astype(np.uint8))
+    pre = Preprocess(resize=64, crop=56)
+    ours = pre.normalize(pre.resize_crop(pil)[None])[0]
+    tv = v2.Compose([v2.PILToTensor(), v2.Resize(64, antialias=True), v2.CenterCrop(56),
+                     v2.ToDtype(torch.float32, scale=True), v2.Normalize(pre.mean, pre.std)])(pil)
+    assert ours.shape == tv.shape == (3, 56, 56)
+    # Different resampling kernels (PIL vs torch antialias) differ by a few grey levels at most.
+    assert (ours - tv).abs().mean() < 0.05
+
+
+def test_preprocess_from_vgg16_weights():
+    from torchvision.models import VGG16_Weights
+
+    p = Preprocess.from_weights(VGG16_Weights.IMAGENET1K_V1)
+    assert (p.resize, p.crop) == (256, 224)
+    assert p.mean == pytest.approx(stimuli.IMAGENET_MEAN) and p.std == pytest.approx(stimuli.IMAGENET_STD)
+    assert Preprocess.for_profile("full") == Preprocess()
+
+
+def test_schematic_is_deterministic_and_varied():
+    a, b = schematic(5, 48, seed=0), schematic(5, 48, seed=0)
+    assert np.array_equal(a.images(), b.images()) and a.fingerprint() == b.fingerprint()
+    c = schematic(5, 48, seed=1)
+    assert not np.array_equal(a.images(), c.images())
+    assert a.categories == ["face", "i-see-face", "car", "dog"] and a.schematic
+    # A larger set extends a smaller one with the same seed.
+    big = schematic(8, 48, seed=0)
+    assert np.array_equal(big.images(range(5)), a.images(range(5)))
+    # No two images are the same, and category is not given away by mean brightness alone.
+    imgs = schematic(20, 48, seed=0)
+    flat = imgs.images().reshape(len(imgs), -1)
+    assert len({row.tobytes() for row in flat}) == len(imgs)
+    means = flat.mean(axis=1)
+    per_cat = [means[imgs.labels == k] for k in range(4)]
+    lo, hi = max(m.min() for m in per_cat), min(m.max() for m in per_cat)
+    assert lo < hi  # brightness ranges of all categories overlap
+    assert "SCHEMATIC" in repr(imgs)
+
+
+def test_schematic_roundtrip_through_a_folder(tmp_path):
+    s = schematic(3, 32, seed=2)
+    s.save(tmp_path)
+    loaded = load_folder(tmp_path, Preprocess(resize=32, crop=32), categories=s.categories)
+    assert loaded.counts() == s.counts()
+    np.testing.assert_array_equal(loaded.images(), s.images())
