@@ -15,6 +15,7 @@ pretrained network's: every model loaded here carries a :class:`ModelInfo`
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import sys
 import urllib.error
@@ -155,11 +156,39 @@ def load_model(arch: str = "vgg16", pretrained: bool = True, seed: int = 0, prog
             model.eval()
             model.course_info = ModelInfo(arch, weights.name)
             return model
+    model = _untrained(arch, builder, seed)
+    model.eval()
+    model.course_info = ModelInfo(arch, "untrained", seed)
+    return model
+
+
+def _untrained(arch: str, builder, seed: int) -> nn.Module:
+    """Seeded random initialisation, kept on disk: VGG16's init takes seconds, reading it back
+    milliseconds. The file is keyed by architecture, seed and torch version (the init's RNG
+    stream may change between torch releases); an unreadable file is rebuilt."""
+    from .config import cache_dir
+
+    path = None
+    try:
+        path = cache_dir("models") / f"{arch}-untrained-seed{seed}-torch{torch.__version__}.pt"
+        if path.exists():
+            state = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+            with torch.device("meta"):
+                model = builder(weights=None)
+            model.load_state_dict(state, assign=True)
+            return model
+    except (OSError, RuntimeError, KeyError, ValueError):
+        pass  # fall through to a fresh init
     with torch.random.fork_rng(devices=[]):  # seed the init without touching the caller's RNG
         torch.manual_seed(seed)
         model = builder(weights=None)
-    model.eval()
-    model.course_info = ModelInfo(arch, "untrained", seed)
+    if path is not None:
+        try:
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            torch.save(model.state_dict(), tmp)
+            os.replace(tmp, path)
+        except OSError:
+            pass  # a read-only cache only costs the init time next run
     return model
 
 

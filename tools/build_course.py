@@ -1,10 +1,13 @@
 """Execute every course notebook headless and render the course as static HTML pages.
 
-    python tools/build_course.py [--out build] [--only 03]
+    python tools/build_course.py [--out build] [--only 03] [--student]
 
 Writes ``<out>/notebooks/*.ipynb`` (executed), ``<out>/site/*.html`` with a table of
 contents in ``<out>/site/index.html``, and ``<out>/timings.json`` (seconds per notebook).
 The profile comes from ``COURSE_PROFILE`` (``make course`` sets it).
+``--student`` also writes ``<out>/student/*.ipynb``: the notebooks without outputs and with
+every reference solution (between ``### BEGIN SOLUTION`` and ``### END SOLUTION``) replaced
+by a stub for the learner to fill in.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import argparse
 import html
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -34,11 +38,28 @@ def title_of(nb) -> str:
     return "Untitled"
 
 
+SOLUTION = re.compile(r"^([ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION[ \t]*\n?", re.M | re.S)
+
+
+def strip_solutions(nb):
+    """A learner's copy: solutions replaced by a stub, outputs cleared, solution cells shown."""
+    nb = nbformat.from_dict(json.loads(json.dumps(nb)))
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        cell.outputs, cell.execution_count = [], None
+        if "### BEGIN SOLUTION" in cell.source:
+            cell.source = SOLUTION.sub(lambda m: f"{m.group(1)}...  # your code here\n", cell.source)
+            cell.metadata.get("jupyter", {}).pop("source_hidden", None)
+    return nb
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=str(ROOT / "build"))
     ap.add_argument("--only", help="execute only notebooks whose name starts with this")
     ap.add_argument("--timeout", type=int, default=900, help="seconds per cell")
+    ap.add_argument("--student", action="store_true", help="also write learner copies without solutions")
     args = ap.parse_args(argv)
     out = Path(args.out)
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
@@ -52,6 +73,9 @@ def main(argv=None) -> int:
     exporter = HTMLExporter(template_name="lab")
     for path in paths:
         nb = nbformat.read(path, as_version=4)
+        if args.student:
+            (out / "student").mkdir(parents=True, exist_ok=True)
+            nbformat.write(strip_solutions(nb), out / "student" / path.name)
         start = time.perf_counter()
         print(f"executing {path.name} (profile {profile}) ...", flush=True)
         try:
