@@ -50,7 +50,7 @@ test-deps:
 	@bash tools/system_deps.sh
 
 test: setup test-deps
-	$(PY) -m pytest -n 2 --dist loadfile tests notebooks --nbval-lax --nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider
+	COURSE_PROFILE=quick $(PY) -m pytest -n 2 --dist loadfile tests notebooks --nbval-lax --nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider
 
 lab: setup
 	$(VENV)/bin/jupyter lab notebooks/00_start_here.ipynb

@@ -30,7 +30,7 @@ from torch import nn
 
 from . import __version__
 from .config import cache_dir
-from .models import display_name, fingerprint, layer_names, model_info, resolve_layer
+from .models import ModelMeta, display_name, fingerprint, layer_names, model_info, resolve_layer
 from .stimuli import StimulusSet
 
 CACHE_FORMAT = 1
@@ -104,7 +104,7 @@ def forward_to(model: nn.Module, x: torch.Tensor, layers: Sequence[str],
     return out
 
 
-class Activations(dict):
+class Activations(dict, ModelMeta):
     """Mapping layer name -> float32 array (n_images, n_filters), plus metadata.
 
     Attributes
@@ -121,14 +121,6 @@ class Activations(dict):
         self.categories = list(categories)
         self.paths = list(paths)
         self.meta = dict(meta)
-
-    @property
-    def trained(self) -> bool:
-        return bool(self.meta.get("trained", False))
-
-    @property
-    def model_label(self) -> str:
-        return str(self.meta.get("model", "unknown model"))
 
     def __repr__(self) -> str:
         shapes = ", ".join(f"{k}: {v.shape}" for k, v in self.items())
@@ -207,11 +199,8 @@ def _key_fields(model, stimuli_fp, paths, reduction) -> dict:
 
 
 def _hash_file(path: Path) -> str:
-    h = hashlib.sha256()
     with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def save_activations(acts: Activations, folder: str | Path) -> Path:

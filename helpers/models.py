@@ -81,6 +81,20 @@ class ModelInfo:
         return f"{name}, UNTRAINED (random weights, seed {self.seed})"
 
 
+class ModelMeta:
+    """Mixin for results that carry a ``meta`` dict describing the model they came from."""
+
+    meta: dict
+
+    @property
+    def trained(self) -> bool:
+        return bool(self.meta.get("trained", False))
+
+    @property
+    def model_label(self) -> str:
+        return str(self.meta.get("model", "unknown model"))
+
+
 def model_info(model: nn.Module) -> ModelInfo:
     """The :class:`ModelInfo` of a model loaded by this module (or a generic one)."""
     info = getattr(model, "course_info", None)

@@ -34,6 +34,8 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from .models import ModelMeta
+
 CRITERIA = ("p", "index")
 
 
@@ -230,7 +232,7 @@ class LayerSelectivity:
 
 
 @dataclass
-class Selectivity:
+class Selectivity(ModelMeta):
     """Selectivity of every layer: ``layers[name]`` is a :class:`LayerSelectivity`."""
 
     layers: dict[str, LayerSelectivity]
@@ -239,14 +241,6 @@ class Selectivity:
     seed: int
     balanced: bool
     meta: dict = field(default_factory=dict)
-
-    @property
-    def trained(self) -> bool:
-        return bool(self.meta.get("trained", False))
-
-    @property
-    def model_label(self) -> str:
-        return str(self.meta.get("model", "unknown model"))
 
     def __getitem__(self, layer: str) -> LayerSelectivity:
         return self.layers[layer]
