@@ -27,11 +27,11 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt requirements-torch.txt constraints.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 ifeq ($(TORCH_INDEX),)
-	$(PY) -m pip install -r requirements-torch.txt
+	$(PY) -m pip install -r requirements-torch.txt -r requirements.txt -c constraints.txt
 else
 	$(PY) -m pip install torch==2.13.0 torchvision==0.28.0 --index-url $(TORCH_INDEX)
-endif
 	$(PY) -m pip install -r requirements.txt -c constraints.txt
+endif
 	$(PY) -m pip install --no-deps -e .
 	$(PY) -c "import torch, torchvision.ops; print('torch', torch.__version__, 'torchvision', torchvision.__version__, 'OK')"
 	touch $@
