@@ -46,11 +46,16 @@ site: notebooks
 
 # System packages the tests use (Chromium for the browser test, WordNet for the
 # ImageNet-hierarchy builder); installed when apt-get is usable, else those tests skip.
-test-deps:
+# timm's wheel carries the ImageNet synset list the hierarchy builder's sync test reads.
+TIMM_VERSION := 1.0.15
+test-deps: setup
 	@bash tools/system_deps.sh
+	@ls $(VENV)/wheels/timm-$(TIMM_VERSION)-*.whl >/dev/null 2>&1 || \
+	  $(PY) -m pip download --quiet --no-deps --only-binary=:all: timm==$(TIMM_VERSION) -d $(VENV)/wheels || \
+	  echo "note: could not download timm $(TIMM_VERSION); the hierarchy sync test will skip"
 
 test: setup test-deps
-	COURSE_PROFILE=quick $(PY) -m pytest -n 2 --dist loadfile tests notebooks --nbval-lax --nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider
+	TIMM_WHEEL=$$(ls $(VENV)/wheels/timm-*.whl 2>/dev/null | head -n 1) COURSE_PROFILE=quick $(PY) -m pytest -n 2 --dist loadfile tests notebooks --nbval-lax --nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider
 
 lab: setup
 	$(VENV)/bin/jupyter lab notebooks/00_start_here.ipynb

@@ -8,6 +8,10 @@ Each module is one idea:
 - :mod:`helpers.activations`  per-filter maximum activations, streamed and cached
 - :mod:`helpers.selectivity`  eq. 1, eq. 2, permutation test, per-layer summary
 - :mod:`helpers.plots`        figures shared by the notebooks and the command line
+- :mod:`helpers.datasets`     the downloadable demo photographs (Caltech-101 selection)
+- :mod:`helpers.imagenet`     ImageNet class names, WordNet hierarchy, mistake severity
+- :mod:`helpers.featureviz`   activation maximisation and dataset exemplars
+- :mod:`helpers.course`       glue for the notebooks (set-up, shared data, exercise checks)
 """
 
 __version__ = "0.1.0"
