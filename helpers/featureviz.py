@@ -250,7 +250,11 @@ class _Optimisation:
         if self.param == "fourier":
             # /4 keeps the initial image close to grey and the step per coefficient
             # small against the sigmoid's range; "ortho" makes it size-independent.
-            z = torch.fft.irfft2(torch.view_as_complex(z) * self.scale, s=self.size, norm="ortho") / 4
+            # Scaling the real and imaginary parts as reals is faster than a complex product,
+            # and an explicit output size is passed only where it is needed (odd width):
+            # on the CPU it makes irfft2 some 40x slower.
+            spectrum = torch.view_as_complex(z * self.scale[..., None])
+            z = torch.fft.irfft2(spectrum, s=self.size if self.size[1] % 2 else None, norm="ortho") / 4
         z = torch.einsum("ij,njhw->nihw", self.colour, z)
         return torch.sigmoid(z)
 
