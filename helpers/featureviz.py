@@ -252,7 +252,7 @@ class _Optimisation:
             # small against the sigmoid's range; "ortho" makes it size-independent.
             # Scaling the real and imaginary parts as reals is faster than a complex product,
             # and an explicit output size is passed only where it is needed (odd width):
-            # on the CPU it makes irfft2 some 40x slower.
+            # on the CPU it makes irfft2 several times slower.
             spectrum = torch.view_as_complex(z * self.scale[..., None])
             z = torch.fft.irfft2(spectrum, s=self.size if self.size[1] % 2 else None, norm="ortho") / 4
         z = torch.einsum("ij,njhw->nihw", self.colour, z)
