@@ -1,0 +1,350 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 02 · Activation hooks
+#
+# **Learning objectives.** After this notebook you can
+#
+# 1. find any layer of a PyTorch model by name, and map the paper's layer names
+#    (`block1_conv1` … `block5_conv3`) to VGG16's module paths;
+# 2. read a layer's output with a forward hook, and remove the hook afterwards;
+# 3. recognise and avoid the in-place ReLU trap;
+# 4. reduce activation maps to per-filter maxima inside the hook and stop the forward pass early;
+# 5. work out what storing activations costs in memory, and check your own extraction against the
+#    course's `helpers.activations.collect`.
+#
+# **Estimated time:** about 35 minutes.
+#
+# **Prerequisites:** notebook 00. Basic Python functions and closures; no prior PyTorch needed
+# beyond "a model is called on a tensor of images".
+
+# %%
+from helpers import course
+
+profile = course.setup()
+
+# %% [markdown]
+# ## 1. Layers have names
+#
+# A PyTorch model is a tree of modules. `model.named_modules()` walks the tree and yields
+# `(path, module)` pairs; the path is how you address a layer. torchvision's VGG16 has three
+# children: `features` (13 convolutions, each followed by a ReLU, and 5 max-pools), `avgpool`
+# and `classifier` (three fully connected layers).
+
+# %%
+# NBVAL_CHECK_OUTPUT
+import torch
+from torch import nn
+
+from helpers.models import VGG16_LAYERS
+
+net = course.model()
+stim = course.stimuli()
+modules = dict(net.named_modules())
+leaves = [path for path, m in modules.items() if not list(m.children())]
+print(f"{len(modules) - 1} named modules below the root, {len(leaves)} of them leaves (no children)")
+print("children of the root:", [name for name, _ in net.named_children()])
+print()
+for path, m in net.features.named_children():
+    print(f"features.{path:3} {m}")
+
+# %% [markdown]
+# The paper names layers as Keras does: `block2_conv1` is the first convolution of the second
+# block. In Keras a layer's output already includes its ReLU; in torchvision the ReLU is a module
+# of its own. `helpers.models.VGG16_LAYERS` therefore maps each paper name to the **ReLU after**
+# the convolution, so that what we read out is post-ReLU, like the paper's layer outputs.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for name, path in VGG16_LAYERS.items():
+    relu = modules[path]
+    prefix, index = path.rsplit(".", 1)
+    layer = modules[f"{prefix}.{int(index) - 1}"]  # the module just before the ReLU
+    print(f"{name:13} -> {path:13} {type(relu).__name__}(inplace={relu.inplace})  after  {layer}")
+
+# %% [markdown]
+# ## 2. A first forward hook
+#
+# `module.register_forward_hook(fn)` asks PyTorch to call `fn(module, inputs, output)` every time
+# the module has computed its output. It returns a **handle**; `handle.remove()` detaches the hook
+# again. Forgetting to remove hooks is a classic bug: they keep firing (and keep storing tensors)
+# on every later call of the model.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+shapes = {}
+
+
+def remember_shape(module, inputs, output):
+    shapes[type(module).__name__] = tuple(output.shape)
+
+
+first_conv = net.features[0]
+handle = first_conv.register_forward_hook(remember_shape)
+x = stim.batch(range(4))  # 4 images, normalised as the network expects
+with torch.inference_mode():  # no gradients needed: faster and lighter
+    net(x)
+handle.remove()
+print("input:", tuple(x.shape), "(images, colour channels, height, width)")
+print("output of features.0:", shapes["Conv2d"], "(images, filters, height, width)")
+print("hooks still attached to features.0:", len(first_conv._forward_hooks))
+
+# %% [markdown]
+# ## 3. The in-place ReLU trap
+#
+# torchvision builds VGG16 with `ReLU(inplace=True)`: to save memory, the ReLU overwrites its
+# input tensor instead of allocating a new one. A hook on the *convolution* receives that very
+# tensor. If the hook only keeps a reference, the ReLU that runs next rewrites the values under
+# it, and what you stored is no longer the convolution's output: all negative values are gone.
+#
+# Below, three hooks on the same convolution: one keeps a reference, one keeps a copy
+# (`.clone()`), one reduces the map to per-filter maxima at once (a new, small tensor).
+
+# %%
+stored = {}
+
+
+def keep_reference(module, inputs, output):
+    stored["reference"] = output  # the same tensor the in-place ReLU will overwrite
+
+
+def keep_copy(module, inputs, output):
+    stored["copy"] = output.clone()  # new memory: safe
+
+
+def keep_maxima(module, inputs, output):
+    stored["maxima"] = output.amax(dim=(2, 3))  # (images, filters): a new tensor, also safe
+
+
+conv = net.features[0]
+print("the module after it:", net.features[1])
+handles = [conv.register_forward_hook(h) for h in (keep_reference, keep_copy, keep_maxima)]
+with torch.inference_mode():
+    net(x)
+for h in handles:
+    h.remove()
+
+# %%
+# NBVAL_CHECK_OUTPUT
+ref, copy = stored["reference"], stored["copy"]
+print("stored reference has negative values:", bool((ref < 0).any()))
+print("stored copy has negative values:     ", bool((copy < 0).any()))
+print("reference == ReLU(copy):             ", torch.equal(ref, copy.clamp(min=0)))
+print("maxima == max over the copy's maps:  ", torch.equal(stored["maxima"], copy.amax(dim=(2, 3))))
+
+# %%
+print(f"share of negative values in the convolution's output: {(copy < 0).float().mean().item():.0%}")
+
+# %% [markdown]
+# The reference silently turned into the ReLU's output. Two fixes: `clone()` the tensor in the
+# hook, or reduce it inside the hook (a reduction creates a new tensor). For the paper's measure we
+# want the post-ReLU values anyway, so the simplest correct choice is to hook the **ReLU module
+# itself** (as `VGG16_LAYERS` does) and take the maximum inside the hook. Note that the
+# maximum of a ReLU output equals the ReLU of the maximum: a filter whose map is negative
+# everywhere has a post-ReLU maximum of exactly 0.
+#
+# ## 4. Reduce inside the hook, stop when you have what you need
+#
+# The paper needs, per image and filter, only the **largest value** of the activation map. Taking
+# it inside the hook means the full map never has to be kept. And once the deepest layer we care
+# about has run, the rest of the network is wasted work: a hook can end the forward pass by raising
+# an exception that we catch outside.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+class StopForward(Exception):
+    """Raised by a hook to end the forward pass early."""
+
+
+def stop_forward(module, inputs, output):
+    raise StopForward
+
+
+def run_until_stopped(model, images, handles):
+    """Run the model without gradients; a StopForward from a hook ends the pass quietly.
+    The hooks behind `handles` are removed in every case, also when something fails."""
+    try:
+        with torch.inference_mode():
+            model(images)
+    except StopForward:
+        pass
+    finally:
+        for h in handles:
+            h.remove()
+
+
+def count_modules_run(model, images, stop_after=None):
+    ran = []
+    leaves = [m for m in model.modules() if not list(m.children())]
+    handles = [m.register_forward_hook(lambda mod, inp, out: ran.append(mod)) for m in leaves]
+    if stop_after is not None:  # registered last, so the counter of that module still fires
+        handles.append(dict(model.named_modules())[stop_after].register_forward_hook(stop_forward))
+    run_until_stopped(model, images, handles)
+    return len(ran)
+
+
+print("leaf modules run, whole network:           ", count_modules_run(net, x))
+print("leaf modules run, stop after block3_conv3:  ", count_modules_run(net, x, VGG16_LAYERS["block3_conv3"]))
+
+# %%
+import time
+
+
+def seconds(fn, repeat=2):
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+batch = stim.batch(range(8))
+whole = seconds(lambda: count_modules_run(net, batch))
+early = seconds(lambda: count_modules_run(net, batch, VGG16_LAYERS["block3_conv3"]))
+print(f"8 images, whole network: {whole * 1000:.0f} ms; stopped after block3_conv3: {early * 1000:.0f} ms "
+      "(timings vary with the machine)")
+
+# %% [markdown]
+# ## 5. Memory arithmetic: why reduce at all?
+#
+# Suppose we kept the full activation maps of all 13 convolutional layers for the paper's 300
+# images at 224 px. A hook that records only shapes, and a single 224-px input, tell us the size of
+# each map; the rest is multiplication (float32 = 4 bytes per value).
+
+# %%
+layer_shapes = {}
+
+
+def shape_recorder(name):
+    def hook(module, inputs, output):
+        layer_shapes[name] = tuple(output.shape[1:])
+    return hook
+
+
+conv_layers = [name for name in VGG16_LAYERS if name.startswith("block")]
+handles = [modules[VGG16_LAYERS[name]].register_forward_hook(shape_recorder(name)) for name in conv_layers]
+handles.append(modules[VGG16_LAYERS[conv_layers[-1]]].register_forward_hook(stop_forward))
+run_until_stopped(net, torch.zeros(1, 3, 224, 224), handles)
+
+# %%
+# NBVAL_CHECK_OUTPUT
+import numpy as np
+import pandas as pd
+
+n_images, bytes_per_value = 300, 4
+table = pd.DataFrame([{"layer": name, "filters": c, "map (px)": f"{h}×{w}",
+                       "values per image": c * h * w,
+                       "full maps, 300 images (MB)": n_images * c * h * w * bytes_per_value / 1e6,
+                       "maxima, 300 images (kB)": n_images * c * bytes_per_value / 1e3}
+                      for name, (c, h, w) in layer_shapes.items()])
+print(table.to_string(index=False, float_format="{:,.1f}".format))
+full_gb = table["full maps, 300 images (MB)"].sum() / 1e3
+maxima_mb = table["maxima, 300 images (kB)"].sum() / 1e3
+print(f"\nall 13 layers: full maps {full_gb:.1f} GB; per-filter maxima {maxima_mb:.2f} MB "
+      f"({full_gb * 1e3 / maxima_mb:,.0f} times less)")
+
+# %% [markdown]
+# Sixteen gigabytes would not fit in most laptops' memory; five megabytes fit anywhere. During the
+# forward pass the maps still exist, but only one batch at a time and only a layer or two at once:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+c, h, w = layer_shapes["block1_conv1"]
+for batch_size in (1, 32, 300):
+    print(f"batch of {batch_size:3}: one block1 map tensor takes {batch_size * c * h * w * 4 / 1e6:8,.0f} MB")
+
+# %% [markdown]
+# That is why activations are collected in **batches** (32 images by default): the peak memory is
+# set by the batch, not by the size of the stimulus set, and the stored result grows only with
+# images × filters.
+#
+# ## Exercise 1: your own extraction
+#
+# Write `filter_maxima(model, images, layers)`: for a tensor of `images` and a list of paper layer
+# names, return a dict `{name: numpy array (n_images, n_filters)}` of **post-ReLU per-filter
+# maxima**. Use what you learned:
+#
+# - find each layer's module with `VGG16_LAYERS[name]` and `modules` (the dict built above);
+# - register one hook per layer that stores `output.amax(dim=(2, 3))` as a NumPy array;
+# - raise `StopForward` from the hook once every requested layer has reported;
+# - run the model with `run_until_stopped(model, images, handles)` from section 4, which catches
+#   `StopForward` and removes the hooks whatever happens.
+#
+# The check compares your result with `helpers.activations.collect`, which does the same for the
+# whole stimulus set (and caches it on disk).
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+def filter_maxima(model, images, layers):
+    out, handles = {}, []
+    ### BEGIN SOLUTION
+    def make_hook(name):
+        def hook(module, inputs, output):
+            out[name] = output.amax(dim=(2, 3)).float().cpu().numpy()
+            if len(out) == len(layers):
+                raise StopForward
+        return hook
+
+    for name in layers:
+        handles.append(modules[VGG16_LAYERS[name]].register_forward_hook(make_hook(name)))
+    run_until_stopped(model, images, handles)
+    ### END SOLUTION
+    return out
+
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from helpers.activations import collect
+
+check_layers = ["block1_conv1", "block3_conv3", "block5_conv3"]
+some = np.concatenate([np.flatnonzero(stim.labels == k)[:8] for k in range(len(stim.categories))])
+mine = filter_maxima(net, stim.batch(some), check_layers)
+reference = collect(net, stim, progress=False)  # all layers, all images; read from the cache when there
+same = all(name in mine and mine[name].shape == (len(some), reference[name].shape[1])
+           and np.allclose(mine[name], reference[name][some], rtol=1e-4, atol=1e-4) for name in check_layers)
+course.check(same, "one hook per layer on modules[VGG16_LAYERS[name]], storing output.amax(dim=(2, 3)) as numpy; "
+             "raise StopForward after the last layer, then run_until_stopped(model, images, handles)",
+             f"your maxima match helpers.activations.collect for {len(some)} images in {len(check_layers)} layers.")
+print("hooks left on the model:", sum(len(m._forward_hooks) for m in net.modules()))
+
+# %% [markdown]
+# `collect` adds what a reusable tool needs on top of your function: batches (so any number of
+# images fits in memory), a check that no layer runs twice in one pass (shared modules in ResNets),
+# the device and memory-layout handling, and a disk cache keyed by the model's weights, the
+# stimuli and the layers. Everything later in the course reads activations through it (via
+# `course.activations()`).
+#
+# ## Summary
+#
+# - `model.named_modules()` gives every layer a path; `VGG16_LAYERS` maps the paper's names to the
+#   ReLU after each layer, so activations are post-ReLU as in the paper.
+# - `register_forward_hook` returns a handle; always `remove()` it, in a `finally:` block so
+#   that an error (or an intentional `StopForward`) cannot leave hooks behind.
+# - With `ReLU(inplace=True)`, a reference kept by a hook on the preceding convolution is
+#   overwritten: clone, or reduce inside the hook, or hook the ReLU itself.
+# - Reducing each map to its maximum inside the hook, and stopping the forward pass after the
+#   deepest needed layer, turn ~16 GB of full maps into ~5 MB of numbers for 300 images.
+# - Your hook-based extraction matches `helpers.activations.collect`.
+#
+# **Next:** notebook 03 turns these per-filter maxima into the paper's selectivity index.
+#
+# ### Sources
+#
+# - K. Simonyan and A. Zisserman, *Very Deep Convolutional Networks for Large-Scale Image
+#   Recognition*, ICLR 2015 (the architecture).
+# - The paper (`../shared/seeds/002_…`): per-filter maxima of every activation map as the raw
+#   material of its selectivity measure.
+# - PyTorch documentation: `torch.nn.Module.register_forward_hook`.
