@@ -1,0 +1,341 @@
+"""Analyses that go beyond the paper's count of selective filters (notebooks 6 and 7).
+
+Plain NumPy (and torch for the read-out) on arrays, no scikit-learn or SciPy:
+
+- :func:`rankdata`, :func:`roc_auc`: how well one filter's activation separates a
+  category from the rest (rank-based Mann-Whitney area under the ROC curve).
+- :func:`rdm`, :func:`upper_triangle`, :func:`spearman`, :func:`compare_rdms`:
+  representational similarity analysis (Kriegeskorte, Mur & Bandettini 2008);
+  :func:`pooled_activations` keeps a coarse spatial grid of each activation map,
+  so that layers can be compared with pixel space, which has a layout.
+- :func:`stratified_folds`, :func:`standardize`, :func:`fit_softmax`,
+  :func:`predict`, :func:`readout_accuracy`: a cross-validated linear read-out
+  (multinomial logistic regression) of the categories from one layer.
+- :func:`category_means`, :func:`strong_filter_counts`, :func:`detector_depth`:
+  how many filters respond strongly to each category at each depth, the paper's
+  suggested measure of a stimulus set's visual complexity.
+
+Shapes: activations of one layer are (n_images, n_filters); labels are int
+(n_images,) in 0..n_categories-1.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+# --------------------------------------------------------------------------- ranks and AUC
+
+
+def rankdata(x: np.ndarray) -> np.ndarray:
+    """Ranks along axis 0, starting at 1, ties given their average rank.
+
+    x : array (n,) or (n, ...) -> float64 array of the same shape; NaN stays NaN
+    (NaNs are ranked last among themselves, then blanked).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    n = x.shape[0]
+    order = np.argsort(x, axis=0, kind="stable")
+    sx = np.take_along_axis(x, order, axis=0)
+    pos = np.arange(n, dtype=np.float64).reshape((n,) + (1,) * (x.ndim - 1)) * np.ones_like(sx)
+    starts = np.ones_like(sx, dtype=bool)
+    ends = np.ones_like(sx, dtype=bool)
+    if n > 1:
+        same = sx[1:] == sx[:-1]
+        starts[1:] = ~same
+        ends[:-1] = ~same
+    first = np.maximum.accumulate(np.where(starts, pos, 0.0), axis=0)
+    last = np.flip(np.minimum.accumulate(np.flip(np.where(ends, pos, n - 1.0), 0), axis=0), 0)
+    ranks = np.empty_like(sx)
+    np.put_along_axis(ranks, order, (first + last) / 2.0 + 1.0, axis=0)
+    ranks[np.isnan(x)] = np.nan
+    return ranks
+
+
+def roc_auc(scores: np.ndarray, positive: np.ndarray) -> float | np.ndarray:
+    """Area under the ROC curve of ``scores`` for telling ``positive`` items from the rest.
+
+    Rank-based (Mann-Whitney): the probability that a random positive item scores
+    higher than a random negative one, ties counting one half. 1 = perfect
+    separation, 0.5 = chance, 0 = perfectly reversed.
+
+    Parameters
+    ----------
+    scores : array (n,) or (n, n_filters), e.g. one layer's activations
+    positive : bool array (n,), True for members of the category
+
+    Returns
+    -------
+    float for 1-D scores, else float64 array (n_filters,); NaN for columns with NaN.
+    """
+    s = np.asarray(scores, dtype=np.float64)
+    pos = np.asarray(positive, dtype=bool)
+    if pos.shape != (s.shape[0],):
+        raise ValueError(f"positive has shape {pos.shape}; expected ({s.shape[0]},), one flag per row of scores.")
+    n1, n0 = int(pos.sum()), int((~pos).sum())
+    if n1 == 0 or n0 == 0:
+        raise ValueError("roc_auc needs at least one positive and one negative item.")
+    r = rankdata(s)
+    u = r[pos].sum(axis=0) - n1 * (n1 + 1) / 2.0
+    auc = u / (n1 * n0)
+    return float(auc) if s.ndim == 1 else auc
+
+
+# --------------------------------------------------------------------------- RSA
+
+
+def rdm(X: np.ndarray) -> np.ndarray:
+    """Representational dissimilarity matrix: 1 - Pearson correlation between rows.
+
+    X : array (n_items, n_features), e.g. images x filters, or flattened pixels
+    Returns float64 (n_items, n_items), symmetric, zero diagonal, values in [0, 2];
+    rows without variance have no correlation and get NaN (off the diagonal).
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2:
+        raise ValueError(f"X must be (n_items, n_features); got shape {X.shape}. Flatten images first.")
+    Z = X - X.mean(axis=1, keepdims=True)
+    norm = np.linalg.norm(Z, axis=1, keepdims=True)
+    flat = norm[:, 0] == 0
+    Z = np.divide(Z, norm, out=np.zeros_like(Z), where=norm > 0)
+    D = np.clip(1.0 - Z @ Z.T, 0.0, 2.0)
+    D[flat, :] = np.nan
+    D[:, flat] = np.nan
+    np.fill_diagonal(D, 0.0)
+    return D
+
+
+def pooled_activations(model, stimuli, layers: Sequence[str], grid: int = 4, batch_size: int = 32,
+                       device=None) -> dict[str, np.ndarray]:
+    """Activation maps averaged over a ``grid`` x ``grid`` layout of regions, flattened.
+
+    The paper's per-filter maximum forgets *where* a filter fired; pixel space does
+    not. Averaging each map over a coarse grid keeps the layout at every depth.
+
+    Parameters
+    ----------
+    model : a CNN; stimuli : :class:`helpers.stimuli.StimulusSet`
+    layers : layer names or module paths (see :func:`helpers.models.resolve_layer`)
+    grid : regions per side; fully connected layers are taken as they are
+
+    Returns
+    -------
+    layer -> float32 array (n_images, n_filters * grid * grid) for convolutional
+    layers, (n_images, n_units) for fully connected ones. Not cached.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    from .activations import _default_device, _prepared, forward_to
+
+    def reduce(out):
+        return (F.adaptive_avg_pool2d(out, grid) if out.dim() == 4 else out).flatten(1).float().cpu()
+
+    device = _default_device(device)
+    parts: dict[str, list] = {name: [] for name in layers}
+    with _prepared(model, device, False), torch.inference_mode():
+        for start in range(0, len(stimuli), batch_size):
+            x = stimuli.batch(range(start, min(start + batch_size, len(stimuli)))).to(device)
+            for name, value in forward_to(model, x, list(layers), reduce=reduce).items():
+                parts[name].append(value.numpy())
+    return {name: np.concatenate(v).astype(np.float32) for name, v in parts.items()}
+
+
+def upper_triangle(D: np.ndarray) -> np.ndarray:
+    """The entries above the diagonal of a square matrix, row by row: (n * (n - 1) / 2,)."""
+    D = np.asarray(D)
+    if D.ndim != 2 or D.shape[0] != D.shape[1]:
+        raise ValueError(f"D must be square; got shape {D.shape}.")
+    return D[np.triu_indices(D.shape[0], k=1)]
+
+
+def spearman(a: np.ndarray, b: np.ndarray) -> float:
+    """Spearman rank correlation of two 1-D arrays (pairs with a NaN are left out)."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape or a.ndim != 1:
+        raise ValueError(f"spearman needs two 1-D arrays of equal length; got {a.shape} and {b.shape}.")
+    ok = ~(np.isnan(a) | np.isnan(b))
+    if ok.sum() < 3:
+        return float("nan")
+    ra, rb = rankdata(a[ok]), rankdata(b[ok])
+    ra -= ra.mean()
+    rb -= rb.mean()
+    denom = np.sqrt((ra ** 2).sum() * (rb ** 2).sum())
+    return float((ra * rb).sum() / denom) if denom > 0 else float("nan")
+
+
+def compare_rdms(D1: np.ndarray, D2: np.ndarray) -> float:
+    """Spearman correlation between the upper triangles of two RDMs of the same items."""
+    return spearman(upper_triangle(D1), upper_triangle(D2))
+
+
+# --------------------------------------------------------------------------- linear read-out
+
+
+def stratified_folds(labels: np.ndarray, k: int = 5, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Stratified k-fold split: (train indices, test indices) for each of ``k`` folds.
+
+    Each category's items are shuffled (``numpy.random.default_rng(seed)``) and dealt
+    into ``k`` parts of near-equal size, so every test fold holds about 1/k of each
+    category. Every item lands in exactly one test fold. Indices are sorted.
+    """
+    labels = np.asarray(labels)
+    if k < 2:
+        raise ValueError("k must be at least 2.")
+    counts = np.bincount(labels)
+    present = counts[counts > 0]
+    if present.min() < k:
+        raise ValueError(f"The smallest category has {present.min()} items; it cannot be split into {k} folds.")
+    rng = np.random.default_rng(seed)
+    parts = [[] for _ in range(k)]
+    for c in np.flatnonzero(counts):
+        members = rng.permutation(np.flatnonzero(labels == c))
+        for j, chunk in enumerate(np.array_split(members, k)):
+            parts[j].append(chunk)
+    everything = np.arange(len(labels))
+    folds = []
+    for j in range(k):
+        test = np.sort(np.concatenate(parts[j]))
+        folds.append((np.setdiff1d(everything, test), test))
+    return folds
+
+
+def standardize(train: np.ndarray, *others: np.ndarray) -> list[np.ndarray]:
+    """Z-score features with the mean and standard deviation of ``train`` only.
+
+    Features constant over ``train`` are centred but not scaled. Returns
+    [train, *others] standardised (float64), so no test statistics leak into training.
+    """
+    train = np.asarray(train, dtype=np.float64)
+    mu = train.mean(axis=0)
+    sd = train.std(axis=0)
+    sd = np.where(sd > 0, sd, 1.0)
+    return [(np.asarray(x, dtype=np.float64) - mu) / sd for x in (train, *others)]
+
+
+def fit_softmax(X: np.ndarray, y: np.ndarray, n_classes: int | None = None, l2: float = 1e-2,
+                max_iter: int = 100) -> tuple[np.ndarray, np.ndarray]:
+    """Multinomial logistic regression by full-batch L-BFGS (torch, float64).
+
+    Minimises mean cross-entropy + ``l2`` / 2 * ||W||^2 (bias not penalised),
+    starting from zeros: the problem is convex, so the result is deterministic.
+
+    Parameters
+    ----------
+    X : array (n_items, n_features), ideally standardised
+    y : int array (n_items,)
+
+    Returns
+    -------
+    W : float64 (n_features, n_classes), b : float64 (n_classes,)
+    """
+    import torch
+
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.int64)
+    C = int(y.max()) + 1 if n_classes is None else int(n_classes)
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+    W = torch.zeros(X.shape[1], C, dtype=torch.float64, requires_grad=True)
+    b = torch.zeros(C, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.LBFGS([W, b], lr=1.0, max_iter=max_iter, tolerance_grad=1e-9,
+                            tolerance_change=1e-12, history_size=20, line_search_fn="strong_wolfe")
+
+    def closure():
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(Xt @ W + b, yt) + 0.5 * l2 * (W ** 2).sum()
+        loss.backward()
+        return loss
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # problems this small run fastest without thread hand-offs
+    try:
+        opt.step(closure)
+    finally:
+        torch.set_num_threads(threads)
+    return W.detach().numpy(), b.detach().numpy()
+
+
+def predict(X: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Predicted class (int64, (n_items,)) of a model from :func:`fit_softmax`."""
+    return np.argmax(np.asarray(X, dtype=np.float64) @ W + b, axis=1).astype(np.int64)
+
+
+def readout_accuracy(X: np.ndarray, labels: np.ndarray, k: int = 5, seed: int = 0,
+                     l2: float = 1e-2, max_iter: int = 100) -> np.ndarray:
+    """Cross-validated accuracy of a linear read-out of the categories from ``X``.
+
+    For each of the ``k`` stratified folds (:func:`stratified_folds`): standardise
+    with the training part, fit :func:`fit_softmax`, score the held-out part.
+
+    Returns float64 array (k,): the fraction of held-out items classified correctly
+    in each fold (chance is about 1 / n_categories).
+    """
+    X = np.asarray(X, dtype=np.float64)
+    labels = np.asarray(labels, dtype=np.int64)
+    C = int(labels.max()) + 1
+    scores = []
+    for train, test in stratified_folds(labels, k, seed):
+        Xtr, Xte = standardize(X[train], X[test])
+        W, b = fit_softmax(Xtr, labels[train], C, l2=l2, max_iter=max_iter)
+        scores.append(float((predict(Xte, W, b) == labels[test]).mean()))
+    return np.asarray(scores)
+
+
+# --------------------------------------------------------------------------- visual complexity
+
+
+def category_means(A: np.ndarray, labels: np.ndarray, n_categories: int | None = None) -> np.ndarray:
+    """Each filter's mean normalised activation (eq. 1) per category.
+
+    A : array (n_images, n_filters) of raw activations
+    Returns float64 (n_filters, n_categories) in [0, 1]; NaN rows for silent filters.
+    """
+    from .selectivity import normalize
+
+    AN = normalize(A)
+    labels = np.asarray(labels, dtype=np.int64)
+    C = int(labels.max()) + 1 if n_categories is None else int(n_categories)
+    onehot = np.eye(C)[labels]
+    return (AN.T @ onehot) / onehot.sum(axis=0)
+
+
+def strong_filter_counts(acts: Mapping[str, np.ndarray], labels: np.ndarray, categories: Sequence[str],
+                         level: float) -> pd.DataFrame:
+    """How many filters of each layer respond strongly to each category.
+
+    A filter responds strongly to a category when its mean normalised activation
+    (:func:`category_means`) over that category's images is at least ``level``
+    (in [0, 1]): the category's images typically drive it close to the highest
+    activation it reaches on the whole set. A filter may respond strongly to
+    several categories; silent filters to none.
+
+    Returns a DataFrame with columns layer, depth (0 = shallowest), category,
+    n_strong, n_filters, proportion.
+    """
+    rows = []
+    for depth, (name, A) in enumerate(acts.items()):
+        M = category_means(A, labels, len(categories))
+        with np.errstate(invalid="ignore"):
+            strong = np.nan_to_num(M, nan=-1.0) >= level
+        for c, cat in enumerate(categories):
+            n = int(strong[:, c].sum())
+            rows.append({"layer": name, "depth": depth, "category": cat, "n_strong": n,
+                         "n_filters": int(A.shape[1]), "proportion": n / A.shape[1]})
+    return pd.DataFrame(rows)
+
+
+def detector_depth(table: pd.DataFrame, count: str = "n_strong") -> pd.Series:
+    """Per category, the mean depth of its filters, weighting each layer by ``count``.
+
+    table : :func:`strong_filter_counts` (or :func:`helpers.selectivity.summary_table`
+    with ``count="n_selective"``). Lower values: the category's detectors sit in
+    shallower layers. NaN for a category with no such filter anywhere.
+    """
+    def centre(group):
+        w = group[count].to_numpy(dtype=np.float64)
+        return float((w * group["depth"].to_numpy()).sum() / w.sum()) if w.sum() > 0 else float("nan")
+
+    cats = list(dict.fromkeys(table["category"]))
+    return pd.Series({c: centre(table[table["category"] == c]) for c in cats}, name="mean depth")
