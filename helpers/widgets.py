@@ -159,11 +159,12 @@ def layer_profile_explorer(results: Mapping[str, Selectivity], criterion: str = 
                                  layout=w.Layout(width="520px"))
     for s in (p_slider, index_slider):
         s.add_class("threshold-slider")
+    wide = {"button_width": "190px"}
     crit = w.ToggleButtons(options=[("p-value (permutation test)", "p"), ("selectivity index (eq. 2)", "index")],
-                           value=criterion, description="criterion")
+                           value=criterion, description="criterion", style=wide)
     crit.add_class("criterion-toggle")
-    corr = w.ToggleButtons(options=[("none", "none"), ("Benjamini-Hochberg", "bh")], value=correction,
-                           description="correction", disabled=criterion != "p")
+    corr = w.ToggleButtons(options=[("none", "none"), ("Benjamini–Hochberg", "bh")], value=correction,
+                           description="correction", disabled=criterion != "p", style=wide)
     corr.add_class("correction-toggle")
     slider_box = w.HBox([p_slider if criterion == "p" else index_slider])
     summary = w.HTML()
@@ -173,21 +174,41 @@ def layer_profile_explorer(results: Mapping[str, Selectivity], criterion: str = 
     ui = w.VBox([crit, corr, slider_box, summary, out])
     ui.add_class("layer-profile-explorer")
 
+    quiet = [False]  # True while update() moves the controls itself
+
+    def show_controls(criterion, threshold=None, correction=None):
+        """Show the slider of ``criterion`` (and the given values) without redrawing."""
+        is_p = criterion == "p"
+        slider = p_slider if is_p else index_slider
+        quiet[0] = True
+        try:
+            crit.value = criterion
+            if correction is not None:
+                corr.value = correction
+            if threshold is not None:
+                slider.value = threshold  # the slider shows the nearest end of its range if outside
+            if slider_box.children != (slider,):
+                slider_box.children = (slider,)
+            corr.disabled = not is_p
+        finally:
+            quiet[0] = False
+        return slider
+
     def update(criterion: str = "p", threshold: float = 0.01, correction: str = "none") -> ProfileView:
         tables = profile_tables(results, criterion, threshold, correction)
         fig = draw_profiles(tables, results)
         text = count_summary(tables)
         summary.value = text
         _show(out, fig)
+        show_controls(criterion, threshold, correction)  # the controls always match the figure
         return ProfileView(tables, fig, text)
 
     def on_change(_=None):
-        is_p = crit.value == "p"
-        slider = p_slider if is_p else index_slider
-        if slider_box.children != (slider,):
-            slider_box.children = (slider,)
-        corr.disabled = not is_p
-        update(crit.value, float(slider.value), corr.value)
+        if quiet[0]:
+            return
+        slider = show_controls(crit.value)
+        # Three significant digits: the log slider's raw values (0.0177407...) would clutter labels.
+        update(crit.value, float(f"{slider.value:.3g}"), corr.value)
 
     for widget in (crit, corr, p_slider, index_slider):
         widget.observe(on_change, names="value")
@@ -299,7 +320,11 @@ def filter_browser(result: Selectivity, acts: Mapping[str, np.ndarray], stimuli,
         fig.tight_layout()
         return fig
 
+    quiet = [False]  # True while update() moves the controls itself
+
     def update(layer: str, category: str, rank: int = 1) -> FilterView:
+        if layer not in layers:
+            raise KeyError(f"Layer {layer!r} is not offered; choose from {layers}.")
         top = most_selective(result, layer, category, k=max(k, int(rank)), by=by)
         if rank < 1 or rank > len(top):
             raise ValueError(f"rank must be between 1 and {len(top)} for {layer}/{category}.")
@@ -318,6 +343,11 @@ def filter_browser(result: Selectivity, acts: Mapping[str, np.ndarray], stimuli,
                       f"{row['index']:.3f} (chance {1 / len(result.categories):.3f}), p = {row['p']:.4f}; "
                       f"{own:.0%} of its top {n_images} images are {html.escape(category)}")
         _show(out, fig)
+        quiet[0] = True  # the controls always match the figure, also when update() is called directly
+        try:
+            layer_w.value, cat_w.value, rank_w.value = layer, category, min(int(rank), rank_w.max)
+        finally:
+            quiet[0] = False
         return FilterView(layer, category, int(rank), filt, float(row["index"]), float(row["p"]), table, fig)
 
     layer_w = w.Dropdown(options=layers, value=layer or layers[-1], description="layer")
@@ -331,7 +361,8 @@ def filter_browser(result: Selectivity, acts: Mapping[str, np.ndarray], stimuli,
     ui.add_class("filter-browser")
 
     def on_change(_=None):
-        update(layer_w.value, cat_w.value, int(rank_w.value))
+        if not quiet[0]:
+            update(layer_w.value, cat_w.value, int(rank_w.value))
 
     for widget in (layer_w, cat_w, rank_w):
         widget.observe(on_change, names="value")

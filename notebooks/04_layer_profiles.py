@@ -136,14 +136,14 @@ ui, update = widgets.layer_profile_explorer(results, criterion="p", threshold=0.
 ui
 
 # %% [markdown]
-# The widget calls a plain function, `update(criterion, threshold, correction)`, which returns
-# the tables it drew. You can call it yourself: here with the paper's level, corrected with
-# Benjamini–Hochberg.
+# The widget calls a plain function, `update(criterion, threshold, correction)`: it redraws the
+# explorer and returns a `ProfileView` holding the tables it drew, the figure and the summary line.
+# Calling it from code moves the explorer's controls as well. The tables themselves come from
+# `widgets.profile_tables`, which leaves the explorer alone: here the paper's level with
+# Benjamini–Hochberg correction.
 
 # %%
-view = update("p", 0.01, "bh")
-plt.close(view.figure)
-strict = view.tables["profile's network"]
+strict = widgets.profile_tables(results, "p", 0.01, "bh")["profile's network"]
 print(strict.pivot(index="layer", columns="category", values="n_selective").loc[list(result.layers)])
 
 # %% [markdown]

@@ -132,6 +132,22 @@ def test_moving_the_slider_redraws(explorer):
     plt.close("all")
 
 
+def test_calling_update_directly_moves_the_controls(explorer):
+    ui, update = explorer
+    crit, corr, slider_box, summary, out = ui.children
+    view = update("p", 0.05, "bh")
+    assert (crit.value, corr.value) == ("p", "bh")
+    assert slider_box.children[0].value == pytest.approx(0.05)
+    assert summary.value == view.summary
+    update("index", 0.6, "none")
+    assert crit.value == "index" and corr.disabled
+    assert slider_box.children[0].value == pytest.approx(0.6)
+    # Moving a control after a direct call redraws with all the controls' values.
+    slider_box.children[0].value = 0.7
+    assert "index ≥ 0.7" in summary.value
+    plt.close("all")
+
+
 def test_explorer_rejects_bad_arguments():
     with pytest.raises(ValueError):
         widgets.layer_profile_explorer({})
@@ -189,4 +205,9 @@ def test_filter_browser_ranks_and_widgets(tiny):
     assert info.value != before and "blue" in info.value
     rank_w.value = 2
     assert "filter" in info.value
+    view = update("1", "red", 3)  # a direct call moves the controls too
+    assert (layer_w.value, cat_w.value, rank_w.value) == ("1", "red", 3)
+    assert f"filter <b>{view.filter}</b>" in info.value
+    with pytest.raises(KeyError):
+        update("nope", "red", 1)
     plt.close("all")
