@@ -1,0 +1,335 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 05 · Representative filters: what the most selective filters respond to
+#
+# **Learning objectives.** After this notebook you can
+#
+# 1. pick the most selective filters of a layer for each category and read their statistics;
+# 2. show a filter's most and least activating stimuli, with its activation map laid over each
+#    image, and measure how many of its top images really belong to its category;
+# 3. make a filter's "preferred image" by activation maximisation, explain why the image is
+#    optimised in Fourier space rather than pixel by pixel, and watch it form step by step;
+# 4. browse layers, categories and filters with an interactive viewer.
+#
+# **Estimated time:** about 35 minutes.
+#
+# **Prerequisites:** notebook 04 (layer profiles); notebook 02 (activation maps and hooks).
+
+# %%
+from helpers import course
+
+profile = course.setup()
+
+# %% [markdown]
+# ## 1. The most selective filters of one layer
+#
+# The paper visualised a few "representative" filters per category. We take them from
+# `block5_conv3`, the last convolutional layer, which the paper reports as rich in
+# category-specific detectors. `selectivity.most_selective(result, layer, category, k, by=...)`
+# ranks a layer's filters (silent ones left out) in one of two ways:
+#
+# - `by="index"`: the largest share of eq. 2 first;
+# - `by="p"`: the smallest permutation p-value first, ties broken by the share.
+#
+# The two can disagree sharply, as the first table shows.
+
+# %%
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from helpers import featureviz as fv
+from helpers import plots, widgets
+from helpers.selectivity import most_selective
+
+stim = course.stimuli()
+acts = course.activations()
+result = course.selectivity(acts)
+model = course.model()
+schematic = bool(acts.meta.get("schematic"))
+title = plots.title_for(result.model_label, result.trained, schematic)
+LAYER = "block5_conv3"
+categories = result.categories
+print(title)
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print(f"{LAYER}: {acts[LAYER].shape[1]} filters, {len(stim)} images, categories {categories}")
+print(f"chance share of eq. 2: 1/{len(categories)} = {1 / len(categories):.2f}")
+
+# %%
+def ranked(by):
+    """The 3 best filters per category, with the number of images that activate each at all."""
+    table = pd.concat({cat: most_selective(result, LAYER, cat, k=3, by=by) for cat in categories},
+                      names=["category"]).reset_index(level=0).reset_index(drop=True)
+    table["images with activation > 0"] = (acts[LAYER][:, table["filter"]] > 0).sum(axis=0)
+    return table.round({"index": 3, "p": 4})
+
+
+ranked("index")
+
+# %% [markdown]
+# Ranking by share alone can favour filters that are almost silent (see the last column): a
+# filter that responds to a single image, and to nothing else, puts its whole (normalised)
+# activation on that image's category and gets a share of 1, but the permutation test rightly
+# finds that such a pattern arises easily by chance. Ranking by p first keeps filters whose preference holds over many
+# images; among equally significant ones, the largest share wins. We use that ranking from here on.
+
+# %%
+top = ranked("p")
+for cat in categories:
+    best_p = top[top["category"] == cat]["p"].iloc[0]
+    if best_p > 0.01:
+        print(f"No filter of {LAYER} passes p ≤ 0.01 for {cat!r} (best p = {best_p:.3f}): "
+              "its top-ranked filter below is no reliable detector.")
+top
+
+# %% [markdown]
+# A share well above chance and a small p-value say that the filter's activation leans towards the
+# category *on average*. They do not say that every image of the category drives it, nor that
+# nothing else does. The stimuli themselves tell more.
+#
+# ## 2. Top and bottom exemplars, with activation maps
+#
+# For the best filter of each category we show the six stimuli that activate it most and the six
+# that activate it least, each titled with its category and the filter's maximum activation. The
+# coloured overlay is the filter's activation map, upsampled to the image and drawn on one colour
+# scale for all twelve images, so bright means "this is where the filter fired".
+
+# %%
+best = {cat: int(top[top["category"] == cat]["filter"].iloc[0]) for cat in categories}
+for cat, f in best.items():
+    fig = fv.plot_exemplars(model, stim, acts[LAYER], LAYER, f, k=6)
+    fig.text(0.01, 0.01, f"most selective filter for '{cat}'", fontsize=8)
+    plt.show()
+
+# %% [markdown]
+# A quick number for the same impression: the **purity** of a filter's top exemplars, the
+# fraction of its ten most activating stimuli that belong to its category. Chance is the
+# category's share of the stimulus set.
+
+# %%
+purity = []
+for cat, f in best.items():
+    ex = fv.top_exemplars(acts[LAYER], f, k=10, labels=stim.labels, categories=categories)
+    purity.append({"category": cat, "filter": f, "top-10 from its category": float(np.mean(np.array(ex.categories) == cat)),
+                   "chance": stim.counts()[cat] / len(stim)})
+if profile.is_quick:
+    print("UNTRAINED network and SCHEMATIC stimuli: a rehearsal of the method, not the paper's result.")
+pd.DataFrame(purity).round(2)
+
+# %% [markdown]
+# ## 3. Activation maximisation: the image a filter would like to see
+#
+# Exemplars can only show what is in the stimulus set. Activation maximisation asks the network
+# instead: start from a grey image and change it, by gradient ascent, so that the filter's mean
+# activation grows (Olah, Mordvintsev & Schubert, *Feature Visualization*, Distill, 2017). Left to
+# itself this finds high-frequency patterns that excite the filter but look like noise to us, so
+# two kinds of regularisation are used:
+#
+# - the image is **parameterised in Fourier space**, with each frequency scaled by 1/f and colours
+#   decorrelated: a step of the same size then changes coarse structure as much as fine structure;
+# - at every step the image is randomly **padded, shifted, scaled and rotated** a little, so only
+#   patterns that survive such jitter are reinforced.
+#
+# The paper used a different, heavier tool: a plug-and-play generative network (PPGN; Nguyen,
+# Clune, Bengio, Dosovitskiy & Yosinski, CVPR 2017), a generator trained on ImageNet whose images
+# stay close to natural photographs. We use the lighter method of Olah et al., which needs no second
+# network: `helpers.featureviz.visualize` optimises all filters of a batch at once.
+#
+# The image size and number of steps come from the profile (`fv.default_settings()`): under `quick`
+# they are tiny, enough to run every cell in a minute, not enough to see much, and the network is
+# untrained, so do not expect objects.
+
+# %%
+settings = fv.default_settings()
+steps = settings["steps"]
+snaps = sorted({0, steps // 8, steps // 4, steps // 2, steps})
+filters = [best[c] for c in categories]
+vis = fv.visualize(model, LAYER, filters, snapshots=snaps, progress=False)
+print(settings, "->", vis.images.shape)
+
+# %%
+fig, axes = plt.subplots(1, len(filters), figsize=(2.4 * len(filters), 3.8), squeeze=False)
+plots.image_grid(vis.images, titles=[f"{c}\nfilter {f}" for c, f in best.items()], axes=axes)
+fig.suptitle(f"Activation maximisation, {LAYER} (Fourier, {steps} steps, {settings['size']} px)\n{title}", fontsize=8)
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ### The image forming over the steps
+#
+# `visualize(..., snapshots=[...])` keeps the images at chosen steps. Each row is one filter, each
+# column a later moment of the optimisation; the curve below follows the objective (the filter's
+# mean activation under that step's random transform; during a short warm-up the value before
+# the ReLU is used, because a silent ReLU passes no gradient).
+
+# %%
+fig, axes = plt.subplots(len(filters), len(snaps), figsize=(1.5 * len(snaps), 1.6 * len(filters)), squeeze=False)
+for j, s in enumerate(snaps):
+    for i, cat in enumerate(categories):
+        ax = axes[i, j]
+        ax.imshow(vis.snapshots[s][i])
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if i == 0:
+            ax.set_title(f"step {s}", fontsize=8)
+        if j == 0:
+            ax.set_ylabel(f"{cat}\nfilter {filters[i]}", fontsize=8)
+fig.suptitle(f"{LAYER}: images during optimisation\n{title}", fontsize=8)
+fig.tight_layout()
+plt.show()
+
+fig, ax = plt.subplots(figsize=(6.5, 3.2))
+for i, cat in enumerate(categories):
+    ax.plot(np.arange(1, steps + 1), vis.history[:, i], label=f"{cat} (filter {filters[i]})")
+ax.set_xlabel("optimisation step")
+ax.set_ylabel("objective: mean activation\n(activation units)")
+ax.set_title(f"{LAYER}: objective during activation maximisation\n{title}", fontsize=8)
+ax.legend(fontsize=7)
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ### Why Fourier space? One filter, both ways
+#
+# Same filter, same steps, same learning rate, same random transforms; only the parameterisation
+# differs. In pixel space every pixel is its own parameter, and the gradient of a deep filter is
+# dominated by fine, high-frequency detail, so that is what grows first. The 1/f scaling of the
+# Fourier parameterisation slows exactly those frequencies down. The right panel measures it: the
+# image's power spectrum, averaged over rings of equal spatial frequency.
+
+# %%
+f0 = filters[0]
+vis_px = fv.visualize(model, LAYER, [f0], param="pixel", progress=False)
+
+
+def radial_power(img):
+    """Mean power of a greyscale image's spectrum per ring of spatial frequency (cycles/pixel)."""
+    g = img.astype(np.float64).mean(axis=2)
+    g -= g.mean()
+    power = np.abs(np.fft.fftshift(np.fft.fft2(g))) ** 2
+    h, w = g.shape
+    yy, xx = np.indices((h, w))
+    r = np.hypot(yy - h // 2, xx - w // 2).astype(int)
+    ring = np.bincount(r.ravel(), power.ravel()) / np.maximum(np.bincount(r.ravel()), 1)
+    freq = np.arange(len(ring)) / max(h, w)
+    keep = (freq > 0) & (freq <= 0.5)
+    return freq[keep], ring[keep]
+
+
+fig, axes = plt.subplots(1, 3, figsize=(10, 3.2), gridspec_kw={"width_ratios": [1, 1, 1.6]})
+for ax, img, name in zip(axes[:2], [vis.images[0], vis_px.images[0]], ["Fourier (1/f)", "pixel"]):
+    ax.imshow(img)
+    ax.set_title(f"{name} parameterisation", fontsize=8)
+    ax.axis("off")
+for img, name in [(vis.images[0], "Fourier (1/f)"), (vis_px.images[0], "pixel")]:
+    fr, pw = radial_power(img)
+    axes[2].loglog(fr, pw, label=name)
+axes[2].xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+axes[2].set_xlabel("spatial frequency (cycles per pixel, log scale)")
+axes[2].set_ylabel("power (grey level², a.u.)")
+axes[2].legend(fontsize=8)
+fig.suptitle(f"{LAYER} filter {f0}: {steps} steps each\n{title}", fontsize=8)
+fig.tight_layout()
+plt.show()
+
+
+def high_share(img):
+    fr, pw = radial_power(img)
+    return pw[fr > 0.25].sum() / pw.sum()
+
+
+print(f"share of power above 0.25 cycles/pixel: Fourier {high_share(vis.images[0]):.2f}, "
+      f"pixel {high_share(vis_px.images[0]):.2f}")
+
+# %% [markdown]
+# With the full profile (trained VGG16, more steps) the pixel-space image is typically a
+# high-frequency texture and the Fourier image shows larger, smoother structures. Under the quick
+# profile, after a few dozen steps on random weights, the difference can be small: judge the
+# spectra rather than the look.
+#
+# ## 4. Browse the filters
+#
+# The viewer shows the filter ranked `rank` for a category in a layer: its most and least activating
+# stimuli with activation maps (convolutional layers only; fully connected layers have no map), and
+# the optimised image where section 3 computed one. Its callback is a plain function,
+# `update(layer, category, rank)`, which returns what it drew.
+
+# %%
+feature_images = {(LAYER, f): img for f, img in zip(vis.filters, vis.images)}
+ui, update = widgets.filter_browser(result, acts, stim, model, k=5, n_images=6, by="p",
+                                    feature_images=feature_images, layer=LAYER, category=categories[0])
+ui
+
+# %%
+view = update("block3_conv3", categories[-1], 1)
+plt.close(view.figure)
+view.exemplars.head(6)
+
+# %% [markdown]
+# ## Exercise 1: purity of a filter's top exemplars
+#
+# For the filter ranked **second** for the category `cat` in `block4_conv3` (ranked by p, as
+# above), compute the fraction of its 10 most activating stimuli that belong to `cat`. Use
+# `most_selective(..., by="p")` to find the filter
+# and `fv.top_exemplars(acts[layer], filter, k=10, labels=stim.labels, categories=categories)`
+# for the exemplars (its `.categories` lists their category names). Store the fraction in
+# `answer`.
+
+# %%
+cat = categories[0]
+layer = "block4_conv3"
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+answer = None
+### BEGIN SOLUTION
+second = int(most_selective(result, layer, cat, k=2, by="p")["filter"].iloc[1])
+ex = fv.top_exemplars(acts[layer], second, k=10, labels=stim.labels, categories=categories)
+answer = np.mean([c == cat for c in ex.categories])
+### END SOLUTION
+
+# %%
+# NBVAL_CHECK_OUTPUT
+_f = int(most_selective(result, layer, cat, k=2, by="p")["filter"].iloc[1])
+_order = np.argsort(-acts[layer][:, _f], kind="stable")[:10]
+course.check(answer is not None and np.isclose(answer, np.mean(stim.labels[_order] == categories.index(cat))),
+             "rank 2 is row 1 of most_selective(...); then count how many of the 10 exemplar categories equal cat",
+             "that is the purity of the filter's top-10 exemplars.")
+
+# %% [markdown]
+# ## Summary
+#
+# - `most_selective` ranks a layer's filters by their share of eq. 2 for a category. A high share is
+#   a statement about averages; the exemplars show which images actually drive the filter, and the
+#   activation maps show where in the image.
+# - Activation maximisation makes an image for a filter by gradient ascent on the input. Optimising
+#   a 1/f-scaled Fourier parameterisation with random jitter (Olah et al. 2017) keeps the image from
+#   turning into high-frequency noise; the paper used a learned image prior instead (PPGN, Nguyen
+#   et al. 2017). Either way the image shows what excites the filter, not the category it "means":
+#   the paper warns that images for hidden-layer filters can look corrupted.
+# - Under the quick profile all of this runs on an untrained network and schematic drawings, with
+#   tiny optimisation budgets: it rehearses the tools; it shows nothing about trained VGG16.
+#
+# **Sources.** The short paper on category selectivity (`../shared/seeds/002_…`); C. Olah,
+# A. Mordvintsev & L. Schubert, *Feature Visualization*, Distill, 2017; A. Nguyen, J. Clune,
+# Y. Bengio, A. Dosovitskiy & J. Yosinski, *Plug & Play Generative Networks*, CVPR 2017;
+# K. Simonyan & A. Zisserman, ICLR 2015 (VGG16).
+#
+# **Next:** notebook 06 asks whether a "dog-selective" filter responds to dogs as a person would
+# see them, and what latent space has to do with visual space.
