@@ -89,18 +89,21 @@ def roc_auc(scores: np.ndarray, positive: np.ndarray) -> float | np.ndarray:
 def rdm(X: np.ndarray) -> np.ndarray:
     """Representational dissimilarity matrix: 1 - Pearson correlation between rows.
 
-    X : array (n_items, n_features), e.g. images x filters, or flattened pixels
+    X : array (n_items, n_features), e.g. images x filters, or flattened pixels.
+        float32 input is processed in float32 (half the memory of float64, which
+        matters for 300 photographs of 224 x 224 x 3 pixels); anything else in float64.
     Returns float64 (n_items, n_items), symmetric, zero diagonal, values in [0, 2];
     rows without variance have no correlation and get NaN (off the diagonal).
     """
-    X = np.asarray(X, dtype=np.float64)
+    X = np.asarray(X)
     if X.ndim != 2:
         raise ValueError(f"X must be (n_items, n_features); got shape {X.shape}. Flatten images first.")
-    Z = X - X.mean(axis=1, keepdims=True)
+    Z = X.astype(np.float32 if X.dtype == np.float32 else np.float64)  # a copy we may change in place
+    Z -= Z.mean(axis=1, keepdims=True)
     norm = np.linalg.norm(Z, axis=1, keepdims=True)
     flat = norm[:, 0] == 0
-    Z = np.divide(Z, norm, out=np.zeros_like(Z), where=norm > 0)
-    D = np.clip(1.0 - Z @ Z.T, 0.0, 2.0)
+    np.divide(Z, norm, out=Z, where=norm > 0)
+    D = np.clip(1.0 - (Z @ Z.T).astype(np.float64), 0.0, 2.0)
     D[flat, :] = np.nan
     D[:, flat] = np.nan
     np.fill_diagonal(D, 0.0)
