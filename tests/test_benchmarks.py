@@ -1,0 +1,140 @@
+"""benchmarks/run.py: the smallest run writes a well-formed table; its parts read what they are given.
+
+The benchmark itself never fails on a slow machine; these tests only check its plumbing.
+The end-to-end test runs ``--quick --smoke`` (32 px, 2 repeats, no feature visualisation,
+no full-profile memory run), which takes well under a minute on 2 cores.
+"""
+
+import importlib.util
+import json
+import math
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "benchmarks" / "run.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("benchmarks_run", SCRIPT)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench")
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, str(SCRIPT), "--quick", "--smoke", "--out", str(out)],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT)
+    seconds = time.perf_counter() - start
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return out, json.loads((out / "results.json").read_text(encoding="utf-8")), seconds
+
+
+def test_smoke_run_writes_json(smoke):
+    _, results, _ = smoke
+    for key in ("schema", "mode", "date", "machine", "versions", "settings", "targets", "rows", "wall_seconds"):
+        assert key in results, key
+    assert results["mode"] == "smoke"
+    m = results["machine"]
+    assert m["cpu"] and m["logical_cpus"] >= 1 and m["memory_gb"] > 0
+    assert results["versions"]["torch"] and results["versions"]["numpy"]
+    sections = {r["section"].split(".")[0] for r in results["rows"]}
+    assert {"1", "2", "3", "4", "5", "6"} <= sections
+    for r in results["rows"]:
+        assert set(r) == {"section", "name", "value", "unit", "target", "met", "note"}
+        assert r["value"] is None or (math.isfinite(r["value"]) and r["value"] >= 0), r
+        assert r["met"] in (True, False, None)
+        assert r["value"] is not None or r["note"], f"a row without a number says why: {r}"
+
+
+def test_smoke_run_measures(smoke):
+    _, results, _ = smoke
+    by_name = {r["name"]: r for r in results["rows"]}
+    measured = [r for r in results["rows"] if r["section"].startswith(("1.", "3."))]
+    assert measured and all(r["value"] and r["value"] > 0 for r in measured)
+    ratio = [r for n, r in by_name.items() if n.startswith("ratio collect / fastest plain forward")]
+    assert ratio and all(r["met"] in (True, False) for r in ratio)
+    peaks = [r for n, r in by_name.items() if n.startswith("peak RSS") and r["value"] is not None]
+    assert len(peaks) == 2 and all(r["value"] > 50 for r in peaks)  # MB: at least the interpreter
+    if not results["machine"]["gpu"]:
+        assert any("no GPU on this machine" in r["note"] for r in results["rows"])
+
+
+def test_smoke_run_writes_markdown(smoke):
+    out, results, _ = smoke
+    md = (out / "results.md").read_text(encoding="utf-8")
+    assert "| section | measure | value | unit | target | met | notes |" in md
+    assert results["machine"]["cpu"] in md and results["versions"]["torch"] in md
+    table = [line for line in md.splitlines() if line.startswith("| ") and not line.startswith("| section")]
+    assert len(table) == len(results["rows"])
+    for r in results["rows"]:
+        assert r["name"].replace("|", "\\|") in md
+
+
+def test_smoke_run_is_fast(smoke):
+    assert smoke[2] < 60 * 3, "the smoke run should take well under a minute on an idle 2-core machine"
+
+
+def test_smoke_needs_out(bench):
+    with pytest.raises(SystemExit):
+        bench.main(["--quick", "--smoke"])
+
+
+def test_featureviz_rows_are_taken_over(bench):
+    result = {"rows": [{"name": "steps", "value": 2.5, "unit": "steps/s", "note": "n"},
+                       {"name": "ratio", "value": 1.1, "unit": "×", "target": "≤ 1.25", "met": True},
+                       {"name": "broken", "value": float("nan")}]}
+    rows = bench.featureviz_rows(result, "4. x")
+    assert [r["name"] for r in rows] == ["steps", "ratio", "broken"]
+    assert rows[0]["value"] == 2.5 and rows[1]["met"] is True and rows[1]["target"] == "≤ 1.25"
+    assert rows[2]["value"] is None
+
+
+def test_featureviz_plain_dict(bench):
+    rows = bench.featureviz_rows({"steps_per_s": 3.0, "ratio_step_vs_truncated": 1.4, "device": "cpu"}, "4. x")
+    assert {r["name"]: r["value"] for r in rows} == {"steps_per_s": 3.0, "ratio_step_vs_truncated": 1.4}
+    assert [r for r in rows if r["name"] == "ratio_step_vs_truncated"][0]["met"] is False
+
+
+def test_featureviz_missing_or_broken(bench, monkeypatch):
+    monkeypatch.setattr(bench, "_load_featureviz_bench", lambda: (None, "not available: no such file"))
+    rows, raw = bench.bench_featureviz(True, "4. x")
+    assert rows[0]["value"] is None and rows[0]["note"].startswith("not available")
+
+    class Broken:
+        @staticmethod
+        def run(quick):
+            raise RuntimeError("boom")
+
+    monkeypatch.setattr(bench, "_load_featureviz_bench", lambda: (Broken, ""))
+    rows, raw = bench.bench_featureviz(True, "4. x")
+    assert rows[0]["value"] is None and "boom" in rows[0]["note"]
+
+
+def test_course_timings_are_read(bench, tmp_path):
+    rows, _ = bench.bench_course(False, tmp_path / "missing.json")
+    assert rows[0]["value"] is None and "not measured" in rows[0]["note"]
+    path = tmp_path / "timings.json"
+    path.write_text(json.dumps({"profile": "quick", "seconds": {"00_a.ipynb": 3.0, "01_b.ipynb": 4.5,
+                                                                 "total": 7.5}}))
+    rows, _ = bench.bench_course(False, path)
+    assert [(r["name"], r["value"]) for r in rows] == [
+        ("notebook 00_a.ipynb", 3.0), ("notebook 01_b.ipynb", 4.5), ("whole course", 7.5)]
+
+
+def test_markdown_escapes_pipes(bench):
+    results = {"machine": {"cpu": "c", "usable_cpus": 2, "logical_cpus": 2, "torch_threads": 2,
+                           "memory_gb": 1.0, "platform": "p", "gpu": None},
+               "versions": {"python": "3", "torch": "t", "torchvision": "tv", "numpy": "n", "helpers": "h"},
+               "date": "d", "args": "", "mode": "quick", "wall_seconds": 1.0,
+               "rows": [bench.row("1. s", "a | b", 1.5, "s", "< 2 s", True, "x|y")]}
+    md = bench.render_markdown(results)
+    assert "| 1. s | a \\| b | 1.50 | s | < 2 s | ✅ met | x\\|y |" in md
