@@ -32,7 +32,7 @@ def _report(args) -> int:
     model = models.load_model(args.model, pretrained=pretrained, seed=args.seed)
     info = models.model_info(model)
     print(f"{stim}\nModel: {info.label}", flush=True)
-    acts = activations.collect(model, stim, layers=args.layers or None, batch_size=args.batch_size,
+    acts = activations.collect(model, stim, layers=args.layers or None, batch_size=args.batch_size or prof.batch_size,
                                device=args.device, progress=not args.no_progress,
                                cache=False if args.no_cache else True)
     result = selectivity.analyze(acts, n_permutations=args.permutations, seed=args.seed)
@@ -77,7 +77,7 @@ def main(argv=None) -> int:
     r.add_argument("--correction", choices=["none", "bh"], default="none")
     r.add_argument("--permutations", type=int, default=1000)
     r.add_argument("--seed", type=int, default=0)
-    r.add_argument("--batch-size", type=int, default=32)
+    r.add_argument("--batch-size", type=int, help="images per forward pass (default: the profile's)")
     r.add_argument("--device", default=None)
     r.add_argument("--no-cache", action="store_true")
     r.add_argument("--no-progress", action="store_true")

@@ -180,6 +180,27 @@ def _check_called_once(model: nn.Module, names: Sequence[str], x: torch.Tensor) 
         done.add(tuple(names))
 
 
+def _release_memory() -> None:
+    """Hand freed heap memory back to the OS (glibc only).
+
+    glibc keeps the freed activation maps of a batch in a fragmented heap, so resident
+    memory creeps up with the number of batches although nothing is kept; trimming after
+    each batch keeps it flat (measured in benchmarks/: about 18 ms a call)."""
+    global _MALLOC_TRIM
+    if _MALLOC_TRIM is None:
+        try:
+            import ctypes
+
+            _MALLOC_TRIM = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _MALLOC_TRIM = False
+    if _MALLOC_TRIM:
+        _MALLOC_TRIM(0)
+
+
+_MALLOC_TRIM = None
+
+
 def _default_device(device) -> torch.device:
     if device is None:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -344,7 +365,10 @@ def collect(
                 if name not in results:
                     results[name] = np.empty((n, value.shape[1]), np.float32)
                 results[name][start:start + len(value)] = value
-            bar.update(len(x))
+            del outs, x
+            if device.type == "cpu":
+                _release_memory()
+            bar.update(min(batch_size, n - start))
     bar.close()
 
     meta = {

@@ -57,8 +57,10 @@ class Profile:
 
 
 _PROFILES = {
+    # Batch 8 keeps a VGG16 run at 224 px within Binder's memory (block1 maps of 32 images
+    # alone take 411 MB each) and was not slower than 32 on 2 cores (benchmarks/).
     "full": Profile("full", pretrained=True, image_size=224, resize=256, n_per_category=75,
-                    batch_size=32, n_permutations=1000, stimuli="demo"),
+                    batch_size=8, n_permutations=1000, stimuli="demo"),
     "quick": Profile("quick", pretrained=False, image_size=64, resize=64, n_per_category=24,
                      batch_size=32, n_permutations=1000, stimuli="schematic"),
 }
