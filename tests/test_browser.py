@@ -58,9 +58,8 @@ def test_threshold_slider_redraws_in_a_real_browser():
     assert NOTEBOOK.exists(), f"{NOTEBOOK.relative_to(ROOT)} is missing: the browser test drives its slider"
     tool = _load_tool()
     # conftest.py has set COURSE_PROFILE=quick and private COURSE_CACHE/TORCH_HOME/COURSE_DATA
-    # folders; the kernel inherits them. Matplotlib must draw inline in the kernel, not to Agg.
+    # folders; the kernel inherits them. One thread: the other pytest worker runs beside it.
     env = dict(os.environ, COURSE_PROFILE="quick", COURSE_THREADS=os.environ.get("COURSE_THREADS", "1"))
-    env.pop("MPLBACKEND", None)
     start = time.monotonic()
     result = tool.check_notebook(NOTEBOOK, ARTEFACTS, chromium=chromium, slider_label="threshold",
                                  run_timeout=170, env=env, log=lambda s: print(s, flush=True))

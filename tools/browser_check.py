@@ -13,10 +13,11 @@ What it does, as a learner would:
 3. checks that ipywidgets rendered (a ``.jupyter-widgets`` element and the slider are
    visible, no "Loading widget..." placeholder remains, no traceback);
 4. moves the slider whose label is ``--slider`` with the keyboard (focus its handle, press
-   PageUp, or PageDown when it sits in the upper half), and checks that the plot in the widget's Output redraws with other
-   data (the ``<img>`` source changes) and that the widget's HTML summary text changes;
-5. saves screenshots (whole page and the widget's cell, before and after the move) and a
-   ``result.json`` under ``--out``.
+   PageUp, or PageDown when it sits in the upper half), and checks that the plot in the
+   widget's Output redraws with other data (the ``<img>`` source changes) and that the
+   widget's HTML summary text changes;
+5. saves screenshots (the page, and the outputs of the widget's cell, before and after the
+   move) and a ``result.json`` under ``--out``.
 
 Exit status 0 when every check passed. ``tests/test_browser.py`` runs the same code under
 pytest (``make test``). The profile comes from ``COURSE_PROFILE`` (default here: quick).
@@ -97,7 +98,9 @@ class JupyterLab:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(value))
         env.setdefault("COURSE_PROFILE", "quick")
-        env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+        # Figures must reach the page: the kernel draws inline, whatever MPLBACKEND says here
+        # (the test suite sets Agg for itself).
+        env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
         env["PYTHONUNBUFFERED"] = "1"
         return env
 

@@ -127,6 +127,11 @@ class Page:
         self.title = title_of(self.nb)
 
     @property
+    def short_title(self) -> str:
+        """The title up to its first colon ("05 · Representative filters"), for navigation links."""
+        return self.title.split(":", 1)[0].strip()
+
+    @property
     def html_name(self) -> str:
         return self.path.with_suffix(".html").name
 
@@ -153,9 +158,9 @@ ol.toc{padding-left:0;list-style:none}ol.toc>li{border:1px solid #d0d7de;border-
 
 
 def _nav(pages: list[Page], i: int, binder: str | None, bottom: bool = False) -> str:
-    prev = (f'<a href="{pages[i - 1].html_name}" rel="prev">← {html.escape(pages[i - 1].title)}</a>'
+    prev = (f'<a href="{pages[i - 1].html_name}" rel="prev">← {html.escape(pages[i - 1].short_title)}</a>'
             if i > 0 else "")
-    nxt = (f'<a href="{pages[i + 1].html_name}" rel="next">{html.escape(pages[i + 1].title)} →</a>'
+    nxt = (f'<a href="{pages[i + 1].html_name}" rel="next">{html.escape(pages[i + 1].short_title)} →</a>'
            if i + 1 < len(pages) else "")
     page = pages[i]
     links = [f'<a href="index.html">Contents</a>', prev, '<span class="spacer"></span>']

@@ -217,7 +217,7 @@ def main(argv=None) -> int:
                     help="default: full with --simulate-full, else $COURSE_PROFILE or quick")
     ap.add_argument("--simulate-full", action="store_true",
                     help="full profile on stand-in weights and photographs (see above); implies --profile full")
-    ap.add_argument("--only", help="measure only notebooks whose name starts with this")
+    ap.add_argument("--only", help="measure only notebooks whose name starts with this (several: 05,06,07)")
     ap.add_argument("--cold", action="store_true", help="empty the activation cache before every notebook")
     ap.add_argument("--threads", type=int, default=2, help="CPU threads, as binder/start sets (default 2)")
     ap.add_argument("--limit-mb", type=float, default=2048, help="memory limit to compare with (Binder: 2048)")
@@ -230,7 +230,8 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(ROOT / "build" / "memory"))
     args = ap.parse_args(argv)
     profile = "full" if args.simulate_full else (args.profile or os.environ.get("COURSE_PROFILE") or "quick")
-    paths = sorted(p for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb") if not args.only or p.name.startswith(args.only))
+    prefixes = tuple(args.only.split(",")) if args.only else ("",)
+    paths = sorted(p for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb") if p.name.startswith(prefixes))
     if not paths:
         print("no notebooks found", file=sys.stderr)
         return 1
