@@ -279,7 +279,7 @@ def collect(
     model: nn.Module,
     stimuli: StimulusSet,
     layers: Sequence[str] | None = None,
-    batch_size: int = 32,
+    batch_size: int | None = None,
     device=None,
     progress: bool = True,
     reduction: str = "max",
@@ -294,7 +294,8 @@ def collect(
     stimuli : :class:`helpers.stimuli.StimulusSet`
     layers : layer names (VGG16: ``block1_conv1`` ... ``fc2``) or module paths;
         default :func:`helpers.models.layer_names`
-    batch_size : images per forward pass (results do not depend on it)
+    batch_size : images per forward pass (results do not depend on it); default: the
+        profile's (8 at 224 px under ``full``, which fits Binder's memory; 32 under ``quick``)
     device : torch device; default CUDA when available, else CPU
     progress : show a progress bar
     reduction : "max" (the paper's) or "mean" over each activation map
@@ -309,6 +310,10 @@ def collect(
     """
     if reduction not in REDUCTIONS:
         raise ValueError(f"Unknown reduction {reduction!r}; use one of {REDUCTIONS}.")
+    if batch_size is None:
+        from .config import get_profile
+
+        batch_size = get_profile().batch_size
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1.")
     names = list(layer_names(model) if layers is None else layers)
