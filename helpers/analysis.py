@@ -86,24 +86,30 @@ def roc_auc(scores: np.ndarray, positive: np.ndarray) -> float | np.ndarray:
 # --------------------------------------------------------------------------- RSA
 
 
-def rdm(X: np.ndarray) -> np.ndarray:
+def rdm(X: np.ndarray, chunk: int = 8192) -> np.ndarray:
     """Representational dissimilarity matrix: 1 - Pearson correlation between rows.
 
-    X : array (n_items, n_features), e.g. images x filters, or flattened pixels.
-        float32 input is processed in float32 (half the memory of float64, which
-        matters for 300 photographs of 224 x 224 x 3 pixels); anything else in float64.
+    X : array (n_items, n_features) of any real dtype, e.g. images x filters, or
+        flattened uint8 pixels
+    chunk : features converted to float64 at a time. The input is never copied whole,
+        so 300 photographs of 224 x 224 x 3 pixels need about 20 MB beyond themselves.
+
     Returns float64 (n_items, n_items), symmetric, zero diagonal, values in [0, 2];
     rows without variance have no correlation and get NaN (off the diagonal).
     """
     X = np.asarray(X)
     if X.ndim != 2:
         raise ValueError(f"X must be (n_items, n_features); got shape {X.shape}. Flatten images first.")
-    Z = X.astype(np.float32 if X.dtype == np.float32 else np.float64)  # a copy we may change in place
-    Z -= Z.mean(axis=1, keepdims=True)
-    norm = np.linalg.norm(Z, axis=1, keepdims=True)
-    flat = norm[:, 0] == 0
-    np.divide(Z, norm, out=Z, where=norm > 0)
-    D = np.clip(1.0 - (Z @ Z.T).astype(np.float64), 0.0, 2.0)
+    n, m = X.shape
+    mean = X.mean(axis=1, dtype=np.float64)[:, None]
+    gram = np.zeros((n, n))
+    for start in range(0, m, chunk):
+        block = X[:, start:start + chunk].astype(np.float64) - mean
+        gram += block @ block.T
+    norm = np.sqrt(np.diag(gram).copy())
+    flat = norm == 0
+    scale = np.where(flat, 1.0, norm)
+    D = np.clip(1.0 - gram / scale[:, None] / scale[None, :], 0.0, 2.0)
     D[flat, :] = np.nan
     D[:, flat] = np.nan
     np.fill_diagonal(D, 0.0)
@@ -111,7 +117,7 @@ def rdm(X: np.ndarray) -> np.ndarray:
 
 
 def pooled_activations(model, stimuli, layers: Sequence[str], grid: int = 4, batch_size: int = 32,
-                       device=None) -> dict[str, np.ndarray]:
+                       device=None, channels_last: bool | None = None) -> dict[str, np.ndarray]:
     """Activation maps averaged over a ``grid`` x ``grid`` layout of regions, flattened.
 
     The paper's per-filter maximum forgets *where* a filter fired; pixel space does
@@ -122,6 +128,9 @@ def pooled_activations(model, stimuli, layers: Sequence[str], grid: int = 4, bat
     model : a CNN; stimuli : :class:`helpers.stimuli.StimulusSet`
     layers : layer names or module paths (see :func:`helpers.models.resolve_layer`)
     grid : regions per side; fully connected layers are taken as they are
+    channels_last : memory format of the run; default on for the CPU, as in
+        :func:`helpers.activations.collect` (faster there, and without the large
+        im2col buffers the default format needs at 224 px)
 
     Returns
     -------
@@ -134,13 +143,17 @@ def pooled_activations(model, stimuli, layers: Sequence[str], grid: int = 4, bat
     from .activations import _default_device, _prepared, forward_to
 
     def reduce(out):
-        return (F.adaptive_avg_pool2d(out, grid) if out.dim() == 4 else out).flatten(1).float().cpu()
+        return (F.adaptive_avg_pool2d(out, grid) if out.dim() == 4 else out).flatten(1).float().cpu().clone()
 
     device = _default_device(device)
+    if channels_last is None:
+        channels_last = device.type == "cpu"
+    memory_format = torch.channels_last if channels_last else torch.contiguous_format
     parts: dict[str, list] = {name: [] for name in layers}
-    with _prepared(model, device, False), torch.inference_mode():
+    with _prepared(model, device, channels_last), torch.inference_mode():
         for start in range(0, len(stimuli), batch_size):
             x = stimuli.batch(range(start, min(start + batch_size, len(stimuli)))).to(device)
+            x = x.contiguous(memory_format=memory_format)
             for name, value in forward_to(model, x, list(layers), reduce=reduce).items():
                 parts[name].append(value.numpy())
     return {name: np.concatenate(v).astype(np.float32) for name, v in parts.items()}

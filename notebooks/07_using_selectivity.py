@@ -290,7 +290,7 @@ print(own.categories, own.counts())
 
 # %%
 own_acts = activations.collect(course.model(), own, layers=["block3_conv3", "block5_conv3"],
-                               progress=False, cache=False)
+                               batch_size=8, progress=False, cache=False)
 own_result = sel.analyze(own_acts, n_permutations=200, seed=0)
 own_table = sel.summary_table(own_result, criterion="p", threshold=0.01)
 own_table[["layer", "category", "n_selective", "n_filters", "proportion", "ci_low", "ci_high", "n_silent"]].round(3)

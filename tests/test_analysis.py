@@ -55,11 +55,13 @@ def test_rdm_is_one_minus_correlation():
     np.testing.assert_allclose(an.rdm(X2), D, atol=1e-12)
 
 
-def test_rdm_in_float32_agrees_with_float64():
+def test_rdm_does_not_depend_on_dtype_or_chunks():
     rng = np.random.default_rng(2)
-    X = rng.integers(0, 256, size=(6, 5000)).astype(np.float32)
-    np.testing.assert_allclose(an.rdm(X), an.rdm(X.astype(np.float64)), atol=1e-5)
-    assert an.rdm(X).dtype == np.float64
+    X = rng.integers(0, 256, size=(6, 5000)).astype(np.uint8)
+    reference = 1 - np.corrcoef(X.astype(np.float64))
+    for chunk in (7, 1000, 8192):
+        np.testing.assert_allclose(an.rdm(X, chunk=chunk), reference, atol=1e-12)
+    np.testing.assert_allclose(an.rdm(X.astype(np.float32)), reference, atol=1e-12)
 
 
 def test_rdm_constant_rows_are_nan_without_warnings():
