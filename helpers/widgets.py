@@ -159,7 +159,7 @@ def layer_profile_explorer(results: Mapping[str, Selectivity], criterion: str = 
                                  layout=w.Layout(width="520px"))
     for s in (p_slider, index_slider):
         s.add_class("threshold-slider")
-    wide = {"button_width": "190px"}
+    wide = {"button_width": "220px"}
     crit = w.ToggleButtons(options=[("p-value (permutation test)", "p"), ("selectivity index (eq. 2)", "index")],
                            value=criterion, description="criterion", style=wide)
     crit.add_class("criterion-toggle")
