@@ -217,16 +217,22 @@ def _owned(target: Path) -> set[str]:
     return owned
 
 
-def _user_folders(target: Path, categories: Iterable[str]) -> list[str]:
-    """Those of ``categories`` whose folder in ``target`` holds something fetch_demo did
-    not put there (your own photos): never to be replaced."""
+def _user_folders(target: Path, expected: dict[str, list[str]]) -> list[str]:
+    """Those of the ``expected`` categories whose folder in ``target`` holds something
+    fetch_demo did not put there (your own photos): never to be replaced. A folder
+    counts as fetch_demo's when a manifest listed it, when it holds the marker file, or
+    when all its files are named in the selection (left by a run without markers)."""
     owned = _owned(target)
     mine = []
-    for c in categories:
+    for c, names in expected.items():
         folder = target / c
         if c in owned or not (folder.exists() or folder.is_symlink()):
             continue
-        if folder.is_symlink() or not folder.is_dir() or any(not p.name.startswith(".") for p in folder.iterdir()):
+        if folder.is_symlink() or not folder.is_dir():
+            mine.append(c)
+            continue
+        files = {p.name for p in folder.iterdir() if not p.name.startswith(".")}
+        if files - set(names) or any((folder / n).is_dir() for n in files):
             mine.append(c)
     return mine
 

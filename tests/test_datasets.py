@@ -317,3 +317,22 @@ def test_manifest_of_the_first_layout_is_still_read(server, tmp_path):
     manifest["format"] = 99
     (target / ".manifest.json").write_text(json.dumps(manifest))
     assert datasets.read_manifest(target) is None
+
+
+def test_folders_of_an_older_run_without_markers_are_taken_back(server, tmp_path):
+    """Category folders holding only files of the selection (an interrupted run of a
+    version without markers) are the course's own: extracted again, not refused."""
+    target = _fetch(server, tmp_path)
+    (target / ".manifest.json").unlink()
+    for c in ("face", "car", "dog", "cup"):
+        (target / c / datasets.OWNED).unlink()
+    _fetch(server, tmp_path)
+    assert datasets.read_manifest(target) is not None
+    (target / ".manifest.json").unlink()
+    (target / "dog" / datasets.OWNED).unlink()
+    (target / "dog" / "mine.jpg").write_bytes(_jpeg(4))
+    for c in ("face", "car", "cup"):
+        (target / c / datasets.OWNED).unlink()
+    with pytest.raises(DownloadError, match="dog"):
+        _fetch(server, tmp_path)
+    assert (target / "dog" / "mine.jpg").read_bytes() == _jpeg(4)

@@ -69,11 +69,11 @@ def test_installed_wheel_runs_the_report_outside_the_repository(wheel, tmp_path)
     env.update(COURSE_PROFILE="quick", COURSE_CACHE=str(tmp_path / "cache"), TORCH_HOME=str(tmp_path / "torch"),
                MPLBACKEND="Agg")
     where = subprocess.run([str(python), "-c", "import helpers, helpers.datasets as d, helpers.imagenet as i; "
-                            "print(helpers.__file__); print(len(d.read_demo_list())); print(i.class_names()[151])"],
+                            "print(helpers.__file__); print(len(d.read_demo_list())); print(i.wnids()[151])"],
                            capture_output=True, text=True, env=env, cwd=work, timeout=300)
     assert where.returncode == 0, where.stderr[-3000:]
-    location, rows, dog = where.stdout.split("\n")[:3]
-    assert Path(location).is_relative_to(site) and int(rows) == 274 and dog == "Chihuahua"
+    location, rows, chihuahua = where.stdout.split("\n")[:3]
+    assert Path(location).is_relative_to(site) and int(rows) == 274 and chihuahua == "n02085620"
 
     out = work / "report"
     proc = subprocess.run([str(python), "-m", "helpers", "report", "--out", str(out), "--model", "resnet18",
