@@ -105,14 +105,17 @@ def test_sweep_leaves_live_writers_alone(tmp_path):
 
 
 def _entry(folder: Path, key=None, fmt=1):
-    return cache.write_entry(folder, key or {"k": 1}, fmt, lambda tmp: (tmp / "data.bin").write_bytes(b"abc")
-                             and {"note": "extra"})
+    def write(tmp: Path) -> dict:
+        (tmp / "data.bin").write_bytes(b"abc")
+        return {"note": "extra"}
+
+    return cache.write_entry(folder, key or {"k": 1}, fmt, write)
 
 
 def test_entries_are_verified(tmp_path):
     folder = _entry(tmp_path / "e")
     meta = cache.read_entry(folder, {"k": 1}, 1)
-    assert meta["format"] == 1 and meta["checksums"]["data.bin"].startswith("sha256:")
+    assert meta["format"] == 1 and meta["note"] == "extra" and meta["checksums"]["data.bin"].startswith("sha256:")
     with pytest.raises(cache.StaleEntry, match="format"):
         cache.read_entry(folder, {"k": 1}, 2)
     with pytest.raises(cache.StaleEntry, match="key"):
