@@ -21,7 +21,6 @@ import argparse
 import contextlib
 import copy
 import datetime as _dt
-import importlib.util
 import inspect
 import json
 import os
@@ -42,25 +41,25 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 SCHEMA = 1
-N_FILTERS_VGG16 = 12416  # 13 conv layers (4224 filters) + fc1 + fc2 (2 x 4096)
 FLOAT_BYTES = 4
 MB = 1e6
 GB = 1e9
 
 # Sizes of each mode. "quick" must finish in under two minutes on an idle 2-core machine,
-# "smoke" in seconds (the unit test), "full" may take tens of minutes.
+# "smoke" in seconds (the unit test: one round of everything, it checks the wiring), "full"
+# may take tens of minutes.
 MODES = {
     "full": dict(
-        px=224, images=32, batch=32, repeats=5,
+        px=224, images=32, batch=32, repeats=5, warmup=1,
         mem_px=224, mem_small=64, mem_large=1024, mem_batch=32,
         profile_images=300, batch8_images=64, stat_repeats=7, stat_warmup=1),
     "quick": dict(
-        px=224, images=4, batch=4, repeats=4,
+        px=224, images=4, batch=4, repeats=4, warmup=1,
         mem_px=32, mem_small=64, mem_large=1024, mem_batch=32,
         profile_images=32, batch8_images=8, stat_repeats=5, stat_warmup=1),
     "smoke": dict(
-        px=32, images=2, batch=2, repeats=2,
-        mem_px=32, mem_small=16, mem_large=128, mem_batch=16,
+        px=32, images=1, batch=1, repeats=1, warmup=0,
+        mem_px=32, mem_small=2, mem_large=8, mem_batch=8,
         profile_images=0, batch8_images=0, stat_repeats=1, stat_warmup=0),
 }
 TARGETS = {
@@ -205,7 +204,7 @@ def throughput_methods(model, stim, batch: int, device: torch.device) -> tuple[d
     """The compared methods; each processes the whole stimulus set and returns nothing."""
     from torchvision.models.feature_extraction import create_feature_extractor
 
-    from helpers.activations import _prepared, collect
+    from helpers.activations import collect, prepared
     from helpers.models import VGG16_LAYERS
 
     n = len(stim)
@@ -248,7 +247,7 @@ def throughput_methods(model, stim, batch: int, device: torch.device) -> tuple[d
     def fixed_cost():
         # What collect() does once per call whatever the number of images: move the model to
         # the device and memory format of the run, and back.
-        with _prepared(model, device, device.type == "cpu"):
+        with prepared(model, device, device.type == "cpu"):
             pass
         _sync(device)
 
@@ -280,7 +279,7 @@ def bench_throughput(model, cfg: dict, device: torch.device, section: str) -> tu
         n, batch = max(n, 256), max(batch, 32)
     stim = synthetic_stimuli(n, px, pool=n)
     methods, naive_fmt = throughput_methods(model, stim, batch, device)
-    times, cpu = alternate(methods, repeats)
+    times, cpu = alternate(methods, repeats, cfg.get("warmup", 1))
     med = {k: _median(v) for k, v in times.items()}
     fastest = min(("plain_channels_last", "plain_contiguous"), key=med.get)
     plain = times[fastest]
@@ -363,21 +362,38 @@ def memory_child(n: int, px: int, batch: int) -> dict:
             "filters": int(sum(a.shape[1] for a in acts.values()))}
 
 
-def run_child(n: int, px: int, batch: int, timeout: float = 7200) -> dict:
+def run_children(specs: list[tuple[int, int, int]], timeout: float = 7200) -> list[dict]:
+    """:func:`memory_child` for each (n, px, batch) in its own fresh process, all at once
+    (peak memory is per process, so running them side by side changes only their times)."""
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--memory-child",
-                           json.dumps({"n": n, "px": px, "batch": batch})],
-                          capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT)
-    if proc.returncode != 0:
-        raise RuntimeError(f"memory child ({n} images, {px} px) failed:\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    procs = [subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--memory-child",
+                               json.dumps({"n": n, "px": px, "batch": batch})],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+             for n, px, batch in specs]
+    results = []
+    try:
+        for (n, px, _), proc in zip(specs, procs):
+            out, err = proc.communicate(timeout=timeout)
+            if proc.returncode != 0:
+                raise RuntimeError(f"memory child ({n} images, {px} px) failed:\n{err[-3000:]}")
+            results.append(json.loads(out.strip().splitlines()[-1]))
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    return results
+
+
+def run_child(n: int, px: int, batch: int, timeout: float = 7200) -> dict:
+    """:func:`memory_child` in a fresh process."""
+    return run_children([(n, px, batch)], timeout)[0]
 
 
 def bench_memory(cfg: dict) -> tuple[list, dict]:
     s = "2. Memory (peak RSS, fresh process each)"
     px, small, large, batch = cfg["mem_px"], cfg["mem_small"], cfg["mem_large"], cfg["mem_batch"]
-    a = run_child(small, px, batch)
-    b = run_child(large, px, batch)
+    a, b = run_children([(small, px, batch), (large, px, batch)])
     growth = b["peak_bytes"] - a["peak_bytes"]
     expected = (large - small) * a["filters"] * FLOAT_BYTES
     ratio = growth / expected
@@ -465,44 +481,25 @@ def bench_statistics(cfg: dict) -> tuple[list, dict]:
 
 
 def _load_featureviz_bench():
-    path = Path(__file__).resolve().with_name("featureviz_bench.py")
-    if not path.exists():
-        return None, f"not available: {path.relative_to(ROOT)} does not exist yet"
-    spec = importlib.util.spec_from_file_location("featureviz_bench", path)
-    mod = importlib.util.module_from_spec(spec)
+    """(module, "") or (None, why): a broken neighbour must not break the table."""
     try:
-        spec.loader.exec_module(mod)
-    except Exception as e:  # noqa: BLE001 - a broken neighbour must not break the table
-        return None, f"not available: importing {path.name} failed ({type(e).__name__}: {e})"
-    if not callable(getattr(mod, "run", None)):
-        return None, f"not available: {path.name} has no run(quick)"
-    return mod, ""
+        from benchmarks import featureviz_bench
+    except Exception as e:  # noqa: BLE001
+        return None, f"not available: importing featureviz_bench failed ({type(e).__name__}: {e})"
+    return featureviz_bench, ""
 
 
-def featureviz_rows(result, section: str) -> list:
-    """Rows from what ``featureviz_bench.run`` returned: its own rows (dicts with name and
-    value) when it gives them, else one row per number in its dict."""
+def featureviz_rows(result: dict, section: str) -> list:
+    """Rows from what ``featureviz_bench.run`` returned: ``result["rows"]``, a list of
+    dicts with name, value, unit, target, met and note (a value that is not a positive
+    number becomes None)."""
     rows = []
-    items = result.get("rows") if isinstance(result, dict) and isinstance(result.get("rows"), list) else None
-    if items is not None:
-        for r in items:
-            value = r.get("value")
-            rows.append(row(section, str(r.get("name", "?")),
-                            value if isinstance(value, (int, float)) and value > 0 else None,
-                            str(r.get("unit", "")), str(r.get("target", "") or ""), r.get("met"),
-                            str(r.get("note", "") or "")))
-        return rows
-    for key, value in (result or {}).items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            continue
-        target, met = "", None
-        if "ratio" in key and "untrunc" not in key and "trunc" in key:
-            target, met = "≤ 1.25", value <= 1.25
-        unit = "steps/s" if "per_s" in key or "steps_s" in key else ("×" if "ratio" in key else "")
-        rows.append(row(section, key, value if value > 0 else None, unit, target, met))
-    notes = {k: v for k, v in (result or {}).items() if isinstance(v, str)}
-    if rows and notes:
-        rows[0]["note"] = "; ".join(f"{k}: {v}" for k, v in notes.items())
+    for r in result.get("rows", []):
+        value = r.get("value")
+        rows.append(row(section, str(r.get("name", "?")),
+                        value if isinstance(value, (int, float)) and value > 0 else None,
+                        str(r.get("unit", "")), str(r.get("target", "") or ""), r.get("met"),
+                        str(r.get("note", "") or "")))
     return rows
 
 

@@ -1,9 +1,9 @@
-"""Regenerate ``data/demo_set.csv``: which Caltech-101 images form the demo set.
+"""Regenerate ``helpers/data/demo_set.csv``: which Caltech-101 images form the demo set.
 
 The selection is a pure function of the folder sizes, the number per category and
 the seed (see ``helpers.datasets.select_demo_files``), so no download is needed:
 
-    python data/build_demo_list.py           # rewrite data/demo_set.csv
+    python data/build_demo_list.py           # rewrite helpers/data/demo_set.csv
     python data/build_demo_list.py --check   # exit 1 if the committed file differs
 """
 

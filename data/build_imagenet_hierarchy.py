@@ -1,4 +1,4 @@
-"""Build ``data/imagenet_hierarchy.json``: the WordNet id and hypernym chain of each
+"""Build ``helpers/data/imagenet_hierarchy.json``: the WordNet id and hypernym chain of each
 of the 1000 ImageNet (ILSVRC-2012) classes, in the class order torchvision uses.
 
 Inputs (none of them is needed at run time; ``helpers.imagenet`` reads only the
@@ -54,7 +54,7 @@ from pathlib import Path
 TIMM_VERSION = "1.0.15"
 TIMM_MEMBER = "timm/data/_info/imagenet_synsets.txt"
 DEFAULT_WORDNET = "/usr/share/wordnet"
-OUT = Path(__file__).resolve().with_name("imagenet_hierarchy.json")
+OUT = Path(__file__).resolve().parent.parent / "helpers" / "data" / "imagenet_hierarchy.json"
 ROOT_SYNSET = "entity.n.01"
 
 # WordNet 3.0's lexicographer files, in the order of their numbers (00 to 44); see

@@ -2,18 +2,26 @@
 
 Each module is one idea:
 
-- :mod:`helpers.config`       profiles (``COURSE_PROFILE``), cache folder, one seed function
+- :mod:`helpers.profiles`     the two profiles (``COURSE_PROFILE``), read only by the edges below
+- :mod:`helpers.course`       edge: glue for the notebooks (set-up, the profile's data, exercise checks)
+- :mod:`helpers.__main__`     edge: the command line, ``python -m helpers report``
+- :mod:`helpers.envcheck`     edge: is this machine ready for the course?
+- :mod:`helpers.config`       where things are kept (cache folder, package data) and the one seed function
+- :mod:`helpers.cache`        atomic writes, checksums, format versions, load-or-compute
+- :mod:`helpers.download`     one file from the network: resumable, size-capped, verified
+- :mod:`helpers.labels`       which network and stimuli produced a result, in words (no torch)
 - :mod:`helpers.stimuli`      stimulus sets: folders of images, generated schematic set
+- :mod:`helpers.datasets`     the downloadable demo photographs (Caltech-101 selection)
 - :mod:`helpers.models`       VGG16 and other torchvision CNNs, the paper's layer names
 - :mod:`helpers.activations`  per-filter maximum activations, streamed and cached
-- :mod:`helpers.selectivity`  eq. 1, eq. 2, permutation test, per-layer summary
-- :mod:`helpers.plots`        figures shared by the notebooks and the command line
-- :mod:`helpers.datasets`     the downloadable demo photographs (Caltech-101 selection)
-- :mod:`helpers.imagenet`     ImageNet class names, WordNet hierarchy, mistake severity
+- :mod:`helpers.selectivity`  eq. 1, eq. 2, permutation test, per-layer summary (NumPy)
+- :mod:`helpers.analysis`     beyond the paper: ROC AUC, RSA, linear read-out, detector depth
 - :mod:`helpers.featureviz`   activation maximisation and dataset exemplars
-- :mod:`helpers.course`       glue for the notebooks (set-up, shared data, exercise checks)
+- :mod:`helpers.imagenet`     ImageNet class names, WordNet hierarchy, mistake severity
+- :mod:`helpers.plots`        figures shared by the notebooks and the command line
+- :mod:`helpers.widgets`      interactive explorers for the notebooks
 """
 
 __version__ = "0.1.0"
 
-from .config import UntrainedWarning, get_profile, seed_everything  # noqa: E402,F401
+from .config import UntrainedWarning, seed_everything  # noqa: E402,F401

@@ -1,67 +1,216 @@
 """Command line: ``python -m helpers report --stimuli DIR --out DIR``.
 
 Runs the whole pipeline (stimuli -> activations -> selectivity) and writes the
-per-layer table (CSV), a figure of proportions per layer and category (PNG) and a
-short README of what was run.
+per-layer table (CSV), a figure of proportions per layer and category (PNG) and
+``run.json`` saying what was run.
+
+Every argument is checked before any work starts. Every failure ends with one line
+``error: ...`` on stderr and exit status 2; Ctrl-C with one line and status 130.
+Outputs are written atomically: a file in the output folder is complete or absent.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import warnings
 from pathlib import Path
 
+EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130
 
-def _report(args) -> int:
+
+class UsageError(Exception):
+    """A bad argument or environment, found before any work; the message is one sentence."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but its errors are one ``error: ...`` line like every other failure."""
+
+    def error(self, message):
+        raise UsageError(f"{message} (see `python -m helpers report --help`)")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def check_rule(criterion: str, threshold: float, correction: str) -> None:
+    """The selection rule must make sense: a p-value threshold in (0, 1], an index
+    threshold (a share) in [0, 1], a correction only for p-values."""
+    if criterion == "p" and not 0 < threshold <= 1:
+        raise UsageError(f"--threshold {threshold:g} is no significance level: with --criterion p it must lie "
+                         "in (0, 1], e.g. 0.01.")
+    if criterion == "index" and not 0 <= threshold <= 1:
+        raise UsageError(f"--threshold {threshold:g} is no share: with --criterion index it must lie in [0, 1], "
+                         "e.g. 0.5 (chance is 1 / number of categories).")
+    if criterion == "index" and correction != "none":
+        raise UsageError("--correction applies to p-values only; drop it or use --criterion p.")
+
+
+def check_out(out: Path) -> None:
+    """``out`` is, or can become, a folder this process can write to."""
+    ancestor = out
+    while not (ancestor.exists() or ancestor.is_symlink()):
+        if ancestor.parent == ancestor:
+            break
+        ancestor = ancestor.parent
+    if ancestor.exists() and not ancestor.is_dir():
+        where = "is a file" if ancestor == out else f"lies below the file {ancestor}"
+        raise UsageError(f"--out {out} {where}; give a folder.")
+    if ancestor.is_symlink() and not ancestor.exists():
+        raise UsageError(f"--out {out}: {ancestor} is a broken symbolic link.")
+    from .cache import usable_folder
+
+    why = usable_folder(out)
+    if why is not None:
+        raise UsageError(f"--out {out} cannot be written ({why}); choose a folder you can write to.")
+
+
+def check_device(name: str | None):
+    """The torch device for ``--device``, or UsageError when it is unknown or absent."""
+    import torch
+
+    if name is None:
+        return None
+    try:
+        device = torch.device(name)
+    except (RuntimeError, ValueError) as e:
+        raise UsageError(f"--device {name!r} is not a device ({_one_line(e)}); use cpu, cuda or cuda:N.") from None
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise UsageError(f"--device {name}: no CUDA GPU is available here; leave --device out (CPU) or run "
+                             "on a machine with a GPU.")
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise UsageError(f"--device {name}: this machine has {torch.cuda.device_count()} CUDA GPU(s).")
+    elif device.type == "mps":
+        if not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+            raise UsageError(f"--device {name}: Apple's MPS is not available here; leave --device out (CPU).")
+    elif device.type != "cpu":
+        raise UsageError(f"--device {name}: only cpu, cuda and mps are supported.")
+    return device
+
+
+def check_args(args) -> dict:
+    """Everything that can be checked before the work starts; returns what it found
+    (the profile, the device, whether to cache). Raises UsageError."""
+    from .profiles import get_profile
+
+    try:
+        prof = get_profile(args.profile)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    check_rule(args.criterion, args.threshold, args.correction)
+    if args.permutations < 1:
+        raise UsageError(f"--permutations {args.permutations}: at least 1 is needed (1000 gives p-values down "
+                         "to 0.001).")
+    if args.batch_size is not None and args.batch_size < 1:
+        raise UsageError(f"--batch-size {args.batch_size}: at least 1 image per forward pass is needed.")
+    if args.seed < 0:
+        raise UsageError(f"--seed {args.seed}: seeds are non-negative integers.")
+    if args.layers is not None and not args.layers:
+        raise UsageError("--layers needs at least one layer name (or leave it out for all).")
+    if args.stimuli is not None:
+        folder = Path(args.stimuli)
+        if not folder.exists():
+            raise UsageError(f"--stimuli {folder} does not exist; give a folder with one sub-folder per category.")
+        if not folder.is_dir():
+            raise UsageError(f"--stimuli {folder} is a file; give a folder with one sub-folder per category.")
+    check_out(Path(args.out))
+    import torchvision
+
+    if args.model not in torchvision.models.list_models(torchvision.models):
+        raise UsageError(f"--model {args.model!r} is not a torchvision image classifier (e.g. vgg16, alexnet, "
+                         "resnet18).")
+    device = check_device(args.device)
+    cache = not args.no_cache
+    if cache:
+        from .cache import usable_folder
+        from .config import cache_dir
+
+        try:
+            why = usable_folder(cache_dir("activations"))
+        except OSError as e:
+            why = f"{type(e).__name__}: {e}"
+        if why is not None:
+            where = os.environ.get("COURSE_CACHE") or "~/.cache/cnn-selectivity"
+            print(f"warning: the cache folder {where} is unusable ({_one_line(why)}); running without the cache "
+                  "(set COURSE_CACHE to a writable folder).", file=sys.stderr)
+            cache = False
+    return {"profile": prof, "device": device, "cache": cache}
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def _report(args, checked: dict) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from . import activations, models, plots, selectivity, stimuli
-    from .config import get_profile, seed_everything
+    from . import activations, models, plots, profiles, selectivity, stimuli
+    from .cache import atomic_file
+    from .config import seed_everything
 
-    prof = get_profile(args.profile)
+    prof = checked["profile"]
     seed_everything(args.seed)
     if args.stimuli:
-        stim = stimuli.load_folder(args.stimuli, preprocess=stimuli.Preprocess.for_profile(prof))
+        stim = stimuli.load_folder(args.stimuli, preprocess=profiles.preprocess(prof))
     else:
-        stim = stimuli.default_stimuli(prof)
+        from .download import DownloadError
+
+        try:
+            stim = profiles.stimulus_set(prof, progress=not args.no_progress)
+        except DownloadError as e:
+            raise DownloadError(f"{e} Offline? Pass your own folder with --stimuli, or use --profile quick.") from None
     pretrained = prof.pretrained if args.pretrained is None else args.pretrained
     model = models.load_model(args.model, pretrained=pretrained, seed=args.seed)
     info = models.model_info(model)
+    layers = args.layers or None
+    for name in layers or ():
+        models.resolve_layer(model, name)  # unknown names: one KeyError listing the valid ones, before the run
     print(f"{stim}\nModel: {info.label}", flush=True)
-    acts = activations.collect(model, stim, layers=args.layers or None, batch_size=args.batch_size or prof.batch_size,
-                               device=args.device, progress=not args.no_progress,
-                               cache=False if args.no_cache else True)
+    acts = activations.collect(model, stim, layers=layers, batch_size=args.batch_size or prof.batch_size,
+                               device=checked["device"], progress=not args.no_progress, cache=checked["cache"])
     result = selectivity.analyze(acts, n_permutations=args.permutations, seed=args.seed)
     table = selectivity.summary_table(result, criterion=args.criterion, threshold=args.threshold,
                                       correction=None if args.correction == "none" else args.correction)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out / "selectivity_by_layer.csv", index=False)
+    with atomic_file(out / "selectivity_by_layer.csv", "w") as f:
+        table.to_csv(f, index=False, lineterminator="\n")
     fig, ax = plt.subplots(figsize=(11, 4.6))
-    plots.plot_layer_profile(table, ax=ax, title=plots.title_for(info.label, info.trained, stim.schematic))
-    fig.tight_layout()
-    fig.savefig(out / "selectivity_by_layer.png", dpi=120)
-    plt.close(fig)
+    try:
+        plots.plot_layer_profile(table, ax=ax, title=plots.title(acts))
+        fig.tight_layout()
+        with atomic_file(out / "selectivity_by_layer.png") as f:
+            fig.savefig(f, format="png", dpi=120)
+    finally:
+        plt.close(fig)
     run = {"model": info.label, "trained": info.trained, "stimuli": stim.source,
            "schematic": stim.schematic, "counts": stim.counts(), "skipped": stim.skipped,
            "criterion": args.criterion, "threshold": args.threshold, "correction": args.correction,
            "n_permutations": args.permutations, "seed": args.seed, "profile": prof.name}
-    (out / "run.json").write_text(json.dumps(run, indent=1, ensure_ascii=False), encoding="utf-8")
+    with atomic_file(out / "run.json", "w") as f:
+        f.write(json.dumps(run, indent=1, ensure_ascii=False))
     pivot = table.pivot(index="layer", columns="category", values="n_selective").loc[list(result.layers)]
     print(f"\nSelective filters per layer ({args.criterion} threshold {args.threshold}):\n{pivot.to_string()}")
     if not info.trained:
         print("\nNOTE: these numbers come from an UNTRAINED network (random weights).")
-    print(f"\nWrote {out / 'selectivity_by_layer.csv'} and {out / 'selectivity_by_layer.png'}")
+    print(f"\nWrote {out / 'selectivity_by_layer.csv'}, {out / 'selectivity_by_layer.png'} and {out / 'run.json'}")
     return 0
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m helpers", description=__doc__,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--debug", action="store_true", help="show Python tracebacks of unexpected errors")
     sub = parser.add_subparsers(dest="command", required=True)
     r = sub.add_parser("report", help="selectivity per layer for a stimulus folder")
     r.add_argument("--stimuli", help="folder with one sub-folder per category (default: the profile's set)")
@@ -73,20 +222,47 @@ def main(argv=None) -> int:
     g.add_argument("--untrained", dest="pretrained", action="store_false")
     r.add_argument("--layers", nargs="*", help="layer names (default: all of the model's)")
     r.add_argument("--criterion", choices=["p", "index"], default="p")
-    r.add_argument("--threshold", type=float, default=0.01)
+    r.add_argument("--threshold", type=float, default=0.01,
+                   help="p: significance level in (0, 1]; index: share in [0, 1] (default 0.01)")
     r.add_argument("--correction", choices=["none", "bh"], default="none")
     r.add_argument("--permutations", type=int, default=1000)
     r.add_argument("--seed", type=int, default=0)
-    r.add_argument("--batch-size", type=int, help="images per forward pass (default: the profile's)")
-    r.add_argument("--device", default=None)
+    r.add_argument("--batch-size", type=int, help="images per forward pass, at least 1 (default: the profile's)")
+    r.add_argument("--device", default=None, help="cpu, cuda, cuda:N or mps (default: CUDA when available)")
     r.add_argument("--no-cache", action="store_true")
     r.add_argument("--no-progress", action="store_true")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def _warning_line(message, category, filename, lineno, file=None, line=None):
+    """Warnings as ``warning: ...`` lines, without the source location a user cannot act on."""
+    print(f"warning: {message}", file=sys.stderr if file is None else file, flush=True)
+
+
+def main(argv=None) -> int:
+    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
     try:
-        return _report(args)
-    except (FileNotFoundError, ValueError, KeyError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+        with warnings.catch_warnings():
+            warnings.showwarning = _warning_line
+            args = build_parser().parse_args(argv)
+            checked = check_args(args)
+            return _report(args, checked)
+    except KeyboardInterrupt:
+        print("interrupted (Ctrl-C): nothing more was written.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except SystemExit as e:  # --help, or argparse's own exit
+        return int(e.code or 0) if isinstance(e.code, int) or e.code is None else EXIT_ERROR
+    except UsageError as e:
+        print(f"error: {_one_line(e)}", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as e:  # noqa: BLE001 - no traceback reaches a command-line user
+        if debug:
+            raise
+        known = (FileNotFoundError, NotADirectoryError, ValueError, KeyError, RuntimeError, OSError)
+        text = e.args[0] if isinstance(e, KeyError) and e.args else e
+        prefix = "" if isinstance(e, known) else f"unexpected {type(e).__name__} (rerun with --debug for details): "
+        print(f"error: {prefix}{_one_line(text)}", file=sys.stderr)
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":

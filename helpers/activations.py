@@ -4,37 +4,41 @@ The paper's measurement is, for every image and every filter, the maximum of the
 filter's activation map. :func:`collect` reduces each map to that number *inside*
 the forward pass, so memory grows with images x filters and never with map size,
 stops the forward pass after the deepest requested layer, and caches the result
-on disk under a key of everything that changes it.
+on disk under a key of everything that changes it (the values of every weight, the
+stimuli's contents, the layers, the reduction, the code's version).
 
 Shapes: activations of one layer are float32 arrays (n_images, n_filters).
+
+The machinery is public for other measurements: :func:`run_batches` (batches,
+prefetching, early stop, any per-layer reduction), :func:`prepared` (eval mode,
+device and memory format for a run, the caller's model restored afterwards) and
+:func:`default_device`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-import hashlib
-import json
-import os
-import shutil
-import tempfile
 import warnings
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import torch
 from torch import nn
 
 from . import __version__
+from .cache import CacheError, key_digest, load_or_compute, read_entry, write_entry
 from .config import cache_dir
-from .models import ModelMeta, display_name, fingerprint, layer_names, model_info, resolve_layer
+from .labels import ModelMeta
+from .models import display_name, fingerprint, forward_hooks, layer_names, model_info, resolve_layer
 from .stimuli import StimulusSet
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: entries written by helpers.cache (checksummed meta.json), subcategories
 REDUCTIONS = ("max", "mean")
+DEFAULT_BATCH_SIZE = 8  # fits a 224-px VGG16 run in Binder's 2 GB; not slower than 32 on 2 cores
 
 
 class _Stop(Exception):
@@ -104,6 +108,8 @@ def forward_to(model: nn.Module, x: torch.Tensor, layers: Sequence[str],
     return out
 
 
+
+
 class Activations(dict, ModelMeta):
     """Mapping layer name -> float32 array (n_images, n_filters), plus metadata.
 
@@ -112,28 +118,38 @@ class Activations(dict, ModelMeta):
     labels : int64 array (n_images,)
     categories : list of category names (index = label)
     paths : list of image paths (or schematic ids)
-    meta : dict: model label, whether trained, reduction, preprocessing, versions, key
+    subcategories : str array (n_images,) or None, as in the stimulus set
+    meta : dict: model label, whether trained, reduction, preprocessing, stimuli source,
+        versions, key (see :class:`helpers.labels.ModelMeta` for the properties reading it)
     """
 
-    def __init__(self, arrays, labels, categories, paths, meta):
+    def __init__(self, arrays, labels, categories, paths, meta, subcategories=None):
         super().__init__(arrays)
         self.labels = np.asarray(labels, dtype=np.int64)
         self.categories = list(categories)
         self.paths = list(paths)
         self.meta = dict(meta)
+        self.subcategories = None if subcategories is None else np.asarray(subcategories, dtype=str)
 
     def __repr__(self) -> str:
         shapes = ", ".join(f"{k}: {v.shape}" for k, v in self.items())
         return f"Activations({self.model_label}; {shapes})"
 
 
-# --------------------------------------------------------------------------- model preparation
+# --------------------------------------------------------------------------- running a model
+
+
+def default_device(device=None) -> torch.device:
+    """``device`` as a torch.device; None: CUDA when available, else the CPU."""
+    if device is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
 
 
 @contextlib.contextmanager
-def _prepared(model: nn.Module, device: torch.device, channels_last: bool):
-    """Eval mode, target device and memory format for the run; afterwards the caller's
-    model gets back its own tensors (same objects, values, device and layout)."""
+def prepared(model: nn.Module, device: torch.device, channels_last: bool):
+    """Eval mode, target device and memory format for a run; afterwards the caller's
+    model gets back its own tensors (same objects, values, device and layout) and mode."""
     was_training = model.training
     saved = []  # (module, attribute kind, name, original tensor)
     for module in model.modules():
@@ -201,10 +217,82 @@ def _release_memory() -> None:
 _MALLOC_TRIM = None
 
 
-def _default_device(device) -> torch.device:
-    if device is None:
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
+def layer_list(layers) -> list[str]:
+    """``layers`` as a list of names: one name (a string) becomes a list of one, never
+    a list of its characters."""
+    if isinstance(layers, (str, bytes)):
+        return [layers.decode() if isinstance(layers, bytes) else layers]
+    return list(layers)
+
+
+def run_batches(model: nn.Module, stimuli: StimulusSet, layers: Sequence[str],
+                reduce: Callable[[torch.Tensor], torch.Tensor], batch_size: int = DEFAULT_BATCH_SIZE,
+                device=None, channels_last: bool | None = None, progress: bool = False,
+                desc: str = "Activations") -> dict[str, np.ndarray]:
+    """Run ``stimuli`` through ``model`` batch by batch, just far enough for ``layers``,
+    and keep ``reduce(output)`` of each layer.
+
+    Parameters
+    ----------
+    layers : layer names or module paths (see :func:`helpers.models.resolve_layer`); a
+        module that runs more than once per forward pass (a shared ReLU) is refused
+    reduce : applied to each layer's output inside the forward pass; must return a
+        (batch, k) tensor that does not share memory with the output (a later in-place
+        operation could change it), e.g. a reduction over positions
+    batch_size : images per forward pass; results do not depend on it
+    device : torch device; default :func:`default_device`
+    channels_last : memory format of the run; default on for the CPU, where VGG16's
+        convolutions run about 1.9x faster with it on 2 cores
+    progress, desc : a progress bar and its label
+
+    The next batch is decoded in a background thread while the current one runs;
+    the model is left exactly as it was (see :func:`prepared`).
+
+    Returns
+    -------
+    layer -> float32 array (n_images, k), in the order of ``layers``.
+    """
+    names = layer_list(layers)
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}.")
+    if len(stimuli) == 0:
+        raise ValueError("The stimulus set is empty.")
+    device = default_device(device)
+    if channels_last is None:
+        channels_last = device.type == "cpu"
+    memory_format = torch.channels_last if channels_last else torch.contiguous_format
+    n = len(stimuli)
+    starts = list(range(0, n, batch_size))
+    results: dict[str, np.ndarray] = {}
+
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=n, desc=desc, unit="img", disable=not progress, leave=False)
+    load = lambda s: stimuli.batch(range(s, min(s + batch_size, n)))  # noqa: E731
+    with prepared(model, device, channels_last), torch.inference_mode(), \
+            ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(load, starts[0])  # decode the next batch while this one runs
+        for k, start in enumerate(starts):
+            x = pending.result()
+            if k + 1 < len(starts):
+                pending = pool.submit(load, starts[k + 1])
+            x = x.to(device).contiguous(memory_format=memory_format) if x.dim() == 4 else x.to(device)
+            if k == 0:
+                _check_called_once(model, names, x[:1])
+            outs = forward_to(model, x, names, reduce=reduce)
+            for name, value in outs.items():
+                value = value.float().cpu().numpy()
+                if value.ndim != 2:
+                    raise RuntimeError(f"Layer {name} gave shape {value.shape}; expected (batch, filters).")
+                if name not in results:
+                    results[name] = np.empty((n, value.shape[1]), np.float32)
+                results[name][start:start + len(value)] = value
+            del outs, x
+            if device.type == "cpu":
+                _release_memory()
+            bar.update(min(batch_size, n - start))
+    bar.close()
+    return {name: results[name] for name in names}
 
 
 # --------------------------------------------------------------------------- cache
@@ -219,57 +307,59 @@ def _key_fields(model, stimuli_fp, paths, reduction) -> dict:
     }
 
 
-def _hash_file(path: Path) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
+def _write_files(acts: Activations, tmp: Path) -> dict:
+    arrays = {f"a{i}": np.ascontiguousarray(v, dtype=np.float32) for i, v in enumerate(acts.values())}
+    if acts.subcategories is not None:
+        arrays["subcategories"] = acts.subcategories
+    np.savez(tmp / "arrays.npz", labels=acts.labels, **arrays)
+    return {"meta": acts.meta, "layers": list(acts.keys()), "shapes": [list(v.shape) for v in acts.values()],
+            "categories": acts.categories, "paths": acts.paths}
 
 
-def save_activations(acts: Activations, folder: str | Path) -> Path:
-    """Write ``acts`` to ``folder`` atomically: ``arrays.npz`` (no pickles) and
-    ``meta.json``. The folder appears complete or not at all."""
-    folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+def _read_files(folder: Path, meta: dict, layers: Sequence[str] | None) -> Activations:
     try:
-        arrays = {f"a{i}": np.ascontiguousarray(v, dtype=np.float32) for i, v in enumerate(acts.values())}
-        np.savez(tmp / "arrays.npz", labels=acts.labels, **arrays)
-        meta = dict(acts.meta, layers=list(acts.keys()), shapes=[list(v.shape) for v in acts.values()],
-                    categories=acts.categories, paths=acts.paths,
-                    arrays_sha256=_hash_file(tmp / "arrays.npz"))
-        with open(tmp / "meta.json", "w", encoding="utf-8") as f:
-            json.dump(meta, f, indent=1, ensure_ascii=False)
-            f.flush()
-            os.fsync(f.fileno())
-        if folder.exists():
-            shutil.rmtree(folder)
-        os.replace(tmp, folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return folder
+        stored, shapes = list(meta["layers"]), meta["shapes"]
+        with np.load(folder / "arrays.npz", allow_pickle=False) as z:
+            labels = z["labels"]
+            arrays = {name: z[f"a{i}"] for i, name in enumerate(stored)}
+            subcategories = z["subcategories"] if "subcategories" in z.files else None
+        result = Activations(arrays, labels, meta["categories"], meta["paths"], meta["meta"], subcategories)
+    except (KeyError, TypeError, ValueError, OSError) as e:
+        raise CacheError(f"its contents are incomplete ({type(e).__name__}: {e})") from None
+    if layers is not None and stored != list(layers):
+        raise CacheError(f"it holds layers {stored}, not the requested {list(layers)}")
+    for (name, a), shape in zip(arrays.items(), shapes):
+        if list(a.shape) != shape or a.shape[0] != len(labels) or len(labels) != len(result.paths):
+            raise CacheError(f"array of {name} has shape {a.shape}, expected {shape}")
+    return result
 
 
-def load_activations(folder: str | Path, expect_key: dict | None = None) -> Activations:
-    """Read what :func:`save_activations` wrote; raise ValueError if anything is off
-    (missing file, checksum, shapes, or a key that differs from ``expect_key``)."""
+def save_activations(acts: Activations, folder: str | Path, key: dict | None = None) -> Path:
+    """Write ``acts`` to ``folder`` atomically (see :func:`helpers.cache.write_entry`):
+    ``arrays.npz`` (no pickles) and ``meta.json`` with checksums. The folder appears
+    complete or not at all. ``key``: what the entry was computed for (default
+    ``acts.meta["key"]``)."""
+    return write_entry(folder, acts.meta.get("key") if key is None else key, CACHE_FORMAT,
+                       lambda tmp: _write_files(acts, tmp))
+
+
+def load_activations(folder: str | Path, expect_key: dict | None = None,
+                     layers: Sequence[str] | None = None) -> Activations:
+    """Read what :func:`save_activations` wrote; raise :class:`helpers.cache.CacheError`
+    (a ValueError) if anything is off: missing file, checksum, format, a key that
+    differs from ``expect_key``, shapes, or stored layers other than ``layers``."""
     folder = Path(folder)
+    return _read_files(folder, read_entry(folder, expect_key, CACHE_FORMAT), layers)
+
+
+def _cache_root(cache) -> Path | None:
+    """The activation cache folder, or None (with a warning) when it cannot be used."""
     try:
-        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as e:
-        raise ValueError(f"unreadable meta.json ({e})") from None
-    if expect_key is not None and meta.get("key") != expect_key:
-        raise ValueError("its key does not match this model, stimulus set, layers or code version")
-    npz = folder / "arrays.npz"
-    if not npz.exists() or _hash_file(npz) != meta.get("arrays_sha256"):
-        raise ValueError("arrays.npz is missing or its checksum does not match meta.json")
-    with np.load(npz, allow_pickle=False) as z:
-        labels = z["labels"]
-        arrays = {name: z[f"a{i}"] for i, name in enumerate(meta["layers"])}
-    for (name, a), shape in zip(arrays.items(), meta["shapes"]):
-        if list(a.shape) != shape or a.shape[0] != len(labels):
-            raise ValueError(f"array of {name} has shape {a.shape}, expected {shape}")
-    extra = {k: v for k, v in meta.items() if k not in ("layers", "shapes", "categories", "paths", "arrays_sha256")}
-    return Activations(arrays, labels, meta["categories"], meta["paths"], extra)
+        return cache_dir("activations") if cache is True else Path(cache)
+    except OSError as e:
+        warnings.warn(f"The cache folder cannot be used ({type(e).__name__}: {e}); activations are computed "
+                      "but not cached. Set COURSE_CACHE to a writable folder.", stacklevel=3)
+        return None
 
 
 # --------------------------------------------------------------------------- collect
@@ -278,8 +368,8 @@ def load_activations(folder: str | Path, expect_key: dict | None = None) -> Acti
 def collect(
     model: nn.Module,
     stimuli: StimulusSet,
-    layers: Sequence[str] | None = None,
-    batch_size: int | None = None,
+    layers: Sequence[str] | str | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
     device=None,
     progress: bool = True,
     reduction: str = "max",
@@ -292,14 +382,16 @@ def collect(
     ----------
     model : a CNN (see :mod:`helpers.models`); left exactly as it was
     stimuli : :class:`helpers.stimuli.StimulusSet`
-    layers : layer names (VGG16: ``block1_conv1`` ... ``fc2``) or module paths;
-        default :func:`helpers.models.layer_names`
-    batch_size : images per forward pass (results do not depend on it); default: the
-        profile's (8 at 224 px under ``full``, which fits Binder's memory; 32 under ``quick``)
+    layers : layer names (VGG16: ``block1_conv1`` ... ``fc2``) or module paths, or one
+        such name; default :func:`helpers.models.layer_names`
+    batch_size : images per forward pass (results do not depend on it); default 8,
+        which keeps a 224-px VGG16 run within Binder's 2 GB
     device : torch device; default CUDA when available, else CPU
     progress : show a progress bar
     reduction : "max" (the paper's) or "mean" over each activation map
-    cache : True (the course cache folder), False, or a folder for the cache
+    cache : True (the course cache folder), False, or a folder for the cache. A model
+        with forward hooks (which may change its outputs) is never cached, with a
+        warning; an unusable cache folder costs only the caching, with a warning
     channels_last : memory format for the run; default: on for CPU, where VGG16's
         convolutions run about 1.9x faster with it on 2 cores
 
@@ -310,13 +402,9 @@ def collect(
     """
     if reduction not in REDUCTIONS:
         raise ValueError(f"Unknown reduction {reduction!r}; use one of {REDUCTIONS}.")
-    if batch_size is None:
-        from .config import get_profile
-
-        batch_size = get_profile().batch_size
     if batch_size < 1:
-        raise ValueError("batch_size must be at least 1.")
-    names = list(layer_names(model) if layers is None else layers)
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}.")
+    names = layer_names(model) if layers is None else layer_list(layers)
     if not names:
         raise ValueError("No layers requested.")
     paths = [resolve_layer(model, n)[0] for n in names]
@@ -327,71 +415,35 @@ def collect(
         raise ValueError("The stimulus set is empty.")
     info = model_info(model)
 
-    key = folder = None
+    root = None
     if cache is not False:
-        key = _key_fields(model, stimuli.fingerprint(), paths, reduction)
-        digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:24]
-        root = cache_dir("activations") if cache is True else Path(cache)
-        folder = Path(root) / f"{info.arch}-{digest}"
-        if folder.exists():
-            try:
-                return load_activations(folder, expect_key=key)
-            except (ValueError, KeyError, OSError) as e:
-                warnings.warn(f"Activation cache {folder} is unusable ({e}); recomputing.", stacklevel=2)
-                shutil.rmtree(folder, ignore_errors=True)
+        hooks = forward_hooks(model)
+        if hooks:
+            warnings.warn(f"Activations are not cached: the model carries forward hooks ({'; '.join(hooks)}) "
+                          "that may change its outputs. Remove them (handle.remove()) to use the cache, or pass "
+                          "cache=False to silence this warning.", stacklevel=2)
+        else:
+            root = _cache_root(cache)
 
-    device = _default_device(device)
-    if channels_last is None:
-        channels_last = device.type == "cpu"
-    memory_format = torch.channels_last if channels_last else torch.contiguous_format
-    n = len(stimuli)
-    starts = list(range(0, n, batch_size))
-    results: dict[str, np.ndarray] = {}
+    def compute() -> Activations:
+        arrays = run_batches(model, stimuli, names, lambda o: reduce_map(o, reduction), batch_size, device,
+                             channels_last, progress, desc=f"Activations ({info.arch})")
+        meta = {
+            "model": info.label, "arch": info.arch, "weights": info.weights, "trained": info.trained,
+            "reduction": reduction, "preprocess": stimuli.preprocess.key(), "schematic": stimuli.schematic,
+            "source": stimuli.source, "layer_modules": dict(zip(names, paths)),
+            "helpers": __version__, "torch": torch.__version__, "key": key,
+            "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        }
+        return Activations(arrays, stimuli.labels, stimuli.categories, stimuli.paths, meta, stimuli.subcategories)
 
-    from tqdm.auto import tqdm
-
-    bar = tqdm(total=n, desc=f"Activations ({info.arch})", unit="img", disable=not progress, leave=False)
-    load = lambda s: stimuli.batch(range(s, min(s + batch_size, n)))  # noqa: E731
-    with _prepared(model, device, channels_last), torch.inference_mode(), \
-            ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(load, starts[0])  # decode the next batch while this one runs
-        for k, start in enumerate(starts):
-            x = pending.result()
-            if k + 1 < len(starts):
-                pending = pool.submit(load, starts[k + 1])
-            x = x.to(device).contiguous(memory_format=memory_format) if x.dim() == 4 else x.to(device)
-            if k == 0:
-                _check_called_once(model, names, x[:1])
-            outs = forward_to(model, x, names, reduce=lambda o: reduce_map(o, reduction))
-            for name, value in outs.items():
-                value = value.float().cpu().numpy()
-                if value.ndim != 2:
-                    raise RuntimeError(f"Layer {name} gave shape {value.shape}; expected (batch, filters).")
-                if name not in results:
-                    results[name] = np.empty((n, value.shape[1]), np.float32)
-                results[name][start:start + len(value)] = value
-            del outs, x
-            if device.type == "cpu":
-                _release_memory()
-            bar.update(min(batch_size, n - start))
-    bar.close()
-
-    meta = {
-        "model": info.label, "arch": info.arch, "weights": info.weights, "trained": info.trained,
-        "reduction": reduction, "preprocess": stimuli.preprocess.key(), "schematic": stimuli.schematic,
-        "source": stimuli.source, "layer_modules": dict(zip(names, paths)),
-        "helpers": __version__, "torch": torch.__version__, "key": key,
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-    }
-    acts = Activations({name: results[name] for name in names}, stimuli.labels, stimuli.categories,
-                       stimuli.paths, meta)
-    if folder is not None:
-        try:
-            save_activations(acts, folder)
-        except OSError as e:
-            warnings.warn(f"Could not write the activation cache {folder} ({e}); results are returned "
-                          "but not cached. Set COURSE_CACHE to a writable folder.", stacklevel=2)
-    return acts
+    key = None
+    if root is None:
+        return compute()
+    key = _key_fields(model, stimuli.fingerprint(), paths, reduction)
+    return load_or_compute(Path(root) / f"{info.arch}-{key_digest(key)}", key, CACHE_FORMAT,
+                           lambda folder, meta: _read_files(folder, meta, names), compute, _write_files,
+                           what="activation cache", root=root)
 
 
 def collect_maps(model: nn.Module, stimuli: StimulusSet, layer: str, indices: Sequence[int],
@@ -400,12 +452,7 @@ def collect_maps(model: nn.Module, stimuli: StimulusSet, layer: str, indices: Se
 
     Returns float32 array (len(indices), n_filters, H, W).
     """
-    device = _default_device(device)
-    with _prepared(model, device, False), torch.inference_mode():
+    device = default_device(device)
+    with prepared(model, device, False), torch.inference_mode():
         out = forward_to(model, stimuli.batch(indices).to(device), [layer])[layer]
     return out.float().cpu().numpy()
-
-
-def filter_counts(acts: Mapping[str, np.ndarray]) -> dict[str, int]:
-    """Filters per layer: {layer: n_filters}."""
-    return {k: int(v.shape[1]) for k, v in acts.items()}

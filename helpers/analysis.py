@@ -116,7 +116,7 @@ def rdm(X: np.ndarray, chunk: int = 8192) -> np.ndarray:
     return D
 
 
-def pooled_activations(model, stimuli, layers: Sequence[str], grid: int = 4, batch_size: int = 32,
+def pooled_activations(model, stimuli, layers: Sequence[str] | str, grid: int = 4, batch_size: int = 32,
                        device=None, channels_last: bool | None = None) -> dict[str, np.ndarray]:
     """Activation maps averaged over a ``grid`` x ``grid`` layout of regions, flattened.
 
@@ -126,37 +126,25 @@ def pooled_activations(model, stimuli, layers: Sequence[str], grid: int = 4, bat
     Parameters
     ----------
     model : a CNN; stimuli : :class:`helpers.stimuli.StimulusSet`
-    layers : layer names or module paths (see :func:`helpers.models.resolve_layer`)
+    layers : layer names or module paths (see :func:`helpers.models.resolve_layer`), or one
     grid : regions per side; fully connected layers are taken as they are
-    channels_last : memory format of the run; default on for the CPU, as in
-        :func:`helpers.activations.collect` (faster there, and without the large
-        im2col buffers the default format needs at 224 px)
+    batch_size, device, channels_last : as in :func:`helpers.activations.run_batches`,
+        which runs the batches (channels-last on the CPU by default: faster there, and
+        without the large im2col buffers the default format needs at 224 px)
 
     Returns
     -------
     layer -> float32 array (n_images, n_filters * grid * grid) for convolutional
     layers, (n_images, n_units) for fully connected ones. Not cached.
     """
-    import torch
     import torch.nn.functional as F
 
-    from .activations import _default_device, _prepared, forward_to
+    from .activations import run_batches
 
     def reduce(out):
-        return (F.adaptive_avg_pool2d(out, grid) if out.dim() == 4 else out).flatten(1).float().cpu().clone()
+        return (F.adaptive_avg_pool2d(out, grid) if out.dim() == 4 else out).flatten(1).clone()
 
-    device = _default_device(device)
-    if channels_last is None:
-        channels_last = device.type == "cpu"
-    memory_format = torch.channels_last if channels_last else torch.contiguous_format
-    parts: dict[str, list] = {name: [] for name in layers}
-    with _prepared(model, device, channels_last), torch.inference_mode():
-        for start in range(0, len(stimuli), batch_size):
-            x = stimuli.batch(range(start, min(start + batch_size, len(stimuli)))).to(device)
-            x = x.contiguous(memory_format=memory_format)
-            for name, value in forward_to(model, x, list(layers), reduce=reduce).items():
-                parts[name].append(value.numpy())
-    return {name: np.concatenate(v).astype(np.float32) for name, v in parts.items()}
+    return run_batches(model, stimuli, layers, reduce, batch_size, device, channels_last)
 
 
 def upper_triangle(D: np.ndarray) -> np.ndarray:

@@ -1,8 +1,10 @@
 """Glue shared by the notebooks: set-up, the profile's data, and exercise checks.
 
-Every notebook starts with ``profile = course.setup()``; heavy results (the model's
-activations on the profile's stimulus set) are computed once, cached on disk by
-:func:`helpers.activations.collect`, and reused by every later notebook.
+Every notebook starts with ``profile = course.setup()``. This module is one of the
+edges that read the profile (:mod:`helpers.profiles`): it turns ``COURSE_PROFILE``
+into the explicit arguments of the library functions. Heavy results (the model's
+activations on the profile's stimulus set, their selectivity) are computed once,
+cached on disk (:mod:`helpers.cache`), and reused by every later notebook.
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ from __future__ import annotations
 import functools
 import os
 
-from .config import Profile, get_profile, seed_everything
+from .profiles import Profile, get_profile
 
 SEED = 0
+SELECTIVITY_FORMAT = 1  # version of the selectivity cache entries
 
 
 def banner(profile: Profile | None = None) -> str:
@@ -32,6 +35,8 @@ def setup(threads: int | None = None) -> Profile:
     import matplotlib.pyplot as plt
     import seaborn as sns
     import torch
+
+    from .config import seed_everything
 
     profile = get_profile()
     seed_everything(SEED)
@@ -53,9 +58,9 @@ def check(condition: bool, hint: str, success: str = "Correct!") -> None:
 @functools.lru_cache(maxsize=None)
 def stimuli():
     """The profile's stimulus set (schematic drawings for quick; photographs for full)."""
-    from .stimuli import default_stimuli
+    from .profiles import stimulus_set
 
-    return default_stimuli()
+    return stimulus_set(get_profile())
 
 
 @functools.lru_cache(maxsize=None)
@@ -89,41 +94,53 @@ def activations(net=None, layers=None, stim=None):
     return collect(net, stim, layers=layers, batch_size=get_profile().batch_size)
 
 
+def featureviz_settings(device=None) -> dict:
+    """Image size (px) and steps of feature visualisation for the profile and ``device``,
+    to pass on: ``featureviz.visualize(model, layer, filters, **course.featureviz_settings())``."""
+    from .profiles import featureviz_settings as settings
+
+    return settings(get_profile(), device)
+
+
 def selectivity(acts=None):
     """Eq. 1, eq. 2 and the permutation test for every layer of ``acts`` (default: the
-    profile's activations). Results of cached activations are cached on disk too, under
-    a key of the activations' own key and the test's settings."""
-    import hashlib
-    import json
-
+    profile's activations). Results of cached activations are cached on disk too
+    (:func:`helpers.cache.load_or_compute`), under a key of the activations' own key,
+    the layers and the test's settings."""
     import numpy as np
 
+    from .cache import key_digest, load_or_compute
     from .config import cache_dir
     from .selectivity import LayerSelectivity, Selectivity, analyze
 
     acts = activations() if acts is None else acts
     n_perm = get_profile().n_permutations
-    key = acts.meta.get("key") if hasattr(acts, "meta") else None
-    if key is None:
-        return analyze(acts, n_permutations=n_perm, seed=SEED)
-    digest = hashlib.sha256(json.dumps([key, n_perm, SEED, True, list(acts)], sort_keys=True).encode()).hexdigest()[:24]
-    path = cache_dir("selectivity") / f"{digest}.npz"
-    if path.exists():
+    acts_key = acts.meta.get("key") if hasattr(acts, "meta") else None
+    root = None
+    if acts_key is not None:
         try:
-            with np.load(path, allow_pickle=False) as z:
-                layers = {name: LayerSelectivity(z[f"index{i}"], z[f"p{i}"], z[f"silent{i}"])
-                          for i, name in enumerate(acts)}
-            return Selectivity(layers, list(acts.categories), n_perm, SEED, True, dict(acts.meta))
-        except (OSError, KeyError, ValueError):
-            path.unlink(missing_ok=True)  # unreadable: recompute below
-    result = analyze(acts, n_permutations=n_perm, seed=SEED)
-    arrays = {}
-    for i, layer in enumerate(result.layers.values()):
-        arrays.update({f"index{i}": layer.index, f"p{i}": layer.p, f"silent{i}": layer.silent})
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npz")
-    try:
-        np.savez(tmp, **arrays)
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
-    return result
+            root = cache_dir("selectivity")
+        except OSError:
+            pass  # no cache folder: compute below
+    if root is None:
+        return analyze(acts, n_permutations=n_perm, seed=SEED)
+    layers = list(acts)
+    key = {"format": SELECTIVITY_FORMAT, "activations": acts_key, "layers": layers, "n_permutations": n_perm,
+           "seed": SEED, "balanced": True,
+           "statistics": 1}  # becomes selectivity.STATS_VERSION once the statistics module defines it
+
+    def load(folder, meta):
+        with np.load(folder / "arrays.npz", allow_pickle=False) as z:
+            per_layer = {name: LayerSelectivity(z[f"index{i}"], z[f"p{i}"], z[f"silent{i}"])
+                         for i, name in enumerate(layers)}
+        return Selectivity(per_layer, list(acts.categories), n_perm, SEED, True, dict(acts.meta))
+
+    def save(result, folder):
+        arrays = {}
+        for i, layer in enumerate(result.layers.values()):
+            arrays.update({f"index{i}": layer.index, f"p{i}": layer.p, f"silent{i}": layer.silent})
+        np.savez(folder / "arrays.npz", **arrays)
+
+    return load_or_compute(root / key_digest(key), key, SELECTIVITY_FORMAT, load,
+                           lambda: analyze(acts, n_permutations=n_perm, seed=SEED), save,
+                           what="selectivity cache", root=root)

@@ -41,14 +41,14 @@ def _version(dist: str) -> str | None:
 
 
 def _check_profile():
-    from .config import PROFILES, get_profile
+    from .profiles import NAMES, get_profile
 
     raw = os.environ.get("COURSE_PROFILE")
     try:
         prof = get_profile()
     except ValueError:
         return None, ("profile", False,
-                      f"COURSE_PROFILE={raw!r} is not a profile. Set it to one of {', '.join(PROFILES)} "
+                      f"COURSE_PROFILE={raw!r} is not a profile. Set it to one of {', '.join(NAMES)} "
                       "(e.g. `export COURSE_PROFILE=quick`) and restart the kernel; the other checks "
                       "below assume `full`, the default.")
     source = f"COURSE_PROFILE={raw}" if raw else "COURSE_PROFILE is not set, so the default applies"
@@ -89,14 +89,14 @@ def _check_cache():
 
 
 def _check_stimuli(prof):
-    from .config import get_profile
+    from .profiles import get_profile
 
     prof = prof or get_profile("full")
     try:
-        from .datasets import DEMO_DIRNAME, _read_manifest, data_root
+        from .datasets import DEMO_DIRNAME, data_root, read_manifest
 
         folder = data_root() / DEMO_DIRNAME
-        have_photos = _read_manifest(folder) is not None
+        have_photos = read_manifest(folder) is not None
     except Exception as e:  # noqa: BLE001 - any failure here means "cannot tell"
         folder, have_photos = None, False
         why = f" ({type(e).__name__}: {e})"
@@ -126,11 +126,11 @@ def _check_stimuli(prof):
 
 def weights_file() -> tuple[Path, str]:
     """Where torch.hub keeps VGG16's ImageNet weights, and their download address."""
-    import torch
     from torchvision.models import VGG16_Weights
 
-    url = VGG16_Weights.IMAGENET1K_V1.url
-    return Path(torch.hub.get_dir()) / "checkpoints" / Path(url).name, url
+    from .models import weights_file as hub_file
+
+    return hub_file(VGG16_Weights.IMAGENET1K_V1), VGG16_Weights.IMAGENET1K_V1.url
 
 
 def _probe(url: str, timeout: float) -> str | None:

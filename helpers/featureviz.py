@@ -28,8 +28,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .activations import _prepared, collect_maps, forward_to
-from .config import get_profile
+from .activations import collect_maps, forward_to
+from .activations import prepared as _prepared
 from .models import display_name, model_info, resolve_layer
 from .stimuli import IMAGENET_MEAN, IMAGENET_STD, StimulusSet
 
@@ -55,16 +55,11 @@ _INIT_STD = 0.01          # spread of the initial parameters: a nearly uniform g
 _WARMUP_FRACTION = 0.15
 
 
-def default_settings(device=None, profile=None) -> dict:
-    """Image size (px) and number of steps for the active profile and device.
-
-    ``full``: 224 px and 512 steps on a GPU, 128 px and 128 steps on the CPU (2-3
-    minutes for 8 VGG16 ``block4_conv3`` filters on 2 idle cores). ``quick``: 48 px and
-    24 steps, enough to run every cell in CI, not to see much.
+def default_settings(device=None) -> dict:
+    """Image size (px) and number of steps for ``device``: 224 px and 512 steps on a GPU,
+    128 px and 128 steps on the CPU (2-3 minutes for 8 VGG16 ``block4_conv3`` filters on
+    2 idle cores). The quick profile's smaller settings: :func:`helpers.course.featureviz_settings`.
     """
-    prof = get_profile(profile) if profile is None or isinstance(profile, str) else profile
-    if prof.is_quick:
-        return {"size": 48, "steps": 24}
     if torch.device(device or "cpu").type == "cpu":
         return {"size": 128, "steps": 128}
     return {"size": 224, "steps": 512}

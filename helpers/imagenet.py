@@ -1,7 +1,7 @@
 """The 1000 ImageNet classes: names, WordNet ids, hypernym chains, coarse groups and
 a hierarchy-aware distance between classes.
 
-Everything here is read from ``data/imagenet_hierarchy.json`` (built once by
+Everything here is read from ``helpers/data/imagenet_hierarchy.json`` (built once by
 ``data/build_imagenet_hierarchy.py`` from WordNet 3.0) and from torchvision's class
 names, so the notebooks need neither WordNet nor nltk.
 
@@ -31,11 +31,12 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 
-DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "imagenet_hierarchy.json"
+from .config import package_data
+
+DATA_FILE = package_data("imagenet_hierarchy.json")
 N_CLASSES = 1000
 
 #: Coarse groups, from the first of these WordNet synsets met when walking up a

@@ -1,21 +1,16 @@
-"""Figures shared by the notebooks and the command line."""
+"""Figures shared by the notebooks and the command line.
+
+Every figure says which network and which stimuli produced it: :func:`title` builds
+that title from a result itself (activations, selectivity results, feature
+visualisations), :func:`title_for` from its parts (both from :mod:`helpers.labels`).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-UNTRAINED_NOTE = "UNTRAINED network: random weights, not the paper's pretrained VGG16"
-
-
-def title_for(model_label: str, trained: bool, schematic: bool = False) -> str:
-    """A figure title that never lets untrained or schematic results pass for the paper's."""
-    parts = [model_label]
-    if not trained:
-        parts.append(UNTRAINED_NOTE)
-    if schematic:
-        parts.append("SCHEMATIC stimuli (generated drawings)")
-    return "\n".join(parts)
+from .labels import UNTRAINED_NOTE, title, title_for  # noqa: F401 - part of this module's interface
 
 
 def plot_layer_profile(table: pd.DataFrame, ax=None, title: str | None = None, ci: bool = True):

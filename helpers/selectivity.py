@@ -34,7 +34,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .models import ModelMeta
+from .labels import ModelMeta
 
 CRITERIA = ("p", "index")
 

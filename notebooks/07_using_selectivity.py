@@ -285,7 +285,7 @@ print(sorted(p.name for p in folder.iterdir()))
 
 # %%
 # NBVAL_CHECK_OUTPUT
-own = stimuli.load_folder(folder)  # one sub-folder per category, sorted by name
+own = stimuli.load_folder(folder, preprocess=stim.preprocess)  # one sub-folder per category, sorted by name
 print(own.categories, own.counts())
 
 # %%

@@ -1,7 +1,10 @@
 """Test set-up: quick profile, private cache folders, and no network beyond 127.0.0.1."""
 
 import os
+import re
 import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 import pytest
@@ -41,9 +44,10 @@ def _no_internet(monkeypatch):
 
 @pytest.fixture(scope="session")
 def vgg16():
+    """An untrained VGG16 (seed 0), initialised here rather than written to the test cache."""
     from helpers.models import load_vgg16
 
-    return load_vgg16(pretrained=False, seed=0)
+    return load_vgg16(pretrained=False, seed=0, cache=False)
 
 
 @pytest.fixture(scope="session")
@@ -68,9 +72,89 @@ def coloured_set(n_per_category=12, size=32, seed=0):
             pixels.append(img)
             labels.append(k)
     return StimulusSet(cats, np.array(labels), [f"gen:{i}" for i in range(len(labels))],
-                       Preprocess(resize=size, crop=size), _pixels=np.stack(pixels))
+                       Preprocess(resize=size, crop=size), pixels=np.stack(pixels))
 
 
 @pytest.fixture(scope="session")
 def coloured():
     return coloured_set()
+
+
+# --------------------------------------------------------------------------- a local web server
+
+
+@pytest.fixture
+def direct_network(monkeypatch):
+    """No pauses between download retries, no proxy between us and 127.0.0.1."""
+    from helpers import download
+
+    monkeypatch.setattr(download, "BACKOFF_SECONDS", 0.0)
+    for var in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("no_proxy", "*")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Serves ``server.files``; ``server.behaviour[path]`` can be an HTTP status to
+    answer with, or a set of quirks: 'cut' (the first response stops halfway after
+    announcing the full length), 'cut_always', 'ignore_range' (always 200), 'endless'
+    (no length announced, the file's bytes repeated until the client hangs up)."""
+
+    def log_message(self, *args):  # keep the test output clean
+        pass
+
+    def do_GET(self):
+        srv = self.server
+        srv.requests.append((self.path, self.headers.get("Range")))
+        how = srv.behaviour.get(self.path, set())
+        if isinstance(how, int):
+            self.send_error(how)
+            return
+        data = srv.files.get(self.path)
+        if data is not None and "endless" in how:
+            self.send_response(200)
+            self.end_headers()
+            try:
+                while True:
+                    self.wfile.write(data)
+            except OSError:  # the client hung up, as it should
+                return
+        if data is None:
+            self.send_error(404)
+            return
+        start, rng = 0, self.headers.get("Range")
+        if rng and "ignore_range" not in how:
+            start = int(re.fullmatch(r"bytes=(\d+)-", rng).group(1))
+            if start >= len(data):
+                self.send_error(416)
+                return
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+        else:
+            self.send_response(200)
+        body = data[start:]
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        cut = "cut_always" in how or ("cut" in how and self.path not in srv.cut_done)
+        if cut:
+            srv.cut_done.add(self.path)
+            body = body[: len(body) // 2]
+        self.wfile.write(body)
+        self.wfile.flush()
+        self.close_connection = True
+
+
+@pytest.fixture
+def http_server():
+    """A local HTTP server (127.0.0.1) serving ``srv.files`` (path -> bytes), misbehaving on
+    request (``srv.behaviour``, see :class:`_Handler`); ``srv.requests`` lists (path, Range)."""
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    srv.files = {}
+    srv.behaviour, srv.requests, srv.cut_done = {}, [], set()
+    srv.daemon_threads = True
+    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    srv.url = lambda path: f"http://127.0.0.1:{srv.server_address[1]}{path}"
+    yield srv
+    srv.shutdown()
+    srv.server_close()

@@ -2,6 +2,7 @@
 
 import copy
 import json
+import os
 import warnings
 
 import numpy as np
@@ -85,8 +86,9 @@ def test_naive_stored_hook_is_corrupted_by_inplace_relu(vgg16, small_stimuli):
 
 def test_batch_size_and_memory_format_invariance(vgg16, small_stimuli):
     layers = ["block1_conv2", "block3_conv1", "block5_conv3", "fc2"]
-    a1 = activations.collect(vgg16, small_stimuli, layers, batch_size=1, progress=False, cache=False)
-    a64 = activations.collect(vgg16, small_stimuli, layers, batch_size=64, progress=False, cache=False,
+    some = small_stimuli.subset([0, 7, 13, 22])  # one image per category: batch 1 runs fc2 four times, not 24
+    a1 = activations.collect(vgg16, some, layers, batch_size=1, progress=False, cache=False)
+    a64 = activations.collect(vgg16, some, layers, batch_size=64, progress=False, cache=False,
                               channels_last=False)
     for k in layers:
         np.testing.assert_allclose(a1[k], a64[k], rtol=1e-4, atol=1e-4)
@@ -161,8 +163,8 @@ def test_cache_roundtrip_and_keying(tmp_path, small_stimuli):
     c = activations.collect(net, small_stimuli, ["1", "3"], progress=False, cache=tmp_path)
     assert not np.array_equal(c["3"], a["3"])
     other = small_stimuli.subset(range(len(small_stimuli)))
-    other._pixels = other._pixels.copy()
-    other._pixels[0, 0, 0, 0] ^= 1
+    other.pixels = other.pixels.copy()
+    other.pixels[0, 0, 0, 0] ^= 1
     activations.collect(net, other, ["1", "3"], progress=False, cache=tmp_path)
     assert len([p for p in tmp_path.iterdir() if not p.name.startswith(".")]) == 5
 
@@ -203,3 +205,115 @@ def test_interrupted_write_leaves_nothing(tmp_path, small_stimuli, monkeypatch):
 def test_unknown_layer_lists_valid_names(vgg16, small_stimuli):
     with pytest.raises(KeyError, match="block5_conv3"):
         activations.collect(vgg16, small_stimuli, ["block6_conv1"], progress=False, cache=False)
+
+
+# --------------------------------------------------------------------------- the cache cannot go stale
+
+
+def _entries(folder):
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+
+
+def test_lesion_through_data_is_not_served_from_cache(tmp_path, small_stimuli):
+    """weight.data[...] = 0 does not bump torch's version counter; the key hashes values."""
+    net = planted_net()
+    before = activations.collect(net, small_stimuli, ["1", "3"], progress=False, cache=tmp_path)
+    net[2].weight.data[:3] = 0  # the usual lesion idiom
+    after = activations.collect(net, small_stimuli, ["1", "3"], progress=False, cache=tmp_path)
+    np.testing.assert_array_equal(after["1"], before["1"])  # upstream of the lesion
+    assert not np.array_equal(after["3"], before["3"])
+    fresh = activations.collect(net, small_stimuli, ["1", "3"], progress=False, cache=False)
+    np.testing.assert_array_equal(after["3"], fresh["3"])
+    assert len(_entries(tmp_path)) == 2
+
+
+@pytest.mark.parametrize("where", ["module", "global"])
+def test_model_with_forward_hooks_is_not_cached(tmp_path, small_stimuli, where):
+    net = planted_net()
+    plain = activations.collect(net, small_stimuli, ["3"], progress=False, cache=tmp_path)
+
+    def double(module, inputs, output):
+        return output * 2
+
+    handle = (net[2].register_forward_hook(double) if where == "module"
+              else torch.nn.modules.module.register_module_forward_hook(
+                  lambda m, i, o: o * 2 if m is net[2] else None))
+    try:
+        with pytest.warns(UserWarning, match="not cached: the model carries forward hooks"):
+            hooked = activations.collect(net, small_stimuli, ["3"], progress=False, cache=tmp_path)
+    finally:
+        handle.remove()
+    assert not np.array_equal(hooked["3"], plain["3"])  # computed with the hook, not read from the cache
+    assert len(_entries(tmp_path)) == 1  # and not stored
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        again = activations.collect(net, small_stimuli, ["3"], progress=False, cache=tmp_path)
+    np.testing.assert_array_equal(again["3"], plain["3"])
+
+
+def test_image_edited_after_loading_is_not_served_stale(tmp_path):
+    from PIL import Image
+
+    from helpers.stimuli import Preprocess, load_folder, schematic
+
+    schematic(3, 32, seed=4).save(tmp_path / "stim")
+    stim = load_folder(tmp_path / "stim", Preprocess(32, 32))
+    net = planted_net()
+    a = activations.collect(net, stim, ["1"], progress=False, cache=tmp_path / "cache")
+    path = stim.paths[0]
+    before = os.stat(path)
+    Image.new("RGB", (32, 32), (255, 0, 0)).save(path)  # pure red: the red detector fires
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # even with the old modification time
+    b = activations.collect(net, stim, ["1"], progress=False, cache=tmp_path / "cache")
+    assert not np.array_equal(a["1"][0], b["1"][0])
+    np.testing.assert_array_equal(a["1"][1:], b["1"][1:])
+
+
+def test_stored_layer_list_is_checked(tmp_path, small_stimuli):
+    net = planted_net()
+    a = activations.collect(net, small_stimuli, ["1", "3"], progress=False, cache=tmp_path)
+    (folder,) = [tmp_path / n for n in _entries(tmp_path)]
+    meta = json.loads((folder / "meta.json").read_text())
+    meta["layers"], meta["shapes"] = meta["layers"][:1], meta["shapes"][:1]  # checksums still valid
+    (folder / "meta.json").write_text(json.dumps(meta))
+    with pytest.warns(UserWarning, match="holds layers"):
+        b = activations.collect(net, small_stimuli, ["1", "3"], progress=False, cache=tmp_path)
+    assert list(b) == ["1", "3"]
+    np.testing.assert_array_equal(a["3"], b["3"])
+
+
+def test_one_layer_name_is_one_layer(small_stimuli):
+    net = planted_net()
+    acts = activations.collect(net, small_stimuli, "3", progress=False, cache=False)
+    assert list(acts) == ["3"] and acts["3"].shape == (len(small_stimuli), 6)
+
+
+def test_unusable_cache_folder_costs_only_the_caching(tmp_path, small_stimuli, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("COURSE_CACHE", str(blocker))
+    with pytest.warns(UserWarning, match="not cached"):
+        acts = activations.collect(planted_net(), small_stimuli, ["1"], progress=False)
+    assert acts["1"].shape == (len(small_stimuli), 4) and acts.meta["key"] is None
+
+
+def test_subcategories_travel_with_the_activations(tmp_path):
+    from helpers.stimuli import schematic
+
+    stim = schematic(2, 32, seed=1)
+    stim.subcategories = np.array(["a", "b"] * 4)
+    first = activations.collect(planted_net(), stim, ["1"], progress=False, cache=tmp_path)
+    cached = activations.collect(planted_net(), stim, ["1"], progress=False, cache=tmp_path)
+    assert first.subcategories.tolist() == cached.subcategories.tolist() == ["a", "b"] * 4
+    stim.subcategories = np.array(["c", "d"] * 4)  # other labels: another entry, not stale ones
+    relabelled = activations.collect(planted_net(), stim, ["1"], progress=False, cache=tmp_path)
+    assert relabelled.subcategories.tolist() == ["c", "d"] * 4
+
+
+def test_run_batches_is_the_shared_runner(small_stimuli):
+    net = planted_net()
+    means = activations.run_batches(net, small_stimuli, ["1"], lambda o: o.mean(dim=(2, 3)), batch_size=5)
+    collected = activations.collect(net, small_stimuli, ["1"], reduction="mean", progress=False, cache=False)
+    np.testing.assert_allclose(means["1"], collected["1"], rtol=1e-6)
+    with pytest.raises(ValueError, match="at least 1"):
+        activations.run_batches(net, small_stimuli, ["1"], lambda o: o.mean(dim=(2, 3)), batch_size=0)

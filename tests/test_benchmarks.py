@@ -1,45 +1,28 @@
 """benchmarks/run.py: the smallest run writes a well-formed table; its parts read what they are given.
 
-The benchmark itself never fails on a slow machine; these tests only check its plumbing.
-The end-to-end test runs ``--quick --smoke`` (32 px, 2 repeats, no feature visualisation,
-no full-profile memory run), which takes well under a minute on 2 cores.
+The benchmark itself never fails on a slow machine; these tests only check its wiring.
+The end-to-end test runs ``--quick --smoke`` in this process (32 px, one image, one round
+of each method without warm-up, two small memory children side by side, no feature
+visualisation, no full-profile memory run). How fast the benchmark is, is not tested.
 """
 
-import importlib.util
 import json
 import math
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "benchmarks" / "run.py"
-
-
-@pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("benchmarks_run", SCRIPT)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+from benchmarks import run as bench
 
 
 @pytest.fixture(scope="module")
 def smoke(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench")
-    start = time.perf_counter()
-    proc = subprocess.run([sys.executable, str(SCRIPT), "--quick", "--smoke", "--out", str(out)],
-                          capture_output=True, text=True, timeout=300, cwd=ROOT)
-    seconds = time.perf_counter() - start
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return out, json.loads((out / "results.json").read_text(encoding="utf-8")), seconds
+    assert bench.main(["--quick", "--smoke", "--out", str(out)]) == 0
+    return out, json.loads((out / "results.json").read_text(encoding="utf-8"))
 
 
 def test_smoke_run_writes_json(smoke):
-    _, results, _ = smoke
+    _, results = smoke
     for key in ("schema", "mode", "date", "machine", "versions", "settings", "targets", "rows", "wall_seconds"):
         assert key in results, key
     assert results["mode"] == "smoke"
@@ -56,7 +39,7 @@ def test_smoke_run_writes_json(smoke):
 
 
 def test_smoke_run_measures(smoke):
-    _, results, _ = smoke
+    _, results = smoke
     by_name = {r["name"]: r for r in results["rows"]}
     measured = [r for r in results["rows"] if r["section"].startswith(("1.", "3."))]
     assert measured and all(r["value"] and r["value"] > 0 for r in measured)
@@ -69,7 +52,7 @@ def test_smoke_run_measures(smoke):
 
 
 def test_smoke_run_writes_markdown(smoke):
-    out, results, _ = smoke
+    out, results = smoke
     md = (out / "results.md").read_text(encoding="utf-8")
     assert "| section | measure | value | unit | target | met | notes |" in md
     assert results["machine"]["cpu"] in md and results["versions"]["torch"] in md
@@ -79,16 +62,12 @@ def test_smoke_run_writes_markdown(smoke):
         assert r["name"].replace("|", "\\|") in md
 
 
-def test_smoke_run_is_fast(smoke):
-    assert smoke[2] < 60 * 3, "the smoke run should take well under a minute on an idle 2-core machine"
-
-
-def test_smoke_needs_out(bench):
+def test_smoke_needs_out():
     with pytest.raises(SystemExit):
         bench.main(["--quick", "--smoke"])
 
 
-def test_featureviz_rows_are_taken_over(bench):
+def test_featureviz_rows_are_taken_over():
     result = {"rows": [{"name": "steps", "value": 2.5, "unit": "steps/s", "note": "n"},
                        {"name": "ratio", "value": 1.1, "unit": "×", "target": "≤ 1.25", "met": True},
                        {"name": "broken", "value": float("nan")}]}
@@ -98,13 +77,7 @@ def test_featureviz_rows_are_taken_over(bench):
     assert rows[2]["value"] is None
 
 
-def test_featureviz_plain_dict(bench):
-    rows = bench.featureviz_rows({"steps_per_s": 3.0, "ratio_step_vs_truncated": 1.4, "device": "cpu"}, "4. x")
-    assert {r["name"]: r["value"] for r in rows} == {"steps_per_s": 3.0, "ratio_step_vs_truncated": 1.4}
-    assert [r for r in rows if r["name"] == "ratio_step_vs_truncated"][0]["met"] is False
-
-
-def test_featureviz_missing_or_broken(bench, monkeypatch):
+def test_featureviz_missing_or_broken(monkeypatch):
     monkeypatch.setattr(bench, "_load_featureviz_bench", lambda: (None, "not available: no such file"))
     rows, raw = bench.bench_featureviz(True, "4. x")
     assert rows[0]["value"] is None and rows[0]["note"].startswith("not available")
@@ -119,7 +92,7 @@ def test_featureviz_missing_or_broken(bench, monkeypatch):
     assert rows[0]["value"] is None and "boom" in rows[0]["note"]
 
 
-def test_course_timings_are_read(bench, tmp_path):
+def test_course_timings_are_read(tmp_path):
     rows, _ = bench.bench_course(False, tmp_path / "missing.json")
     assert rows[0]["value"] is None and "not measured" in rows[0]["note"]
     path = tmp_path / "timings.json"
@@ -130,7 +103,7 @@ def test_course_timings_are_read(bench, tmp_path):
         ("notebook 00_a.ipynb", 3.0), ("notebook 01_b.ipynb", 4.5), ("whole course", 7.5)]
 
 
-def test_markdown_escapes_pipes(bench):
+def test_markdown_escapes_pipes():
     results = {"machine": {"cpu": "c", "usable_cpus": 2, "logical_cpus": 2, "torch_threads": 2,
                            "memory_gb": 1.0, "platform": "p", "gpu": None},
                "versions": {"python": "3", "torch": "t", "torchvision": "tv", "numpy": "n", "helpers": "h"},

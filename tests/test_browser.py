@@ -6,7 +6,6 @@ CI artefact). Chromium is installed when missing and possible (root + apt-get); 
 test is skipped, saying why.
 """
 
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -21,10 +20,9 @@ ARTEFACTS = ROOT / "build" / "browser"
 
 
 def _load_tool():
-    spec = importlib.util.spec_from_file_location("browser_check", ROOT / "tools" / "browser_check.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    from tools import browser_check
+
+    return browser_check
 
 
 def _chromium() -> tuple[str | None, str]:

@@ -1,17 +1,45 @@
-"""The command line runs the whole pipeline on a stimulus folder."""
+"""The command line runs the whole pipeline on a stimulus folder, checks its arguments
+before any work, and ends every failure with one line (exit 2; Ctrl-C: 130)."""
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pandas as pd
+import pytest
+import torch
 
+from helpers import activations, download, models
 from helpers.__main__ import main
 from helpers.stimuli import schematic
 
+ROOT = Path(__file__).resolve().parents[1]
 
-def test_report_on_a_folder(tmp_path, capsys):
-    schematic(5, 40, seed=0).save(tmp_path / "stim")
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cli") / "stim"
+    schematic(5, 40, seed=0).save(path)
+    return path
+
+
+def _one_error_line(capsys) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: "), err
+    return err[0]
+
+
+@pytest.fixture
+def session_vgg16(vgg16, monkeypatch):
+    """The session's untrained VGG16 instead of a fresh load (the real load: test_packaging)."""
+    monkeypatch.setattr(models, "load_model", lambda *args, **kwargs: vgg16)
+
+
+def test_report_on_a_folder(folder, tmp_path, capsys, session_vgg16):
     out = tmp_path / "out"
-    code = main(["report", "--stimuli", str(tmp_path / "stim"), "--out", str(out), "--profile", "quick",
+    code = main(["report", "--stimuli", str(folder), "--out", str(out), "--profile", "quick",
                  "--layers", "block1_conv1", "block3_conv1", "fc2", "--permutations", "199", "--no-progress"])
     assert code == 0
     table = pd.read_csv(out / "selectivity_by_layer.csv")
@@ -22,12 +50,132 @@ def test_report_on_a_folder(tmp_path, capsys):
     run = json.loads((out / "run.json").read_text())
     assert run["trained"] is False and "UNTRAINED" in run["model"]
     assert "UNTRAINED" in capsys.readouterr().out
+    assert sorted(p.name for p in out.iterdir()) == ["run.json", "selectivity_by_layer.csv",
+                                                     "selectivity_by_layer.png"]  # no temporaries
 
 
-def test_report_errors_are_clear(tmp_path, capsys):
-    assert main(["report", "--stimuli", str(tmp_path / "missing"), "--out", str(tmp_path)]) == 2
-    assert "does not exist" in capsys.readouterr().err
-    schematic(2, 32).save(tmp_path / "s")
-    assert main(["report", "--stimuli", str(tmp_path / "s"), "--out", str(tmp_path / "o"), "--profile", "quick",
+@pytest.fixture
+def no_work(monkeypatch):
+    """Any model load or forward pass fails the test: the arguments must be refused first."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("work started before the arguments were checked")
+
+    monkeypatch.setattr(models, "load_model", refuse)
+    monkeypatch.setattr(activations, "collect", refuse)
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--threshold", "5"], "no significance level"),
+    (["--threshold", "0"], "no significance level"),
+    (["--criterion", "index", "--threshold", "1.5"], "no share"),
+    (["--criterion", "index", "--threshold", "0.5", "--correction", "bh"], "p-values only"),
+    (["--permutations", "0"], "at least 1"),
+    (["--batch-size", "0"], "at least 1 image"),
+    (["--seed", "-1"], "non-negative"),
+    (["--criterion", "median"], "invalid choice"),
+    (["--model", "not-a-net"], "not a torchvision image classifier"),
+    (["--device", "quantum"], "not a device"),
+    (["--layers"], "at least one layer"),
+])
+def test_bad_arguments_are_refused_before_any_work(folder, tmp_path, capsys, no_work, extra, message):
+    code = main(["report", "--stimuli", str(folder), "--out", str(tmp_path / "o"), "--profile", "quick", *extra])
+    assert code == 2
+    assert message in _one_error_line(capsys)
+
+
+def test_missing_or_wrong_stimuli_and_out_folders(folder, tmp_path, capsys, no_work):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    cases = [
+        (["--stimuli", str(tmp_path / "missing")], "does not exist"),
+        (["--stimuli", str(a_file)], "is a file"),
+        (["--out", str(a_file)], "is a file"),
+        (["--out", str(a_file / "below")], f"lies below the file {a_file}"),
+        (["--out", "/proc/helpers-cannot-write-here"], "cannot be written"),
+    ]
+    for extra, message in cases:
+        args = ["report", "--stimuli", str(folder), "--out", str(tmp_path / "o"), "--profile", "quick"]
+        for flag, value in zip(extra[::2], extra[1::2]):
+            args[args.index(flag) + 1] = value
+        assert main(args) == 2, extra
+        assert message in _one_error_line(capsys), extra
+    assert a_file.read_text() == "x"
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
+def test_cuda_without_a_gpu(folder, tmp_path, capsys, no_work):
+    assert main(["report", "--stimuli", str(folder), "--out", str(tmp_path), "--profile", "quick",
+                 "--device", "cuda"]) == 2
+    assert "no CUDA GPU" in _one_error_line(capsys)
+
+
+def test_unknown_layer_and_shared_relu_are_one_line(folder, tmp_path, capsys, vgg16, monkeypatch):
+    real = models.load_model
+    monkeypatch.setattr(models, "load_model", lambda arch, *a, **k: vgg16 if arch == "vgg16" else
+                        real(arch, *a, **{**k, "cache": False}))
+    assert main(["report", "--stimuli", str(folder), "--out", str(tmp_path / "o"), "--profile", "quick",
                  "--layers", "block9_conv9", "--no-progress"]) == 2
-    assert "Valid names" in capsys.readouterr().err
+    assert "Valid names" in _one_error_line(capsys)
+    assert main(["report", "--stimuli", str(folder), "--out", str(tmp_path / "o"), "--profile", "quick",
+                 "--model", "resnet18", "--layers", "layer1.0.relu", "--no-progress", "--no-cache"]) == 2
+    assert "more than once" in _one_error_line(capsys)
+    assert not (tmp_path / "o" / "selectivity_by_layer.csv").exists()
+
+
+def test_full_profile_offline_without_stimuli(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COURSE_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv("COURSE_DEMO_URL", (tmp_path / "no-such-mirror.zip").as_uri())
+    assert main(["report", "--out", str(tmp_path / "o"), "--profile", "full", "--no-progress"]) == 2
+    line = _one_error_line(capsys)
+    assert "does not exist" in line and "--stimuli" in line
+
+
+def test_ctrl_c_exits_130_with_one_line_and_no_partial_outputs(folder, tmp_path, capsys, monkeypatch,
+                                                                session_vgg16):
+    out = tmp_path / "o"
+    real_savefig = __import__("matplotlib.figure", fromlist=["Figure"]).Figure.savefig
+
+    def interrupted(self, f, *args, **kwargs):
+        f.write(b"\x89PNG half a figure")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("matplotlib.figure.Figure.savefig", interrupted)
+    code = main(["report", "--stimuli", str(folder), "--out", str(out), "--profile", "quick", "--layers",
+                 "block1_conv1", "--permutations", "9", "--no-progress", "--no-cache"])
+    assert code == 130
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "interrupted" in err[0]
+    assert sorted(p.name for p in out.iterdir()) == ["selectivity_by_layer.csv"]  # complete; no PNG, no temp
+    assert real_savefig is not interrupted
+
+
+def test_unusable_cache_folder_warns_and_runs_without(folder, tmp_path, capsys, monkeypatch, session_vgg16):
+    blocker = tmp_path / "cache-is-a-file"
+    blocker.write_text("x")
+    monkeypatch.setenv("COURSE_CACHE", str(blocker))
+    seen = {}
+    real = activations.collect
+
+    def spy(*args, **kwargs):
+        seen["cache"] = kwargs.get("cache")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(activations, "collect", spy)
+    code = main(["report", "--stimuli", str(folder), "--out", str(tmp_path / "o"), "--profile", "quick",
+                 "--layers", "block1_conv1", "--permutations", "9", "--no-progress"])
+    assert code == 0 and seen["cache"] is False
+    assert "warning: the cache folder" in capsys.readouterr().err
+
+
+def test_as_a_program_a_failure_is_one_line_without_traceback(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-m", "helpers", "report", "--threshold", "5", "--out", str(tmp_path)],
+                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0 and proc.stderr.startswith("error: ")
+    assert "Traceback" not in proc.stderr
+
+
+def test_download_errors_do_not_retry_local_files(tmp_path):
+    with pytest.raises(download.DownloadError, match="does not exist"):
+        download.download((tmp_path / "x.zip").as_uri(), tmp_path / "y.zip", progress=False)

@@ -1,5 +1,5 @@
-"""The demo-set downloader, offline: a small archive in Caltech-101's layout served by
-a local HTTP server on 127.0.0.1 that can misbehave on request."""
+"""The demo set, offline: a small archive in Caltech-101's layout served by the local
+HTTP server of tests/conftest.py; the file list; what fetch_demo must never delete."""
 
 from __future__ import annotations
 
@@ -7,24 +7,19 @@ import hashlib
 import io
 import json
 import os
-import re
-import socket
 import tarfile
-import threading
-import time
 import zipfile
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from helpers import datasets
-from helpers.datasets import DownloadError, download, fetch_demo, select_demo_files
+from data import build_demo_list
+from helpers import datasets, profiles
+from helpers.datasets import fetch_demo, select_demo_files
+from helpers.download import DownloadError
 from helpers.stimuli import Preprocess, StimulusSet, load_folder
-
-ROOT = Path(__file__).resolve().parent.parent
 
 # A miniature Caltech-101: folder -> number of images, plus one folder the demo never uses.
 SOURCES = (("face", "Faces_easy", 6), ("car", "car_side", 5), ("dog", "dalmatian", 3), ("cup", "cup", 4))
@@ -58,72 +53,16 @@ def _caltech_zip(folders: dict[str, int]) -> bytes:
 
 ARCHIVE = _caltech_zip({folder: n for _, folder, n in SOURCES} | {"BACKGROUND_Google": 2})
 ARCHIVE_MD5 = hashlib.md5(ARCHIVE).hexdigest()
-BLOB = bytes(range(256)) * 400  # 102,400 bytes for the plain download tests
-BLOB_MD5 = hashlib.md5(BLOB).hexdigest()
-
-
-class _Handler(BaseHTTPRequestHandler):
-    """Serves ``server.files``; ``server.behaviour[path]`` can be an HTTP status to
-    answer with, or a set of quirks: 'cut' (the first response stops halfway after
-    announcing the full length), 'cut_always', 'ignore_range' (always 200)."""
-
-    def log_message(self, *args):  # keep the test output clean
-        pass
-
-    def do_GET(self):
-        srv = self.server
-        srv.requests.append((self.path, self.headers.get("Range")))
-        how = srv.behaviour.get(self.path, set())
-        if isinstance(how, int):
-            self.send_error(how)
-            return
-        data = srv.files.get(self.path)
-        if data is None:
-            self.send_error(404)
-            return
-        start, rng = 0, self.headers.get("Range")
-        if rng and "ignore_range" not in how:
-            start = int(re.fullmatch(r"bytes=(\d+)-", rng).group(1))
-            if start >= len(data):
-                self.send_error(416)
-                return
-            self.send_response(206)
-            self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
-        else:
-            self.send_response(200)
-        body = data[start:]
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        cut = "cut_always" in how or ("cut" in how and self.path not in srv.cut_done)
-        if cut:
-            srv.cut_done.add(self.path)
-            body = body[: len(body) // 2]
-        self.wfile.write(body)
-        self.wfile.flush()
-        self.close_connection = True
 
 
 @pytest.fixture
-def server():
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    srv.files = {"/caltech-101.zip": ARCHIVE, "/blob.bin": BLOB}
-    srv.behaviour, srv.requests, srv.cut_done = {}, [], set()
-    srv.daemon_threads = True
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    srv.url = lambda path: f"http://127.0.0.1:{srv.server_address[1]}{path}"
-    yield srv
-    srv.shutdown()
-    srv.server_close()
+def server(http_server):
+    http_server.files["/caltech-101.zip"] = ARCHIVE
+    return http_server
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_direct(monkeypatch):
-    """No pauses between retries, no proxy between us and 127.0.0.1."""
-    monkeypatch.setattr(datasets, "_BACKOFF", 0.0)
-    for var in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("no_proxy", "*")
+def _fast_and_direct(direct_network, monkeypatch):
     monkeypatch.delenv("COURSE_DEMO_URL", raising=False)
     monkeypatch.delenv("COURSE_EXTRA_CATEGORIES", raising=False)
 
@@ -136,13 +75,9 @@ def _leftovers(folder: Path) -> list[str]:
 
 
 def test_committed_demo_list_is_the_builders_output():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("build_demo_list", ROOT / "data" / "build_demo_list.py")
-    builder = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(builder)
-    assert (ROOT / "data" / "demo_set.csv").read_text("utf-8") == builder.render(), \
-        "data/demo_set.csv is out of date: run `python data/build_demo_list.py`"
+    assert datasets.DEMO_LIST.read_text("utf-8") == build_demo_list.render(), \
+        "helpers/data/demo_set.csv is out of date: run `python data/build_demo_list.py`"
+    assert datasets.DEMO_LIST.parent.name == "data" and datasets.DEMO_LIST.parent.parent.name == "helpers"
     rows = datasets.read_demo_list()
     assert rows == select_demo_files()
     counts = {c: sum(r[0] == c for r in rows) for c in ("face", "car", "dog", "cup")}
@@ -160,106 +95,6 @@ def test_selection_is_seeded_sorted_and_per_folder():
     # a folder's draw does not depend on the others
     alone = select_demo_files(SOURCES[2:3], n_per_category=3, seed=7)
     assert alone == [r for r in rows if r[0] == "dog"]
-
-
-# --------------------------------------------------------------------------- download()
-
-
-def test_good_download_then_cache_without_request(server, tmp_path):
-    dest = tmp_path / "blob.bin"
-    out = download(server.url("/blob.bin"), dest, md5=BLOB_MD5, size=len(BLOB), progress=True, timeout=5)
-    assert out == dest and dest.read_bytes() == BLOB
-    assert _leftovers(tmp_path) == ["blob.bin"]
-    n = len(server.requests)
-    download(server.url("/blob.bin"), dest, md5=BLOB_MD5, progress=False, timeout=5)
-    assert len(server.requests) == n
-
-
-def test_checksum_mismatch_removes_the_file(server, tmp_path):
-    dest = tmp_path / "blob.bin"
-    with pytest.raises(DownloadError, match="expected MD5 0{32}, got " + BLOB_MD5) as e:
-        download(server.url("/blob.bin"), dest, md5="0" * 32, progress=False, timeout=5, retries=0)
-    assert "deleted" in str(e.value)
-    assert _leftovers(tmp_path) == []
-
-
-def test_size_mismatch_removes_the_file(server, tmp_path):
-    with pytest.raises(DownloadError, match=f"expected 99 bytes, got {len(BLOB):,}"):
-        download(server.url("/blob.bin"), tmp_path / "b", size=99, progress=False, timeout=5, retries=0)
-    assert _leftovers(tmp_path) == []
-
-
-def test_cut_connection_resumes_with_range(server, tmp_path):
-    server.behaviour["/blob.bin"] = {"cut"}
-    dest = download(server.url("/blob.bin"), tmp_path / "blob.bin", md5=BLOB_MD5, progress=False,
-                    timeout=5, retries=1)
-    assert dest.read_bytes() == BLOB
-    assert [r for _, r in server.requests] == [None, f"bytes={len(BLOB) // 2}-"]
-
-
-def test_cut_connection_restarts_cleanly_when_range_is_ignored(server, tmp_path):
-    server.behaviour["/blob.bin"] = {"cut", "ignore_range"}
-    dest = download(server.url("/blob.bin"), tmp_path / "blob.bin", md5=BLOB_MD5, progress=False,
-                    timeout=5, retries=1)
-    assert dest.read_bytes() == BLOB
-    assert len(server.requests) == 2 and server.requests[1][1] is not None
-
-
-def test_failed_resume_keeps_only_the_part_file_and_next_run_finishes(server, tmp_path):
-    server.behaviour["/blob.bin"] = {"cut_always"}
-    dest = tmp_path / "blob.bin"
-    with pytest.raises(DownloadError, match="connection closed .* bytes still to come.*resumes") as e:
-        download(server.url("/blob.bin"), dest, md5=BLOB_MD5, progress=False, timeout=5, retries=1)
-    assert "2 attempt(s)" in str(e.value)
-    assert not dest.exists()  # nothing a later run would trust
-    assert (tmp_path / "blob.bin.part").stat().st_size == len(BLOB) // 2 + len(BLOB) // 4
-    server.behaviour.clear()
-    download(server.url("/blob.bin"), dest, md5=BLOB_MD5, progress=False, timeout=5, retries=0)
-    assert dest.read_bytes() == BLOB and _leftovers(tmp_path) == ["blob.bin"]
-
-
-@pytest.mark.parametrize("status, attempts", [(404, 1), (500, 2)])
-def test_http_errors(server, tmp_path, status, attempts):
-    server.behaviour["/blob.bin"] = status
-    with pytest.raises(DownloadError, match=f"HTTP {status}"):
-        download(server.url("/blob.bin"), tmp_path / "blob.bin", progress=False, timeout=5, retries=1)
-    assert len(server.requests) == attempts  # 4xx is not retried, 5xx is
-    assert _leftovers(tmp_path) == []
-
-
-def test_server_that_never_answers_times_out(tmp_path):
-    silent = socket.socket()
-    silent.bind(("127.0.0.1", 0))
-    silent.listen(4)  # accepts connections (backlog) but never replies
-    try:
-        url = f"http://127.0.0.1:{silent.getsockname()[1]}/x.zip"
-        t0 = time.monotonic()
-        with pytest.raises(DownloadError, match="no answer within 1 s"):
-            download(url, tmp_path / "x.zip", progress=False, timeout=1, retries=0)
-        assert time.monotonic() - t0 < 5
-    finally:
-        silent.close()
-    assert not (tmp_path / "x.zip").exists()
-
-
-def test_file_url_works_for_local_mirrors(tmp_path):
-    src = tmp_path / "mirror" / "blob.bin"
-    src.parent.mkdir()
-    src.write_bytes(BLOB)
-    dest = download(src.as_uri(), tmp_path / "out" / "blob.bin", md5=BLOB_MD5, progress=False)
-    assert dest.read_bytes() == BLOB
-
-
-def test_unsupported_address(tmp_path):
-    with pytest.raises(DownloadError, match="only http"):
-        download("ftp://127.0.0.1/x.zip", tmp_path / "x.zip", progress=False)
-
-
-def test_unwritable_destination_names_the_folder(tmp_path):
-    blocker = tmp_path / "a-file"
-    blocker.write_text("not a folder")
-    with pytest.raises(DownloadError, match=r"a-file.*COURSE_DATA"):
-        download("http://127.0.0.1:9/never", blocker / "sub" / "x.zip", progress=False)
 
 
 # --------------------------------------------------------------------------- fetch_demo()
@@ -406,8 +241,98 @@ def test_extra_categories_folder(demo_env, tmp_path, monkeypatch):
         datasets.demo_set(progress=False)
 
 
-def test_full_profile_default_stimuli_uses_the_demo_set(demo_env):
-    from helpers.stimuli import default_stimuli
-
-    stim = default_stimuli("full")
+def test_full_profile_stimulus_set_is_the_demo_set(demo_env):
+    stim = profiles.stimulus_set(profiles.get_profile("full"))
     assert stim.categories == ["face", "car", "dog", "cup"] and stim.preprocess.crop == 224
+
+
+# --------------------------------------------------------------------------- never delete the user's work
+
+
+@pytest.mark.parametrize("bad", ["..", ".", "../x", "a/b", ".hidden", "", "a\\b"])
+def test_category_names_that_are_paths_are_refused(server, tmp_path, bad):
+    own = tmp_path / "i-see-face" / "socket.jpg"
+    own.parent.mkdir()
+    own.write_bytes(_jpeg(1))
+    selection = [(bad, "Faces_easy", SELECTION[0][2])] + SELECTION[1:]
+    with pytest.raises(ValueError, match="name"):
+        fetch_demo(root=tmp_path, url=server.url("/caltech-101.zip"), progress=False, md5=ARCHIVE_MD5,
+                   selection=selection, timeout=5, retries=0)
+    assert own.read_bytes() == _jpeg(1) and server.requests == []
+
+
+def test_demo_list_with_paths_is_refused(tmp_path):
+    for row in (["../../x", "Faces_easy", "image_0001.jpg"], ["face", "../Faces_easy", "image_0001.jpg"],
+                ["face", "Faces_easy", "../image_0001.jpg"], ["..", "Faces_easy", "image_0001.jpg"]):
+        listing = tmp_path / "list.csv"
+        datasets.write_demo_list([tuple(row)], listing)
+        with pytest.raises(ValueError, match="malformed rows"):
+            datasets.read_demo_list(listing)
+
+
+def test_selection_naming_a_folder_of_own_photos_changes_nothing(server, tmp_path):
+    """A selection that names i-see-face must not replace the photos a user put there."""
+    target = tmp_path / datasets.DEMO_DIRNAME
+    own = target / "i-see-face" / "socket.jpg"
+    own.parent.mkdir(parents=True)
+    own.write_bytes(_jpeg(2))
+    selection = SELECTION + [("i-see-face", "cup", SELECTION[-1][2])]
+    with pytest.raises(DownloadError, match="your own photos"):
+        fetch_demo(root=tmp_path, url=server.url("/caltech-101.zip"), progress=False, md5=ARCHIVE_MD5,
+                   selection=selection, timeout=5, retries=0)
+    assert own.read_bytes() == _jpeg(2) and server.requests == []
+    assert sorted(p.name for p in target.iterdir()) == ["i-see-face"]
+
+
+def test_category_folder_linking_elsewhere_is_never_followed(server, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "keep.jpg").write_bytes(_jpeg(3))
+    target = tmp_path / "data" / datasets.DEMO_DIRNAME
+    target.mkdir(parents=True)
+    (target / "face").symlink_to(elsewhere, target_is_directory=True)
+    with pytest.raises(DownloadError, match="your own photos"):
+        _fetch(server, tmp_path / "data")
+    assert (elsewhere / "keep.jpg").read_bytes() == _jpeg(3)
+
+
+def test_refetch_replaces_only_its_own_folders(server, tmp_path):
+    target = _fetch(server, tmp_path)
+    assert all((target / c / datasets.OWNED).is_file() for c in ("face", "car", "dog", "cup"))
+    (target / ".manifest.json").unlink()  # an interrupted later run: the markers still say whose
+    (target / "face" / "extra.jpg").write_bytes(_jpeg(9))
+    _fetch(server, tmp_path)
+    assert not (target / "face" / "extra.jpg").exists()  # our folder, replaced as a whole
+    assert datasets.read_manifest(target) is not None
+
+
+def test_manifest_of_the_first_layout_is_still_read(server, tmp_path):
+    target = _fetch(server, tmp_path)
+    manifest = json.loads((target / ".manifest.json").read_text())
+    del manifest["format"]  # written before format versions
+    (target / ".manifest.json").write_text(json.dumps(manifest))
+    n = len(server.requests)
+    _fetch(server, tmp_path)
+    assert len(server.requests) == n
+    manifest["format"] = 99
+    (target / ".manifest.json").write_text(json.dumps(manifest))
+    assert datasets.read_manifest(target) is None
+
+
+def test_folders_of_an_older_run_without_markers_are_taken_back(server, tmp_path):
+    """Category folders holding only files of the selection (an interrupted run of a
+    version without markers) are the course's own: extracted again, not refused."""
+    target = _fetch(server, tmp_path)
+    (target / ".manifest.json").unlink()
+    for c in ("face", "car", "dog", "cup"):
+        (target / c / datasets.OWNED).unlink()
+    _fetch(server, tmp_path)
+    assert datasets.read_manifest(target) is not None
+    (target / ".manifest.json").unlink()
+    (target / "dog" / datasets.OWNED).unlink()
+    (target / "dog" / "mine.jpg").write_bytes(_jpeg(4))
+    for c in ("face", "car", "cup"):
+        (target / c / datasets.OWNED).unlink()
+    with pytest.raises(DownloadError, match="dog"):
+        _fetch(server, tmp_path)
+    assert (target / "dog" / "mine.jpg").read_bytes() == _jpeg(4)

@@ -206,10 +206,13 @@ def test_objectives_snapshots_and_errors():
         fv.visualize(net, "block9", [0], size=32, steps=2, progress=False)
 
 
-def test_default_settings_follow_profile_and_device():
-    assert fv.default_settings(profile="quick") == {"size": 48, "steps": 24}
-    assert fv.default_settings("cpu", profile="full") == {"size": 128, "steps": 128}
-    assert fv.default_settings("cuda", profile="full") == {"size": 224, "steps": 512}
+def test_default_settings_follow_the_device_and_the_profile_sets_its_own():
+    from helpers import profiles
+
+    assert fv.default_settings("cpu") == fv.default_settings() == {"size": 128, "steps": 128}
+    assert fv.default_settings("cuda") == {"size": 224, "steps": 512}
+    assert profiles.featureviz_settings(profiles.get_profile("quick")) == {"size": 48, "steps": 24}
+    assert profiles.featureviz_settings(profiles.get_profile("full"), "cuda") == {"size": 224, "steps": 512}
 
 
 def test_exemplar_ranking_matches_brute_force_sort():

@@ -3,25 +3,18 @@ being what its builder derives."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from data import build_imagenet_hierarchy
 from helpers import imagenet
-
-ROOT = Path(__file__).resolve().parent.parent
 DOG_BREEDS = range(151, 269)  # Chihuahua .. Mexican hairless
 
 
 def _builder():
-    spec = importlib.util.spec_from_file_location("build_imagenet_hierarchy",
-                                                  ROOT / "data" / "build_imagenet_hierarchy.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return build_imagenet_hierarchy
 
 
 # --------------------------------------------------------------------------- known facts
@@ -100,8 +93,9 @@ def test_soft_labels():
 
 
 def test_data_file_is_consistent():
-    doc = json.loads((ROOT / "data" / "imagenet_hierarchy.json").read_text("utf-8"))
-    assert (ROOT / "data" / "imagenet_hierarchy.json").stat().st_size < 500_000
+    doc = json.loads(imagenet.DATA_FILE.read_text("utf-8"))
+    assert imagenet.DATA_FILE.stat().st_size < 500_000
+    assert build_imagenet_hierarchy.OUT == imagenet.DATA_FILE
     classes, synsets = doc["classes"], doc["synsets"]
     assert [c["index"] for c in classes] == list(range(1000))
     assert [c["name"] for c in classes] == imagenet.class_names(), \
@@ -138,7 +132,7 @@ def test_data_file_is_what_the_builder_derives():
         wnids = [c["wnid"] for c in committed["classes"]]
     rebuilt = builder.build(wnids, imagenet.class_names(), reader)
     assert rebuilt["classes"] == committed["classes"], \
-        "data/imagenet_hierarchy.json is out of date: run python data/build_imagenet_hierarchy.py"
+        "helpers/data/imagenet_hierarchy.json is out of date: run python data/build_imagenet_hierarchy.py"
     assert rebuilt["synsets"] == committed["synsets"]
     full = dict(committed)
     full.update(rebuilt)

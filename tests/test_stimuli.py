@@ -125,7 +125,7 @@ def test_preprocess_from_vgg16_weights():
     p = Preprocess.from_weights(VGG16_Weights.IMAGENET1K_V1)
     assert (p.resize, p.crop) == (256, 224)
     assert p.mean == pytest.approx(stimuli.IMAGENET_MEAN) and p.std == pytest.approx(stimuli.IMAGENET_STD)
-    assert Preprocess.for_profile("full") == Preprocess()
+    assert p == Preprocess()
 
 
 def test_schematic_is_deterministic_and_varied():
@@ -154,3 +154,123 @@ def test_schematic_roundtrip_through_a_folder(tmp_path):
     loaded = load_folder(tmp_path, Preprocess(resize=32, crop=32), categories=s.categories)
     assert loaded.counts() == s.counts()
     np.testing.assert_array_equal(loaded.images(), s.images())
+
+
+# --------------------------------------------------------------------------- everything not used is reported
+
+
+def test_default_preprocessing_does_not_depend_on_the_profile(tmp_path, monkeypatch):
+    for c in ("a", "b"):
+        _png(tmp_path / c / "x.png", size=(300, 260))
+    for profile in ("quick", "full"):
+        monkeypatch.setenv("COURSE_PROFILE", profile)
+        s = load_folder(tmp_path)
+        assert s.preprocess == Preprocess() and s.images([0]).shape == (1, 224, 224, 3)
+
+
+def test_links_pipes_and_unreadable_folders_are_listed(tmp_path, monkeypatch):
+    import os
+
+    root = tmp_path / "stim"
+    _png(root / "face" / "ok.png")
+    _png(root / "car" / "ok.png")
+    (root / "car" / "gone.png").symlink_to(tmp_path / "nowhere.png")
+    os.mkfifo(root / "car" / "pipe.png")  # opening it would block: it must not be opened
+    (root / "car" / "locked").mkdir()
+    _png(root / "car" / "locked" / "hidden-away.png")
+    (root / "dangling-category").symlink_to(tmp_path / "no-such-folder")
+    (root / "stray.png").write_bytes(b"x")
+    (root / "face" / "loop").symlink_to(root / "face", target_is_directory=True)
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if str(path).endswith("locked"):  # root ignores permissions, so refuse the read here
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    with pytest.warns(UserWarning, match="skipped"):
+        s = load_folder(root, Preprocess(32, 32))
+    reasons = {p.rsplit("/", 1)[-1]: r for p, r in s.skipped}
+    assert "broken symbolic link" in reasons["gone.png"]
+    assert "not a regular file" in reasons["pipe.png"]
+    assert "cannot be read" in reasons["locked"] and "Permission denied" in reasons["locked"]
+    assert "broken symbolic link" in reasons["dangling-category"]
+    assert "not in a category sub-folder" in reasons["stray.png"]
+    assert "loop" in reasons["loop"]
+    assert s.counts() == {"car": 1, "face": 1}
+
+
+def test_duplicate_categories_are_refused(tmp_path):
+    for c in ("dog", "cat"):
+        _png(tmp_path / c / "0.png")
+    with pytest.raises(ValueError, match="more than once"):
+        load_folder(tmp_path, categories=["dog", "cat", "dog"])
+    with pytest.raises(ValueError, match="Duplicate category names"):
+        stimuli.StimulusSet(["dog", "dog"], np.array([0, 1]), ["a", "b"], Preprocess())
+
+
+def test_a_file_is_not_a_stimulus_folder(tmp_path):
+    (tmp_path / "list.txt").write_text("face.jpg")
+    with pytest.raises(NotADirectoryError, match="is a file, not a folder"):
+        load_folder(tmp_path / "list.txt")
+
+
+# --------------------------------------------------------------------------- pixels and subcategories
+
+
+def test_subcategories_from_nested_folders_survive_subset_concat_and_save(tmp_path):
+    for breed, colour in (("beagle", (150, 100, 50)), ("dalmatian", (240, 240, 240))):
+        for i in range(2):
+            _png(tmp_path / "dog" / breed / f"{breed}{i}.png", colour=colour)
+    _png(tmp_path / "dog" / "mutt.png")
+    _png(tmp_path / "car" / "c0.png")
+    s = load_folder(tmp_path, Preprocess(32, 32))
+    assert s.categories == ["car", "dog"]
+    assert s.subcategories.tolist() == ["", "beagle", "beagle", "dalmatian", "dalmatian", ""]
+    assert "2 subcategories (beagle, dalmatian)" in repr(s)
+    sub = s.subset([1, 3])
+    assert sub.subcategories.tolist() == ["beagle", "dalmatian"]
+    drawn = schematic(2, 32, seed=0)
+    assert drawn.subcategories is None and "subcategories" not in repr(drawn)
+    both = stimuli.concatenate([sub, s.subset([0])])
+    assert both.categories == ["car", "dog"] and both.labels.tolist() == [1, 1, 0]  # subset keeps all categories
+    assert both.subcategories.tolist() == ["beagle", "dalmatian", ""]
+    again = load_folder(both.save(tmp_path / "copy"), Preprocess(32, 32))
+    assert again.subcategories.tolist() == ["", "beagle", "dalmatian"]
+    np.testing.assert_array_equal(again.images(), both.images([2, 0, 1]))
+
+
+def test_concatenate_merges_categories_and_refuses_mixtures(tmp_path):
+    a, b = schematic(2, 32, seed=0, categories=["face", "car"]), schematic(3, 32, seed=1, categories=["car", "dog"])
+    ab = stimuli.concatenate([a, b], categories=["dog", "car", "face"])
+    assert ab.counts() == {"dog": 3, "car": 5, "face": 2}
+    np.testing.assert_array_equal(ab.images(), np.concatenate([a.images(), b.images()]))
+    assert ab.schematic and ab.pixels.shape == (10, 32, 32, 3)
+    with pytest.raises(ValueError, match="different preprocessing"):
+        stimuli.concatenate([a, schematic(2, 48)])
+    on_disk = load_folder(a.save(tmp_path / "a"), Preprocess(32, 32))
+    with pytest.raises(ValueError, match="file-based and in-memory"):
+        stimuli.concatenate([a, on_disk])
+    with pytest.raises(ValueError, match="exactly"):
+        stimuli.concatenate([a, b], categories=["face", "car"])
+
+
+def test_pixels_are_a_public_checked_argument():
+    px = np.zeros((2, 8, 8, 3), np.uint8)
+    s = stimuli.StimulusSet(["a", "b"], [0, 1], ["x", "y"], Preprocess(8, 8), pixels=px)
+    assert s.images().shape == (2, 8, 8, 3)
+    f0 = s.fingerprint()
+    s.pixels[1, 0, 0, 0] = 1  # edited in place: a new fingerprint, never a stale key
+    assert s.fingerprint() != f0
+    with pytest.raises(ValueError, match="uint8"):
+        stimuli.StimulusSet(["a", "b"], [0, 1], ["x", "y"], Preprocess(8, 8), pixels=px.astype(float))
+    with pytest.raises(ValueError, match="subcategories"):
+        stimuli.StimulusSet(["a", "b"], [0, 1], ["x", "y"], Preprocess(8, 8), pixels=px, subcategories=["p"])
+
+
+@pytest.mark.parametrize("bad", ["..", ".", "a/b", "a\\b", ".hidden", "", " x", "tab\there"])
+def test_names_that_would_be_paths_are_refused(bad):
+    with pytest.raises(ValueError):
+        stimuli.check_name(bad)
+    assert stimuli.check_name("i-see-face") == "i-see-face" and stimuli.check_name("Hunde-ü") == "Hunde-ü"

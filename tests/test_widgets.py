@@ -34,8 +34,7 @@ def fake_result(seed=0, sizes=(16, 32, 64), label="VGG16, UNTRAINED (random weig
 
 @pytest.fixture(scope="module")
 def explorer():
-    results = {"network": fake_result(0), "control": fake_result(1, label="control net")}
-    ui, update = widgets.layer_profile_explorer(results)
+    ui, update = widgets.layer_profile_explorer(RESULTS)
     yield ui, update
     plt.close("all")
 
@@ -44,28 +43,30 @@ def totals(view):
     return {name: t.groupby("category")["n_selective"].sum().to_dict() for name, t in view.tables.items()}
 
 
-def test_counts_never_rise_as_p_threshold_tightens(explorer):
-    _, update = explorer
+# The tables behind the figure come from a plain function: the threshold sweeps test it
+# directly, without drawing a figure per threshold; the tests below check that update()
+# shows exactly those tables.
+RESULTS = {"network": fake_result(0), "control": fake_result(1, label="control net")}
+
+
+def test_counts_never_rise_as_p_threshold_tightens():
     previous = None
     for thr in [0.2, 0.1, 0.05, 0.01, 0.005, 0.001, 0.0005]:
-        view = update("p", thr, "none")
-        plt.close(view.figure)
-        counts = {name: t["n_selective"].to_numpy() for name, t in view.tables.items()}
+        tables = widgets.profile_tables(RESULTS, "p", thr, "none")
+        counts = {name: t["n_selective"].to_numpy() for name, t in tables.items()}
         if previous is not None:
             for name in counts:
                 assert (counts[name] <= previous[name]).all()
         previous = counts
     assert sum(c.sum() for c in previous.values()) < sum(
-        t["n_selective"].sum() for t in update("p", 0.2, "none").tables.values())
+        t["n_selective"].sum() for t in widgets.profile_tables(RESULTS, "p", 0.2, "none").values())
 
 
-def test_counts_never_rise_as_index_threshold_tightens(explorer):
-    _, update = explorer
+def test_counts_never_rise_as_index_threshold_tightens():
     previous = None
     for thr in np.linspace(0.25, 1.0, 7):
-        view = update("index", float(thr), "none")
-        plt.close(view.figure)
-        counts = np.concatenate([t["n_selective"].to_numpy() for t in view.tables.values()])
+        tables = widgets.profile_tables(RESULTS, "index", float(thr), "none")
+        counts = np.concatenate([t["n_selective"].to_numpy() for t in tables.values()])
         if previous is not None:
             assert (counts <= previous).all()
         previous = counts
@@ -84,13 +85,16 @@ def test_switching_criterion_changes_the_data(explorer):
 def test_bh_correction_never_increases_counts(explorer):
     _, update = explorer
     for thr in [0.2, 0.05, 0.01]:
-        raw = update("p", thr, "none")
-        bh = update("p", thr, "bh")
-        for name in raw.tables:
-            assert (bh.tables[name]["n_selective"].to_numpy() <= raw.tables[name]["n_selective"].to_numpy()).all()
-        assert bh.tables["network"]["correction"].iloc[0] == "bh"
+        raw = widgets.profile_tables(RESULTS, "p", thr, "none")
+        bh = widgets.profile_tables(RESULTS, "p", thr, "bh")
+        for name in raw:
+            assert (bh[name]["n_selective"].to_numpy() <= raw[name]["n_selective"].to_numpy()).all()
+        assert bh["network"]["correction"].iloc[0] == "bh"
     # A correction has no meaning for the index criterion and is ignored there.
-    assert update("index", 0.5, "bh").tables["network"]["correction"].iloc[0] == "none"
+    assert widgets.profile_tables(RESULTS, "index", 0.5, "bh")["network"]["correction"].iloc[0] == "none"
+    view = update("p", 0.05, "bh")  # and update() shows exactly these tables
+    for name, table in widgets.profile_tables(RESULTS, "p", 0.05, "bh").items():
+        assert view.tables[name].equals(table)
 
 
 def test_bar_heights_equal_table_proportions(explorer):

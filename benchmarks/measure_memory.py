@@ -1,6 +1,6 @@
 """Peak memory of each course notebook's kernel: does the course fit in Binder's 2 GB?
 
-    python tools/measure_memory.py [--profile quick|full] [--simulate-full] [--only 04]
+    python benchmarks/measure_memory.py [--profile quick|full] [--simulate-full] [--only 04]
                                    [--cold] [--threads 2] [--out build/memory]
 
 Each notebook runs headless (nbclient) in a fresh kernel, one after the other, with Binder's
@@ -224,8 +224,8 @@ def main(argv=None) -> int:
     ap.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
     ap.add_argument("--exec", dest="first", metavar="CODE",
                     help="Python code to run in each kernel before the notebook, for a what-if, e.g. "
-                         "\"import dataclasses, helpers.config as c; c._PROFILES['full'] = "
-                         "dataclasses.replace(c._PROFILES['full'], batch_size=8)\"")
+                         "\"import dataclasses, helpers.profiles as p; p.PROFILES['full'] = "
+                         "dataclasses.replace(p.PROFILES['full'], batch_size=8)\"")
     ap.add_argument("--scratch", help="folder for caches and stand-ins (default: a temporary one, deleted)")
     ap.add_argument("--out", default=str(ROOT / "build" / "memory"))
     args = ap.parse_args(argv)

@@ -1,0 +1,1 @@
+"""Measurements of the course's speed and memory (scripts; importable for the tests)."""

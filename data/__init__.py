@@ -1,0 +1,1 @@
+"""Builders of the data files shipped in helpers/data/ (importable for the tests)."""

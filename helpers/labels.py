@@ -1,0 +1,95 @@
+"""Which network and which stimuli produced a result, in words (no torch needed).
+
+Untrained networks and schematic drawings are legitimate controls and rehearsals,
+but their numbers must never pass for the paper's. Every model loaded by
+:mod:`helpers.models` carries a :class:`ModelInfo`; every result computed from it
+(activations, selectivity) carries a ``meta`` dict and the :class:`ModelMeta`
+properties that read it; :func:`title` turns either into a figure title that says
+UNTRAINED and SCHEMATIC where that is so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+UNTRAINED_NOTE = "UNTRAINED network: random weights, not the paper's pretrained VGG16"
+SCHEMATIC_NOTE = "SCHEMATIC stimuli (generated drawings)"
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What a model is, for labels and cache keys.
+
+    Attributes
+    ----------
+    arch : torchvision architecture name, e.g. "vgg16"
+    weights : weights name, e.g. "IMAGENET1K_V1", or "untrained"
+    seed : the seed of the random initialisation (untrained models), else None
+    """
+
+    arch: str
+    weights: str
+    seed: int | None = None
+
+    @property
+    def trained(self) -> bool:
+        return self.weights != "untrained"
+
+    @property
+    def label(self) -> str:
+        name = self.arch.upper() if self.arch.startswith("vgg") else self.arch
+        if self.trained:
+            return f"{name}, ImageNet weights ({self.weights})"
+        return f"{name}, UNTRAINED (random weights, seed {self.seed})"
+
+
+class ModelMeta:
+    """Mixin for results that carry a ``meta`` dict describing where they came from
+    (keys ``model``, ``trained``, ``schematic``, ``source``, as
+    :func:`helpers.activations.collect` writes them)."""
+
+    meta: dict
+
+    @property
+    def trained(self) -> bool:
+        return bool(self.meta.get("trained", False))
+
+    @property
+    def model_label(self) -> str:
+        return str(self.meta.get("model", "unknown model"))
+
+    @property
+    def schematic(self) -> bool:
+        """Whether the stimuli were the generated schematic drawings."""
+        return bool(self.meta.get("schematic", False))
+
+    @property
+    def stimuli_source(self) -> str:
+        """Where the stimuli came from, e.g. ``folder photos/`` or ``schematic drawings (...)``."""
+        return str(self.meta.get("source", ""))
+
+
+def title_for(model_label: str, trained: bool, schematic: bool = False) -> str:
+    """A figure title that never lets untrained or schematic results pass for the paper's."""
+    parts = [model_label]
+    if not trained:
+        parts.append(UNTRAINED_NOTE)
+    if schematic:
+        parts.append(SCHEMATIC_NOTE)
+    return "\n".join(parts)
+
+
+def title(result, schematic: bool | None = None) -> str:
+    """:func:`title_for` read off a result: anything with a ``meta`` dict (activations,
+    selectivity results; see :class:`ModelMeta`) or with ``model_label`` and ``trained``
+    attributes (feature visualisations). ``schematic`` overrides what the result says."""
+    meta = getattr(result, "meta", None)
+    if isinstance(meta, dict) and "model" in meta:
+        label, trained, drawn = str(meta["model"]), bool(meta.get("trained", False)), bool(meta.get("schematic"))
+    elif hasattr(result, "model_label") and hasattr(result, "trained"):
+        label, trained = str(result.model_label), bool(result.trained)
+        drawn = bool(getattr(result, "schematic", False))
+    else:
+        raise TypeError(f"Cannot tell which model produced a {type(result).__name__}: it has neither a meta "
+                        "dict with 'model' nor model_label/trained attributes.")
+    return title_for(label, trained, drawn if schematic is None else schematic)

@@ -1,0 +1,115 @@
+"""The two profiles of the course and what each one means (read at the edges only).
+
+The course runs in one of two profiles, chosen by the environment variable
+``COURSE_PROFILE``:
+
+``full`` (default)
+    VGG16 with ImageNet weights, 224-px images, real photographs.
+``quick``
+    Never touches the network: a VGG16 with seeded random weights (an *untrained*
+    network), the generated schematic stimulus set and small images. CI runs this.
+
+This module is the only one that reads ``COURSE_PROFILE`` (:func:`get_profile`), and
+only the edges import it: :mod:`helpers.course` (the notebooks' glue),
+:mod:`helpers.__main__` (the command line) and :mod:`helpers.envcheck`. Every other
+function of the package takes explicit arguments with constant defaults; the
+functions here turn a :class:`Profile` into those arguments.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+NAMES = ("full", "quick")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Sizes and sources that depend on the profile.
+
+    Attributes
+    ----------
+    name : "full" or "quick"
+    pretrained : whether models load ImageNet weights
+    image_size : side of the square network input, in pixels
+    resize : side the shorter image edge is resized to before the centre crop, in pixels
+    n_per_category : images per category of the schematic set
+    batch_size : images per forward pass when collecting activations
+    n_permutations : label shuffles of the permutation test
+    stimuli : "demo" (downloaded photographs) or "schematic" (generated offline)
+    featureviz_size, featureviz_steps : image side (px) and optimisation steps of
+        feature visualisation; None: :func:`helpers.featureviz.default_settings` for
+        the device
+    """
+
+    name: str
+    pretrained: bool
+    image_size: int
+    resize: int
+    n_per_category: int
+    batch_size: int
+    n_permutations: int
+    stimuli: str
+    featureviz_size: int | None = None
+    featureviz_steps: int | None = None
+
+    @property
+    def is_quick(self) -> bool:
+        return self.name == "quick"
+
+
+#: name -> :class:`Profile`. A what-if can replace an entry (``dataclasses.replace``)
+#: before the first :func:`get_profile` call of a kernel.
+PROFILES = {
+    # Batch 8 keeps a VGG16 run at 224 px within Binder's memory (block1 maps of 32 images
+    # alone take 411 MB each) and was not slower than 32 on 2 cores (benchmarks/).
+    "full": Profile("full", pretrained=True, image_size=224, resize=256, n_per_category=75,
+                    batch_size=8, n_permutations=1000, stimuli="demo"),
+    # Feature visualisation at 48 px and 24 steps runs every cell in CI; it shows little.
+    "quick": Profile("quick", pretrained=False, image_size=64, resize=64, n_per_category=24,
+                     batch_size=32, n_permutations=1000, stimuli="schematic",
+                     featureviz_size=48, featureviz_steps=24),
+}
+
+
+def get_profile(name: str | None = None) -> Profile:
+    """The active profile: ``name`` if given, else ``$COURSE_PROFILE``, else ``full``."""
+    name = (name or os.environ.get("COURSE_PROFILE") or "full").strip().lower()
+    if name not in PROFILES:
+        raise ValueError(
+            f"Unknown profile {name!r}: COURSE_PROFILE must be one of {', '.join(NAMES)} "
+            "(e.g. `export COURSE_PROFILE=quick`)."
+        )
+    return PROFILES[name]
+
+
+def preprocess(profile: Profile):
+    """The :class:`helpers.stimuli.Preprocess` of ``profile`` (full: ImageNet's 256 -> 224)."""
+    from .stimuli import Preprocess
+
+    return Preprocess(resize=profile.resize, crop=profile.image_size)
+
+
+def stimulus_set(profile: Profile, progress: bool = True):
+    """The profile's stimulus set: schematic drawings for ``quick``; for ``full``, the
+    demo photographs (fetched once, with a progress bar when ``progress``; see
+    :func:`helpers.datasets.demo_set`)."""
+    if profile.stimuli == "schematic":
+        from .stimuli import schematic
+
+        return schematic(profile.n_per_category, profile.image_size)
+    from .datasets import demo_set
+
+    return demo_set(preprocess=preprocess(profile), progress=progress)
+
+
+def featureviz_settings(profile: Profile, device=None) -> dict:
+    """Image size (px) and number of steps of feature visualisation: the profile's when
+    it sets them (quick: 48 px, 24 steps), else
+    :func:`helpers.featureviz.default_settings` for ``device``."""
+    if profile.featureviz_size is not None and profile.featureviz_steps is not None:
+        return {"size": profile.featureviz_size, "steps": profile.featureviz_steps}
+    from .featureviz import default_settings
+
+    return default_settings(device)

@@ -1,0 +1,1 @@
+"""Build and maintenance scripts of the course (importable for the tests)."""
