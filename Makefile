@@ -1,6 +1,7 @@
 # The course's two commands:
 #   make course   set everything up (.venv), run the pipeline, execute and render the notebooks
-#   make test     run every test (unit tests, notebooks under nbval, browser test)
+#   make test     run every test (unit tests, teacher notebooks under nbval, learner notebooks,
+#                 browser test)
 # PROFILE=quick (default here: runs offline, untrained network, schematic stimuli) or
 # PROFILE=full (pretrained VGG16 and real photographs; needs the internet once).
 
@@ -8,14 +9,19 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PROFILE ?= quick
-# Set TORCH_INDEX to a wheel index for another PyTorch build, e.g. the small CPU-only one:
-#   make course TORCH_INDEX=https://download.pytorch.org/whl/cpu
+# PyTorch's build: by default tools/torch_index.sh chooses (PyPI's, which carries CUDA, when an
+# NVIDIA GPU is present; else the small CPU-only one from PyTorch's CPU index if it can be
+# reached; else PyPI's) and says which. Force one with TORCH_INDEX=pypi or TORCH_INDEX=<index URL>,
+#   e.g. make course TORCH_INDEX=https://download.pytorch.org/whl/cpu
 TORCH_INDEX ?=
+# Expanded only when the environment is (re)installed, so an installed .venv costs no probe;
+# `make -n setup` shows the choice without installing anything.
+TORCH_ARGS = $(shell TORCH_INDEX='$(TORCH_INDEX)' PYTHON='$(PYTHON)' bash tools/torch_index.sh)
 BUILD ?= build
 export COURSE_PROFILE := $(PROFILE)
 export PYTHONUNBUFFERED := 1
 
-.PHONY: course setup report notebooks site test test-deps lab lock clean
+.PHONY: course setup report notebooks site editions test test-deps lab lock clean
 
 course: setup report notebooks
 	@echo
@@ -26,12 +32,8 @@ setup: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt requirements-torch.txt constraints.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-ifeq ($(TORCH_INDEX),)
-	$(PY) -m pip install -r requirements-torch.txt -r requirements.txt -c constraints.txt
-else
-	$(PY) -m pip install torch==2.13.0 torchvision==0.28.0 --index-url $(TORCH_INDEX)
-	$(PY) -m pip install -r requirements.txt -c constraints.txt
-endif
+	$(PY) -m pip install $(or $(TORCH_ARGS),$(error tools/torch_index.sh chose no PyTorch build (see above))) \
+	  -r requirements.txt -c constraints.txt
 	$(PY) -m pip install --no-deps -e .
 	$(PY) -c "import torch, torchvision.ops; print('torch', torch.__version__, 'torchvision', torchvision.__version__, 'OK')"
 	touch $@
@@ -44,6 +46,11 @@ notebooks: setup
 
 site: notebooks
 
+# After editing a teacher notebook (notebooks/teacher/*.py): its Colab cell and badge, and the
+# learner editions (notebooks/*.ipynb). Re-execute the teacher notebook too (notebooks/README.md).
+editions: setup
+	$(PY) tools/editions.py
+
 # System packages the tests use (Chromium for the browser test, WordNet for the
 # ImageNet-hierarchy builder); installed when apt-get is usable, else those tests skip.
 # timm's wheel carries the ImageNet synset list the hierarchy builder's sync test reads.
@@ -55,7 +62,7 @@ test-deps: setup
 	  echo "note: could not download timm $(TIMM_VERSION); the hierarchy sync test will skip"
 
 test: setup test-deps
-	TIMM_WHEEL=$$(ls $(VENV)/wheels/timm-*.whl 2>/dev/null | head -n 1) COURSE_PROFILE=quick $(PY) -m pytest -n 2 --dist loadfile tests notebooks --nbval-lax --nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider
+	TIMM_WHEEL=$$(ls $(VENV)/wheels/timm-*.whl 2>/dev/null | head -n 1) COURSE_PROFILE=quick $(PY) -m pytest -n 2 --dist loadfile tests notebooks/teacher --nbval-lax --nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider
 
 lab: setup
 	$(VENV)/bin/jupyter lab notebooks/00_start_here.ipynb

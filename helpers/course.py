@@ -48,11 +48,167 @@ def setup(threads: int | None = None) -> Profile:
     return profile
 
 
-def check(condition: bool, hint: str, success: str = "Correct!") -> None:
-    """Assert an exercise's answer with a helpful message; print ``success`` if it holds."""
-    if not bool(condition):
-        raise AssertionError(f"Not yet: {hint}")
-    print(f"✓ {success}")
+# --------------------------------------------------------------------------- exercise checks
+# An exercise is an answer cell (the learner's code) and a check cell. A check never raises:
+# it prints "✓ ..." for a right answer and "Not yet: <hint>" for a blank or wrong one, and
+# check_answer / check_function hand back the reference in that case, so that every later
+# cell of the notebook still runs on a correct value. The learner edition of a notebook
+# (tools/editions.py) leaves its answers blank: Python's Ellipsis, ``...``.
+
+REFERENCE_NOTE = "(the cells below use the reference answer)"
+
+
+def is_blank(answer) -> bool:
+    """Whether an answer is still the blank of the learner edition (``...``) or ``None``."""
+    return answer is None or answer is Ellipsis
+
+
+def same(answer, reference, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
+    """Whether ``answer`` equals ``reference``: numbers and arrays of equal shape within
+    ``rtol``/``atol`` (NaN equals NaN), mappings key by key, strings exactly, anything else by
+    ``==``. A blank answer, or one that cannot be compared, is never equal."""
+    import numbers
+
+    import numpy as np
+
+    if is_blank(answer):
+        return False
+    try:
+        if isinstance(reference, dict):
+            return (isinstance(answer, dict) and set(answer) == set(reference)
+                    and all(same(answer[k], reference[k], rtol, atol) for k in reference))
+        if isinstance(reference, str):
+            return isinstance(answer, str) and answer == reference
+        if isinstance(reference, (numbers.Number, np.ndarray, np.generic)):
+            if isinstance(answer, (str, bytes)):  # NumPy would read "0.25" as a number
+                return False
+            a = np.asarray(answer, dtype=np.float64)
+            r = np.asarray(reference, dtype=np.float64)
+            return a.shape == r.shape and bool(np.allclose(a, r, rtol=rtol, atol=atol, equal_nan=True))
+        return bool(answer == reference)
+    except (TypeError, ValueError, AttributeError):
+        return False
+
+
+def check(condition, hint: str, success: str = "Correct!") -> bool:
+    """Report a yes/no exercise check: print ``✓ success`` when ``condition`` holds, else
+    ``Not yet: hint``. Never raises (a learner's wrong answer is not an error); returns
+    whether the condition held."""
+    ok = bool(condition)
+    print(f"✓ {success}" if ok else f"Not yet: {hint}")
+    return ok
+
+
+def _equal(answer, reference, equal, rtol, atol) -> bool:
+    if is_blank(answer):
+        return False
+    if equal is None:
+        return same(answer, reference, rtol, atol)
+    try:
+        return bool(equal(answer, reference))
+    except Exception:  # a malformed answer (wrong type or shape) is a wrong answer
+        return False
+
+
+def check_answer(answer, reference, hint: str, success: str = "Correct!", *, equal=None,
+                 rtol: float = 1e-5, atol: float = 1e-8):
+    """Check a value the learner computed against ``reference``.
+
+    ``equal(answer, reference) -> bool`` replaces the default comparison, :func:`same` with
+    ``rtol``/``atol``. Prints ``✓ success`` or ``Not yet: hint``; returns ``answer`` when it is
+    right and ``reference`` otherwise, so ``x = course.check_answer(x, ...)`` lets the rest
+    of the notebook run on a correct ``x``.
+    """
+    if check(_equal(answer, reference, equal, rtol, atol), hint, success):
+        return answer
+    print(f"  {REFERENCE_NOTE}")
+    return reference
+
+
+def check_function(function, reference, cases, hint: str, success: str = "Correct!", *,
+                   equal=None, rtol: float = 1e-5, atol: float = 1e-8):
+    """Check a function the learner wrote against a ``reference`` function.
+
+    ``cases`` is a list of argument tuples; the answer is right when ``function(*args)``
+    equals ``reference(*args)`` for every one (compared as in :func:`check_answer`). An
+    exception raised by the learner's function counts as not yet, and its message is shown.
+    Returns ``function`` when it is right and ``reference`` otherwise.
+    """
+    ok, error = True, ""
+    for args in cases:
+        try:
+            result = function(*args)
+        except Exception as e:  # the learner's code: report, do not stop the notebook
+            ok, error = False, f"your function raised {type(e).__name__}: {e}. "
+            break
+        if not _equal(result, reference(*args), equal, rtol, atol):
+            ok = False
+            break
+    if check(ok, error + hint, success):
+        return function
+    print(f"  {REFERENCE_NOTE}")
+    return reference
+
+
+def reference(name: str, *args):
+    """The reference answer of an exercise whose solution no helpers function computes
+    (the check cell shows the call, not the solution). ``name`` is one of
+    :data:`REFERENCES`; ``args`` are the exercise's inputs, as its check cell passes them."""
+    if name not in REFERENCES:
+        raise KeyError(f"No reference answer {name!r}; known: {', '.join(sorted(REFERENCES))}.")
+    return REFERENCES[name](*args)
+
+
+def _pixel_ratio():
+    return (get_profile("full").image_size / get_profile("quick").image_size) ** 2
+
+
+def _permutation_p(null, observed):
+    import numpy as np
+
+    null = np.asarray(null)
+    return float((1 + np.sum(null >= observed)) / (1 + len(null)))
+
+
+def _strongest_layer(result, category, threshold=0.05, correction="bh"):
+    from .selectivity import summary_table
+
+    t = summary_table(result, "p", threshold, correction)
+    return t[t["category"] == category].set_index("layer")["proportion"].idxmax()
+
+
+def _exemplar_purity(result, acts_layer, labels, layer, category, rank=2, k=10):
+    import numpy as np
+
+    from .featureviz import top_exemplars
+    from .selectivity import most_selective
+
+    f = int(most_selective(result, layer, category, k=rank, by="p")["filter"].iloc[rank - 1])
+    ex = top_exemplars(acts_layer, f, k=k, labels=labels)
+    return float(np.mean(ex.labels == result.categories.index(category)))
+
+
+def _zero_fraction(layer_result, acts_layer, labels, category_index, threshold=0.01):
+    import numpy as np
+
+    from .selectivity import selective
+
+    chosen = np.flatnonzero(selective(layer_result, "p", threshold)[:, category_index])
+    return (np.asarray(acts_layer)[np.asarray(labels) == category_index][:, chosen] == 0).mean(axis=0)
+
+
+def _best_readout_layer(readout):
+    return readout["mean"].idxmax()  # idxmax: the first, i.e. shallowest, of tied maxima
+
+
+REFERENCES = {
+    "pixel_ratio": _pixel_ratio,  # notebook 00: pixels of a full-profile image / a quick one
+    "permutation_p": _permutation_p,  # 03: p-value of an observed share given its null
+    "strongest_layer": _strongest_layer,  # 04: layer with the largest BH-corrected proportion
+    "exemplar_purity": _exemplar_purity,  # 05: share of a filter's top-k exemplars in a category
+    "zero_fraction": _zero_fraction,  # 06: per selective filter, share of own images at 0
+    "best_readout_layer": _best_readout_layer,  # 07: layer with the best mean read-out
+}
 
 
 @functools.lru_cache(maxsize=None)

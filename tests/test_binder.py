@@ -1,19 +1,23 @@
-"""The mybinder.org set-up (binder/): files that parse, scripts that fail loudly, the same pinned
-packages as the top-level environment, and README links that open the course's notebooks."""
+"""The mybinder.org set-up (binder/): pip builds it from the pins CI tests, with PyTorch's CPU
+build at the tested versions; scripts that fail loudly; README links (Binder and Colab) that
+open the course's learner notebooks."""
 
 import os
 import re
+import shutil
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from test_environment import conda_pins
+from test_environment import pip_pins
 
 ROOT = Path(__file__).resolve().parents[1]
 BINDER = ROOT / "binder"
 BINDER_URL = "https://mybinder.org/v2/gh/"
+CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 
 
 def commands(path):
@@ -21,30 +25,86 @@ def commands(path):
     return [l.strip() for l in path.read_text().splitlines() if l.strip() and not l.strip().startswith("#")]
 
 
-# --------------------------------------------------------------------------- environment.yml
+# --------------------------------------------------------------------------- requirements.txt
 
 
-def test_environment_parses_as_yaml():
-    yaml = pytest.importorskip("yaml")  # PyYAML comes with jupyter (jupyter-events)
-    ours = yaml.safe_load((BINDER / "environment.yml").read_text())
-    top = yaml.safe_load((ROOT / "environment.yml").read_text())
-    assert ours["channels"] == ["conda-forge"], "conda-forge only: its PyTorch CPU build, no mix of channels"
-    # The same list, entry by entry (python, the CPU build string, the pip section).
-    assert ours["dependencies"] == top["dependencies"], "binder/environment.yml and environment.yml differ"
+def test_binder_builds_with_pip_from_binder_only():
+    names = {p.name for p in BINDER.iterdir()}
+    assert {"requirements.txt", "runtime.txt", "postBuild", "start"} <= names
+    # repo2docker tries Dockerfile, Nix, R, conda (environment.yml) and Pipfile before pip: none
+    # of them may be here, or requirements.txt is ignored.
+    assert not names & {"environment.yml", "Dockerfile", "default.nix", "install.R", "Pipfile", "Pipfile.lock",
+                        "Project.toml", "REQUIRE", "requirements3.txt", "setup.py"}
 
 
-def test_same_packages_and_versions_as_environment_yml():
-    ours, top = conda_pins("binder/environment.yml"), conda_pins("environment.yml")
-    assert ours == top, (f"only in binder/: {sorted(set(ours) - set(top))}; only in environment.yml: "
-                         f"{sorted(set(top) - set(ours))}; different versions: "
-                         f"{ {k: (ours[k], top[k]) for k in set(ours) & set(top) if ours[k] != top[k]} }")
-    assert {"torch", "torchvision", "jupyterlab", "jupytext", "ipywidgets"} <= set(ours)
+def test_runtime_is_the_python_ci_tests():
+    assert (BINDER / "runtime.txt").read_text().strip() == "python-3.11"
+    assert 'requires-python = ">=3.11"' in (ROOT / "pyproject.toml").read_text()
 
 
-def test_pytorch_is_the_cpu_build():
-    text = (BINDER / "environment.yml").read_text()
-    assert re.search(r"^\s+- pytorch=[\d.]+=cpu_\*\s*$", text, re.M), "pin conda-forge's CPU build: pytorch=X=cpu_*"
-    assert not re.search(r"cuda|cudnn|nvidia", "\n".join(commands(BINDER / "environment.yml")), re.I)
+def binder_requirements():
+    """(option lines, {package: version}, [(flag, path)]) of binder/requirements.txt."""
+    options, pins, includes = [], {}, []
+    for line in commands(BINDER / "requirements.txt"):
+        if line.startswith(("-r ", "-c ")):
+            includes.append(tuple(line.split(None, 1)))
+        elif line.startswith("-"):
+            options.append(line)
+        else:
+            m = re.fullmatch(r"([A-Za-z0-9_.\-]+)==(\S+)", line)
+            assert m, f"binder/requirements.txt: {line!r} is not an exact pin"
+            pins[m.group(1).lower()] = m.group(2)
+    return options, pins, includes
+
+
+def test_pytorch_is_the_cpu_build_at_the_tested_versions():
+    options, pins, _ = binder_requirements()
+    assert options == [f"--extra-index-url {CPU_INDEX}"]
+    tested = pip_pins("requirements-torch.txt")
+    assert pins == {name: f"{tested[name]}+cpu" for name in ("torch", "torchvision")}, \
+        f"binder/requirements.txt {pins} must be requirements-torch.txt's {tested} with +cpu"
+
+
+def test_everything_else_comes_from_the_pins_ci_tests():
+    _, pins, includes = binder_requirements()
+    assert includes == [("-r", "../requirements.txt"), ("-c", "../constraints.txt")]
+    for _, rel in includes:  # pip reads them relative to binder/requirements.txt
+        assert (BINDER / rel).resolve().is_file()
+    assert set(pins) == {"torch", "torchvision"}, "list other packages in requirements.txt, not here"
+
+
+def pip_parse(requirements: Path, cwd: Path):
+    """pip reading the file for real, offline: it fails at the first package it cannot find
+    (fine) or earlier, at an include it cannot open."""
+    env = {"PATH": os.environ["PATH"], "HOME": str(cwd), "PIP_CONFIG_FILE": os.devnull,
+           "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    return subprocess.run([sys.executable, "-m", "pip", "install", "--dry-run", "--no-index", "-r", str(requirements)],
+                          cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_pip_resolves_the_includes_relative_to_the_file(tmp_path):
+    proc = pip_parse(BINDER / "requirements.txt", tmp_path)  # from elsewhere, as a check
+    assert "Could not open requirements file" not in proc.stderr, proc.stderr
+    assert "No matching distribution found for torch==" in proc.stderr, proc.stderr
+    moved = tmp_path / "elsewhere" / "requirements.txt"  # the same file where ../ holds nothing
+    moved.parent.mkdir()
+    shutil.copy(BINDER / "requirements.txt", moved)
+    assert "Could not open requirements file" in pip_parse(moved, tmp_path).stderr
+
+
+def test_the_rehearsal_falls_back_to_pypis_build_of_the_same_versions(tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("rehearse_binder", ROOT / "tools" / "rehearse_binder.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.cpu_index() == CPU_INDEX
+    text = module.pypi_fallback(BINDER / "requirements.txt", tmp_path).read_text()
+    tested = pip_pins("requirements-torch.txt")
+    lines = commands(tmp_path / "requirements-pypi-fallback.txt")
+    assert lines == [f"torch==={tested['torch']}", f"torchvision=={tested['torchvision']}",
+                     f"-r {ROOT / 'requirements.txt'}", f"-c {ROOT / 'constraints.txt'}"]
+    assert "cannot be reached" in text
 
 
 # --------------------------------------------------------------------------- postBuild and start
@@ -156,6 +216,10 @@ def binder_links():
     return re.findall(r"\((https://mybinder\.org/v2/gh/[^)\s]+)\)", (ROOT / "README.md").read_text())
 
 
+def colab_links():
+    return re.findall(r"\((https://colab\.research\.google\.com/github/[^)\s]+)\)", (ROOT / "README.md").read_text())
+
+
 def test_readme_badge_opens_the_first_notebook_in_lab():
     links = binder_links()
     badge = re.search(r"\[!\[[^\]]*\]\(https://mybinder\.org/badge_logo\.svg\)\]\((https://mybinder[^)]+)\)",
@@ -176,3 +240,18 @@ def test_readme_links_every_notebook():
     # One repository for all links, and it is the placeholder or a real owner/name.
     repos = {l[len(BINDER_URL):].split("/HEAD")[0] for l in binder_links()}
     assert len(repos) == 1 and re.fullmatch(r"[\w.-]+/[\w.-]+", repos.pop())
+
+
+def test_readme_colab_badge_and_links_open_the_learner_editions():
+    text = (ROOT / "README.md").read_text()
+    badge = re.search(r"\[!\[Open In Colab\]\(https://colab\.research\.google\.com/assets/colab-badge\.svg\)\]"
+                      r"\((https://colab[^)]+)\)", text)
+    assert badge, "README needs an Open in Colab badge"
+    links = colab_links()
+    pattern = r"https://colab\.research\.google\.com/github/([\w.-]+/[\w.-]+)/blob/main/notebooks/(\d\d_\w+)\.ipynb"
+    parsed = [re.fullmatch(pattern, l) for l in links]
+    assert all(parsed), f"Colab links must open notebooks/NN_name.ipynb (the learner editions): {links}"
+    assert parsed[0].group(2) == "00_start_here" and badge.group(1) == links[0]
+    assert {m.group(2) for m in parsed} == set(notebook_names()), "one Colab link per notebook"
+    binder_repos = {l[len(BINDER_URL):].split("/HEAD")[0] for l in binder_links()}
+    assert {m.group(1) for m in parsed} == binder_repos, "Binder and Colab links name the same repository"

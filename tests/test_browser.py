@@ -1,5 +1,6 @@
-"""A real browser: JupyterLab in headless Chromium runs notebook 04 and its threshold slider
-redraws the plot (tools/browser_check.py does the driving; see its docstring).
+"""A real browser: JupyterLab in headless Chromium runs notebook 04, in its learner edition (what
+a learner opens, blank exercises and all), and its threshold slider redraws the plot
+(tools/browser_check.py does the driving; see its docstring).
 
 Screenshots before and after the slider move, and result.json, land in build/browser/ (the
 CI artefact). Chromium is installed when missing and possible (root + apt-get); elsewhere the
@@ -125,7 +126,9 @@ def test_rendered_course_has_contents_navigation_and_profile(tmp_path):
     assert 'href="01_lesson_1.html" rel="prev"' in middle and 'href="03_lesson_3.html" rel="next"' in middle
     assert 'href="02_lesson_2.html" rel="prev"' in last and 'rel="next"' not in last
     assert "lesson 14" in middle, "the page shows the executed output"
-    assert 'href="notebooks/02_lesson_2.ipynb"' in middle and (site / "notebooks" / "02_lesson_2.ipynb").exists()
+    assert 'href="notebooks/02_lesson_2.ipynb"' in middle
+    download = (site / "notebooks" / "02_lesson_2.ipynb").read_text()
+    assert download == (src / "02_lesson_2.ipynb").read_text(), "the download is the notebook as given, not executed"
     assert "mybinder.org/v2/gh/someone/course/HEAD?urlpath=lab/tree/notebooks/02_lesson_2.ipynb" in middle
     assert "<title>02 · Lesson 2 · " in middle
     timings = json.loads((out / "timings.json").read_text())  # benchmarks/run.py reads this

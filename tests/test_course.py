@@ -6,11 +6,75 @@ import pytest
 from helpers import activations, course, selectivity
 
 
-def test_check_passes_and_fails_helpfully(capsys):
-    course.check(1 + 1 == 2, "arithmetic")
-    assert "✓" in capsys.readouterr().out
-    with pytest.raises(AssertionError, match="Not yet: look at eq. 1"):
-        course.check(False, "look at eq. 1")
+def test_check_reports_and_never_raises(capsys):
+    assert course.check(1 + 1 == 2, "arithmetic") is True
+    assert capsys.readouterr().out == "✓ Correct!\n"
+    assert course.check(False, "look at eq. 1", "fine") is False  # a wrong answer is not an error
+    assert capsys.readouterr().out == "Not yet: look at eq. 1\n"
+
+
+def test_check_answer_keeps_a_right_answer(capsys):
+    assert course.check_answer(0.25, 1 / 4, "divide", "well done") == 0.25
+    assert capsys.readouterr().out == "✓ well done\n"
+
+
+@pytest.mark.parametrize("answer", [..., None, 0.3, "0.25", [0.25]], ids=["blank", "None", "wrong", "str", "shape"])
+def test_check_answer_falls_back_to_the_reference(capsys, answer):
+    assert course.check_answer(answer, 0.25, "divide by 4") == 0.25
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "Not yet: divide by 4" and course.REFERENCE_NOTE in out[1] and "✓" not in "".join(out)
+
+
+def test_same_compares_values_arrays_dicts_and_strings():
+    a = np.array([[1.0, np.nan], [3.0, 4.0]])
+    assert course.same(a.copy(), a) and course.same(a + 1e-9, a)
+    assert not course.same(a[:1], a), "shapes must agree"
+    assert not course.same(a + 1e-3, a) and course.same(a + 1e-3, a, rtol=0, atol=1e-2)
+    assert course.same({"x": a, "y": 2}, {"x": a.copy(), "y": 2.0})
+    assert not course.same({"x": a}, {"x": a, "y": 2}), "keys must agree"
+    assert course.same("block3_conv1", "block3_conv1") and not course.same("block3_conv", "block3_conv1")
+    assert course.same(37, np.int64(37)) and not course.same(36, 37)
+    assert not course.same(..., 0) and not course.same(None, None), "a blank is never right"
+    assert not course.same(object(), 1.0) and not course.same("x", 1.0)
+
+
+def test_check_answer_with_its_own_equality(capsys):
+    right = course.check_answer("b", "B", "case", equal=lambda a, r: a.upper() == r)
+    broken = course.check_answer(3, "B", "case", equal=lambda a, r: a.upper() == r)  # AttributeError: not yet
+    assert (right, broken) == ("b", "B")
+    assert capsys.readouterr().out.count("Not yet: case") == 1
+
+
+def test_check_function(capsys):
+    def reference(x, k):
+        return np.asarray(x) * k
+
+    def mine(x, k):
+        return [v * k for v in x]
+
+    def blank(x, k):
+        ...  # the learner edition's blank: returns None
+
+    def broken(x, k):
+        return x.nope
+
+    cases = [([1.0, 2.0], 2), ([3.0], -1)]
+    assert course.check_function(mine, reference, cases, "multiply") is mine
+    assert capsys.readouterr().out == "✓ Correct!\n"
+    assert course.check_function(lambda x, k: reference(x, k) + (k < 0), reference, cases, "all cases") is reference
+    assert capsys.readouterr().out.startswith("Not yet: all cases\n")
+    assert course.check_function(blank, reference, cases, "multiply") is reference
+    assert course.check_function(broken, reference, cases, "multiply") is reference
+    out = capsys.readouterr().out
+    assert "Not yet: your function raised AttributeError: 'list' object has no attribute 'nope'. multiply" in out
+
+
+def test_reference_answers():
+    assert course.reference("pixel_ratio") == 12.25
+    null = np.array([0.1, 0.5, 0.3, 0.5])
+    assert course.reference("permutation_p", null, 0.5) == (1 + 2) / (1 + 4)
+    with pytest.raises(KeyError, match="known: "):
+        course.reference("no such exercise")
 
 
 def test_banner_names_untrained_and_schematic_in_quick():

@@ -20,7 +20,8 @@ What it does, as a learner would:
    move) and a ``result.json`` under ``--out``.
 
 Exit status 0 when every check passed. ``tests/test_browser.py`` runs the same code under
-pytest (``make test``). The profile comes from ``COURSE_PROFILE`` (default here: quick).
+pytest (``make test``), on the learner edition of notebook 04 (the default here too). The
+profile comes from ``COURSE_PROFILE`` (default here: quick).
 """
 
 from __future__ import annotations

@@ -1,7 +1,13 @@
 """Execute every course notebook headless and render the course as a static website.
 
-    python tools/build_course.py [--out build] [--only 03] [--no-execute] [--student]
-                                 [--binder OWNER/REPO] [--timeout 900]
+    python tools/build_course.py [--out build] [--only 03] [--no-execute]
+                                 [--notebooks notebooks] [--binder OWNER/REPO] [--timeout 900]
+
+By default the notebooks are the **learner editions** (``notebooks/NN_name.ipynb``, blank
+exercises; see ``tools/editions.py``): the pages show what a learner sees who runs a notebook
+without solving its exercises (each check's hint, and every later result computed from the
+reference answer), so a published site gives no solution away. ``--notebooks notebooks/teacher``
+renders the teacher editions instead (solutions included), e.g. for a teacher's own copy.
 
 Writes
 
@@ -9,19 +15,18 @@ Writes
 - ``<out>/site/``: the course as static HTML (nbconvert's JupyterLab look): ``index.html``, a
   table of contents with each notebook's title, estimated time and learning objectives, and one
   page per notebook with previous/next links and a note on the profile that produced its
-  outputs; ``<out>/site/notebooks/`` holds the executed notebooks for download. The folder is
-  self-contained: copy it to any static host (GitHub Pages, a university web space, ...);
+  outputs; ``<out>/site/notebooks/`` holds the notebooks as they are in ``--notebooks`` (not
+  executed), for download. The folder is self-contained: copy it to any static host (GitHub
+  Pages, a university web space, ...);
 - ``<out>/timings.json``: seconds per executed notebook and the profile.
 
 The profile comes from ``COURSE_PROFILE`` (``make course`` / ``make site`` set it; default full).
 ``--only 03`` executes only the notebooks whose name starts with ``03``; the others keep their
 page from an earlier build (``<out>/notebooks/``) or, failing that, are rendered with their
 stored outputs, so the table of contents stays complete. ``--no-execute`` renders every notebook
-with its stored outputs (seconds instead of minutes; the notebooks' stored outputs come from the
-quick profile). ``--binder OWNER/REPO`` adds a "run it on Binder" link to every page.
-``--student`` also writes ``<out>/student/*.ipynb``: the notebooks without outputs and with
-every reference solution (between ``### BEGIN SOLUTION`` and ``### END SOLUTION``) replaced by
-a stub for the learner to fill in.
+with its stored outputs (seconds instead of minutes; the learner editions store none, the
+teacher editions those of the quick profile). ``--binder OWNER/REPO`` adds a "run it on Binder"
+link to every page.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import html
 import json
 import os
 import re
+import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -50,9 +56,10 @@ PROFILE_NOTES = {
               "<code>COURSE_PROFILE=full</code> for the real analysis."),
     "full": ("Profile <strong>full</strong>: VGG16 with ImageNet weights and real photographs, the paper's "
              "set-up (if the weights could not be had, the pages say UNTRAINED in their outputs)."),
-    "stored": ("These pages show the outputs stored in the notebooks, which the course's authors produce "
-               "under the <strong>quick</strong> profile: an <strong>untrained</strong> VGG16 and "
-               "<strong>schematic</strong> drawings, not the paper's results."),
+    "stored": ("These pages show the outputs stored in the notebooks, without running them (the learner "
+               "editions store none); the course's authors produce them under the <strong>quick</strong> "
+               "profile: an <strong>untrained</strong> VGG16 and <strong>schematic</strong> drawings, not the "
+               "paper's results."),
 }
 
 
@@ -93,22 +100,6 @@ def time_of(nb) -> str:
             if m:
                 return m.group(1).strip(" *")
     return ""
-
-
-SOLUTION = re.compile(r"^([ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION[ \t]*\n?", re.M | re.S)
-
-
-def strip_solutions(nb):
-    """A learner's copy: solutions replaced by a stub, outputs cleared, solution cells shown."""
-    nb = nbformat.from_dict(json.loads(json.dumps(nb)))
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        cell.outputs, cell.execution_count = [], None
-        if "### BEGIN SOLUTION" in cell.source:
-            cell.source = SOLUTION.sub(lambda m: f"{m.group(1)}...  # your code here\n", cell.source)
-            cell.metadata.get("jupyter", {}).pop("source_hidden", None)
-    return nb
 
 
 # --------------------------------------------------------------------------- pages
@@ -226,13 +217,13 @@ def render_index(pages: list[Page], profile_line: str, binder: str | None) -> st
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=str(ROOT / "build"))
-    ap.add_argument("--notebooks", default=str(NOTEBOOKS), help="folder of the NN_*.ipynb notebooks")
+    ap.add_argument("--notebooks", default=str(NOTEBOOKS),
+                    help="folder of the NN_*.ipynb notebooks (default: the learner editions)")
     ap.add_argument("--only", help="execute only notebooks whose name starts with this")
     ap.add_argument("--no-execute", action="store_true", help="render the notebooks' stored outputs")
     ap.add_argument("--timeout", type=int, default=900, help="seconds per cell")
     ap.add_argument("--binder", metavar="OWNER/REPO", default=os.environ.get("COURSE_BINDER_REPO"),
                     help="GitHub repository for 'run it on Binder' links (default: $COURSE_BINDER_REPO)")
-    ap.add_argument("--student", action="store_true", help="also write learner copies without solutions")
     args = ap.parse_args(argv)
     from nbconvert import HTMLExporter
 
@@ -255,9 +246,7 @@ def main(argv=None) -> int:
     timings, pages, failed, info = {}, [], [], {}
     for path in paths:
         nb = nbformat.read(path, as_version=4)
-        if args.student:
-            (out / "student").mkdir(parents=True, exist_ok=True)
-            nbformat.write(strip_solutions(nb), out / "student" / path.name)
+        shutil.copyfile(path, site / "notebooks" / path.name)  # the download: as given, not executed
         if args.no_execute or path not in selected:
             executed = out / "notebooks" / path.name
             if not args.no_execute and executed.exists() and path.name in old:  # an earlier build's run
@@ -289,7 +278,6 @@ def main(argv=None) -> int:
     exporter = HTMLExporter(template_name="lab")
     for i, page in enumerate(pages):
         (site / page.html_name).write_text(render_page(exporter, pages, i, args.binder), encoding="utf-8")
-        nbformat.write(page.nb, site / "notebooks" / page.path.name)
     profiles = {p.profile for p in pages}
     if len(profiles) == 1:
         profile_line = PROFILE_NOTES[profiles.pop()]

@@ -16,6 +16,8 @@
 # %% [markdown]
 # # 07 · Using selectivity: choosing a layer, measuring visual complexity
 #
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/OWNER/REPO/blob/main/notebooks/teacher/07_using_selectivity.ipynb)
+#
 # **Learning objectives.** After this notebook you can
 #
 # 1. train and cross-validate a linear read-out of the categories from each layer (multinomial
@@ -31,6 +33,25 @@
 # **Estimated time:** about 35 minutes.
 #
 # **Prerequisites:** notebooks 03–04 (selectivity and layer profiles); the idea of cross-validation.
+
+# %%
+# Google Colab set-up (written by tools/editions.py). Inside Colab this cell fetches the course
+# at the version these notebooks belong to and installs its `helpers` package (the full
+# profile's photographs and VGG16 weights download on first use). Anywhere else it does nothing.
+import sys
+
+if "google.colab" in sys.modules:
+    import os
+    import subprocess
+
+    REPO, TAG, COURSE_DIR = "OWNER/REPO", "v0.1.0", "/content/cnn-selectivity-course"
+    if not os.path.isdir(COURSE_DIR):
+        subprocess.run(["git", "clone", "--quiet", "--depth", "1", "--branch", TAG,
+                        f"https://github.com/{REPO}.git", COURSE_DIR], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", COURSE_DIR], check=True)
+    if COURSE_DIR not in sys.path:
+        sys.path.insert(0, COURSE_DIR)
+    print(f"Colab: the course's helpers ({TAG} of github.com/{REPO}) are installed.")
 
 # %%
 from helpers import course
@@ -145,18 +166,17 @@ plt.show()
 # layers tie, take the shallowest. Store its name in `best_layer`.
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-best_layer = None
+best_layer = ...  # your code here: the layer's name, e.g. "block3_conv1"
 ### BEGIN SOLUTION
 best_layer = readout["mean"].idxmax()  # idxmax returns the first (shallowest) of tied maxima
 ### END SOLUTION
-print(best_layer, round(readout.loc[best_layer, "mean"], 3) if best_layer else None)
 
 # %%
 # NBVAL_CHECK_OUTPUT
-_means = readout["mean"].to_numpy()
-course.check(best_layer in layers and layers.index(best_layer) == int(np.flatnonzero(_means == _means.max())[0]),
-             "readout['mean'].idxmax() gives the first layer with the largest mean",
-             "that is the layer a linear read-out prefers.")
+best_layer = course.check_answer(best_layer, course.reference("best_readout_layer", readout),
+                                 "find the largest value of readout['mean'] and the first layer that has it",
+                                 "that is the layer a linear read-out prefers.")
+print(best_layer, round(readout.loc[best_layer, "mean"], 3))
 
 # %% [markdown]
 # ## 2. Visual complexity of a stimulus set
@@ -235,19 +255,20 @@ summary_depth.round(2)
 # `n_strong_first`.
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-n_strong_first = None
+n_strong_first = ...  # your code here: the count, an integer
 ### BEGIN SOLUTION
 M = an.category_means(acts["block3_conv3"], labels, len(categories))
 n_strong_first = int(np.sum(np.nan_to_num(M[:, 0], nan=-1.0) >= level))
 ### END SOLUTION
-print(n_strong_first)
 
 # %%
 # NBVAL_CHECK_OUTPUT
 _expected = strong.set_index(["layer", "category"]).loc[("block3_conv3", categories[0]), "n_strong"]
-course.check(n_strong_first is not None and int(n_strong_first) == int(_expected),
-             "take column 0 of the category means and count the values >= level (NaN counts as no)",
-             "your count matches the table.")
+n_strong_first = course.check_answer(n_strong_first, int(_expected),
+                                     "take column 0 of the category means and count the values >= level "
+                                     "(NaN counts as no)",
+                                     "your count matches the table.")
+print(n_strong_first)
 
 # %% [markdown]
 # ## 3. Your own stimuli

@@ -16,6 +16,8 @@
 # %% [markdown]
 # # 03 · Selectivity
 #
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/OWNER/REPO/blob/main/notebooks/teacher/03_selectivity.ipynb)
+#
 # **Learning objectives.** After this notebook you can
 #
 # 1. compute the paper's selectivity index yourself: min–max normalisation (eq. 1) and the share of
@@ -30,6 +32,25 @@
 #
 # **Prerequisites:** notebook 02 (where the per-filter maxima come from); NumPy broadcasting and
 # boolean indexing; the idea of a p-value.
+
+# %%
+# Google Colab set-up (written by tools/editions.py). Inside Colab this cell fetches the course
+# at the version these notebooks belong to and installs its `helpers` package (the full
+# profile's photographs and VGG16 weights download on first use). Anywhere else it does nothing.
+import sys
+
+if "google.colab" in sys.modules:
+    import os
+    import subprocess
+
+    REPO, TAG, COURSE_DIR = "OWNER/REPO", "v0.1.0", "/content/cnn-selectivity-course"
+    if not os.path.isdir(COURSE_DIR):
+        subprocess.run(["git", "clone", "--quiet", "--depth", "1", "--branch", TAG,
+                        f"https://github.com/{REPO}.git", COURSE_DIR], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", COURSE_DIR], check=True)
+    if COURSE_DIR not in sys.path:
+        sys.path.insert(0, COURSE_DIR)
+    print(f"Colab: the course's helpers ({TAG} of github.com/{REPO}) are installed.")
 
 # %%
 from helpers import course
@@ -96,6 +117,7 @@ print(by_hand.round(3))
 # %% tags=["solution"] jupyter={"source_hidden": true}
 def my_normalize(A, eps=1e-12):
     A = np.asarray(A, dtype=np.float64)
+    ...  # your code here: return A_N, the same shape as A
     ### BEGIN SOLUTION
     lo, hi = A.min(axis=0), A.max(axis=0)
     return (A - lo) / (hi - lo + eps)
@@ -104,14 +126,13 @@ def my_normalize(A, eps=1e-12):
 
 # %%
 # NBVAL_CHECK_OUTPUT
-reference = sel.normalize(A)
 varying = ~sel.silent_filters(A)
-mine = my_normalize(A)
-course.check(mine is not None and mine.shape == A.shape
-             and np.allclose(mine[:, varying], reference[:, varying]),
-             "subtract each column's minimum and divide by (column max - column min + eps); "
-             "use axis=0 for per-filter statistics",
-             "eq. 1 matches helpers.selectivity.normalize on every varying filter.")
+my_normalize = course.check_function(
+    my_normalize, sel.normalize, [(A,)],
+    "subtract each column's minimum and divide by (column max - column min + eps); "
+    "use axis=0 for per-filter statistics",
+    "eq. 1 matches helpers.selectivity.normalize on every varying filter.",
+    equal=lambda mine, ref: mine.shape == ref.shape and np.allclose(mine[:, varying], ref[:, varying]))
 
 # %% [markdown]
 # ## 2. Silent filters
@@ -160,6 +181,7 @@ print(counts.T.to_string())
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 def my_share(AN, labels, n_categories, balanced=True):
+    ...  # your code here: return the shares, shape (n_filters, n_categories)
     ### BEGIN SOLUTION
     per_category = np.stack([AN[labels == c].sum(axis=0) for c in range(n_categories)], axis=1)
     if balanced:
@@ -171,13 +193,11 @@ def my_share(AN, labels, n_categories, balanced=True):
 # %%
 # NBVAL_CHECK_OUTPUT
 AN = sel.normalize(A)
-results = {b: my_share(AN, labels, C, balanced=b) for b in (False, True)}
-course.check(all(r is not None and r.shape == (A.shape[1], C)
-                 and np.allclose(r, sel.selectivity_index(AN, labels, C, balanced=b), equal_nan=True)
-                 for b, r in results.items()),
-             "per category, sum (or average) AN over that category's rows; then divide each filter's row "
-             "by its total over categories",
-             "eq. 2 matches helpers.selectivity.selectivity_index, plain and balanced.")
+my_share = course.check_function(
+    my_share, sel.selectivity_index, [(AN, labels, C, False), (AN, labels, C, True)],
+    "per category, sum (or average) AN over that category's rows; then divide each filter's row "
+    "by its total over categories",
+    "eq. 2 matches helpers.selectivity.selectivity_index, plain and balanced.")
 
 # %% [markdown]
 # ## 4. Chance level
@@ -271,20 +291,20 @@ print(f"filter {f} of {LAYER}: observed face share {observed:.3f}; "
 # Compute `p_value` for this filter from `null` and `observed` with the formula above.
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-p_value = None  # replace None by your answer
+p_value = ...  # your code here: the p-value, a number in (0, 1]
 ### BEGIN SOLUTION
 p_value = (1 + np.sum(null >= observed)) / (1 + len(null))
 ### END SOLUTION
 
 # %%
 # NBVAL_CHECK_OUTPUT
-course.check(p_value is not None and np.isclose(p_value, (1 + np.sum(null >= observed)) / (1 + K)),
-             "count the shuffles whose share is at least the observed one, add 1, divide by K + 1",
-             "that is the permutation p-value.")
+p_value = course.check_answer(p_value, course.reference("permutation_p", null, observed),
+                              "count the shuffles whose share is at least the observed one, add 1, divide by K + 1",
+                              "that is the permutation p-value.")
 
 # %%
 helper_p = sel.permutation_test(AN[:, [f]], labels, n_permutations=K, seed=0)[0, face]
-ours = "(exercise 3 not done yet)" if p_value is None else f"{p_value:.4f}"
+ours = f"{p_value:.4f}"
 fig, ax = plt.subplots(figsize=(7, 3.4))
 ax.hist(null, bins=40, color="0.6", label=f"null: {K} label shuffles")
 ax.axvline(observed, color="tab:red", lw=2, label=f"observed share {observed:.3f} (p = {ours})")

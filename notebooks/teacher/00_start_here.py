@@ -16,6 +16,8 @@
 # %% [markdown]
 # # 00 · Start here
 #
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/OWNER/REPO/blob/main/notebooks/teacher/00_start_here.ipynb)
+#
 # **Learning objectives.** After this notebook you can
 #
 # 1. say in two sentences what the course measures and which argument it tests;
@@ -28,6 +30,25 @@
 #
 # **Prerequisites:** Python and NumPy at the level of indexing arrays and writing small
 # functions. No PyTorch knowledge is assumed; notebook 02 introduces what we need.
+
+# %%
+# Google Colab set-up (written by tools/editions.py). Inside Colab this cell fetches the course
+# at the version these notebooks belong to and installs its `helpers` package (the full
+# profile's photographs and VGG16 weights download on first use). Anywhere else it does nothing.
+import sys
+
+if "google.colab" in sys.modules:
+    import os
+    import subprocess
+
+    REPO, TAG, COURSE_DIR = "OWNER/REPO", "v0.1.0", "/content/cnn-selectivity-course"
+    if not os.path.isdir(COURSE_DIR):
+        subprocess.run(["git", "clone", "--quiet", "--depth", "1", "--branch", TAG,
+                        f"https://github.com/{REPO}.git", COURSE_DIR], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", COURSE_DIR], check=True)
+    if COURSE_DIR not in sys.path:
+        sys.path.insert(0, COURSE_DIR)
+    print(f"Colab: the course's helpers ({TAG} of github.com/{REPO}) are installed.")
 
 # %%
 from helpers import course
@@ -215,15 +236,15 @@ plt.show()
 # image (a plain number, not rounded).
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-ratio = None  # replace None by your answer
+ratio = ...  # your code here: the pixels of one 224-px image divided by those of one 64-px image
 ### BEGIN SOLUTION
 ratio = (224 * 224) / (64 * 64)
 ### END SOLUTION
 
 # %%
 # NBVAL_CHECK_OUTPUT
-course.check(ratio is not None and np.isclose(ratio, 12.25),
-             "count pixels per image in each profile (side × side) and divide the larger by the smaller")
+ratio = course.check_answer(ratio, course.reference("pixel_ratio"),
+                            "count pixels per image in each profile (side × side) and divide the larger by the smaller")
 print(f"a 224-px image has {ratio} times the pixels of a 64-px image")
 
 # %% [markdown]

@@ -16,6 +16,8 @@
 # %% [markdown]
 # # 04 · Layer profiles: where the category-selective filters sit
 #
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/OWNER/REPO/blob/main/notebooks/teacher/04_layer_profiles.ipynb)
+#
 # **Learning objectives.** After this notebook you can
 #
 # 1. rebuild the paper's main figure: the proportion of category-selective filters in every layer
@@ -29,6 +31,25 @@
 # **Estimated time:** about 30 minutes.
 #
 # **Prerequisites:** notebook 03 (eq. 1, eq. 2, the permutation test and Benjamini–Hochberg).
+
+# %%
+# Google Colab set-up (written by tools/editions.py). Inside Colab this cell fetches the course
+# at the version these notebooks belong to and installs its `helpers` package (the full
+# profile's photographs and VGG16 weights download on first use). Anywhere else it does nothing.
+import sys
+
+if "google.colab" in sys.modules:
+    import os
+    import subprocess
+
+    REPO, TAG, COURSE_DIR = "OWNER/REPO", "v0.1.0", "/content/cnn-selectivity-course"
+    if not os.path.isdir(COURSE_DIR):
+        subprocess.run(["git", "clone", "--quiet", "--depth", "1", "--branch", TAG,
+                        f"https://github.com/{REPO}.git", COURSE_DIR], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", COURSE_DIR], check=True)
+    if COURSE_DIR not in sys.path:
+        sys.path.insert(0, COURSE_DIR)
+    print(f"Colab: the course's helpers ({TAG} of github.com/{REPO}) are installed.")
 
 # %%
 from helpers import course
@@ -242,7 +263,7 @@ target = "dog" if "dog" in result.categories else result.categories[-1]
 layer = "block5_conv3"
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-answer = None
+answer = ...  # your code here: the proportion, a number between 0 and 1
 ### BEGIN SOLUTION
 mask = sel.selective(result[layer], "p", 0.01)
 answer = mask[:, result.categories.index(target)].mean()
@@ -251,10 +272,10 @@ answer = mask[:, result.categories.index(target)].mean()
 # %%
 # NBVAL_CHECK_OUTPUT
 expected = tables["profile's network"].set_index(["layer", "category"]).loc[(layer, target), "proportion"]
-course.check(answer is not None and np.isclose(answer, expected),
-             "take the column of the mask that belongs to `target` (result.categories.index(target)) "
-             "and average it: the denominator is every filter of the layer",
-             "your proportion equals the bar in the figure.")
+answer = course.check_answer(answer, expected,
+                             "take the column of the mask that belongs to `target` (result.categories.index(target)) "
+                             "and average it: the denominator is every filter of the layer",
+                             "your proportion equals the bar in the figure.")
 
 # %% [markdown]
 # ## Exercise 2: does the deepest layer win under a stricter rule?
@@ -262,24 +283,23 @@ course.check(answer is not None and np.isclose(answer, expected),
 # With Benjamini–Hochberg correction at q ≤ 0.05, which layer has the largest *proportion* of
 # filters selective for `face` (or the first category when the set has no faces) in the
 # profile's network? Use `widgets.profile_tables` or `sel.summary_table`, and store the layer
-# name in `best_layer`.
+# name in `best_layer` (if several layers tie, the shallowest).
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-best_layer = None
 cat = "face" if "face" in result.categories else result.categories[0]
+best_layer = ...  # your code here: the layer's name, e.g. "block3_conv1"
 ### BEGIN SOLUTION
 t = sel.summary_table(result, criterion="p", threshold=0.05, correction="bh")
-best_layer = t[t["category"] == cat].set_index("layer")["proportion"].idxmax()
+best_layer = t[t["category"] == cat].set_index("layer")["proportion"].idxmax()  # idxmax: the first of tied maxima
 ### END SOLUTION
-print(best_layer)
 
 # %%
 # NBVAL_CHECK_OUTPUT
-t_check = sel.summary_table(result, "p", 0.05, "bh")
-props = t_check[t_check["category"] == cat].set_index("layer")["proportion"]
-course.check(best_layer in props.index and np.isclose(props[best_layer], props.max()),
-             "filter the summary table to the category, index it by layer and take idxmax of 'proportion'",
-             "that layer has the largest corrected proportion.")
+best_layer = course.check_answer(best_layer, course.reference("strongest_layer", result, cat),
+                                 "filter the summary table to the category, index it by layer and take idxmax "
+                                 "of 'proportion'",
+                                 "that layer has the largest corrected proportion.")
+print(best_layer)
 
 # %% [markdown]
 # ## Summary

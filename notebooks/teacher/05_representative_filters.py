@@ -16,6 +16,8 @@
 # %% [markdown]
 # # 05 · Representative filters: what the most selective filters respond to
 #
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/OWNER/REPO/blob/main/notebooks/teacher/05_representative_filters.ipynb)
+#
 # **Learning objectives.** After this notebook you can
 #
 # 1. pick the most selective filters of a layer for each category and read their statistics;
@@ -28,6 +30,25 @@
 # **Estimated time:** about 35 minutes.
 #
 # **Prerequisites:** notebook 04 (layer profiles); notebook 02 (activation maps and hooks).
+
+# %%
+# Google Colab set-up (written by tools/editions.py). Inside Colab this cell fetches the course
+# at the version these notebooks belong to and installs its `helpers` package (the full
+# profile's photographs and VGG16 weights download on first use). Anywhere else it does nothing.
+import sys
+
+if "google.colab" in sys.modules:
+    import os
+    import subprocess
+
+    REPO, TAG, COURSE_DIR = "OWNER/REPO", "v0.1.0", "/content/cnn-selectivity-course"
+    if not os.path.isdir(COURSE_DIR):
+        subprocess.run(["git", "clone", "--quiet", "--depth", "1", "--branch", TAG,
+                        f"https://github.com/{REPO}.git", COURSE_DIR], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", COURSE_DIR], check=True)
+    if COURSE_DIR not in sys.path:
+        sys.path.insert(0, COURSE_DIR)
+    print(f"Colab: the course's helpers ({TAG} of github.com/{REPO}) are installed.")
 
 # %%
 from helpers import course
@@ -297,7 +318,7 @@ cat = categories[0]
 layer = "block4_conv3"
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-answer = None
+answer = ...  # your code here: the fraction, a number between 0 and 1
 ### BEGIN SOLUTION
 second = int(most_selective(result, layer, cat, k=2, by="p")["filter"].iloc[1])
 ex = fv.top_exemplars(acts[layer], second, k=10, labels=stim.labels, categories=categories)
@@ -306,11 +327,10 @@ answer = np.mean([c == cat for c in ex.categories])
 
 # %%
 # NBVAL_CHECK_OUTPUT
-_f = int(most_selective(result, layer, cat, k=2, by="p")["filter"].iloc[1])
-_order = np.argsort(-acts[layer][:, _f], kind="stable")[:10]
-course.check(answer is not None and np.isclose(answer, np.mean(stim.labels[_order] == categories.index(cat))),
-             "rank 2 is row 1 of most_selective(...); then count how many of the 10 exemplar categories equal cat",
-             "that is the purity of the filter's top-10 exemplars.")
+answer = course.check_answer(answer, course.reference("exemplar_purity", result, acts[layer], stim.labels, layer, cat),
+                             "rank 2 is row 1 of most_selective(...); then count how many of the 10 exemplar "
+                             "categories equal cat",
+                             "that is the purity of the filter's top-10 exemplars.")
 
 # %% [markdown]
 # ## Summary

@@ -16,6 +16,8 @@
 # %% [markdown]
 # # 02 · Activation hooks
 #
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/OWNER/REPO/blob/main/notebooks/teacher/02_activation_hooks.ipynb)
+#
 # **Learning objectives.** After this notebook you can
 #
 # 1. find any layer of a PyTorch model by name, and map the paper's layer names
@@ -30,6 +32,25 @@
 #
 # **Prerequisites:** notebook 00. Basic Python functions and closures; no prior PyTorch needed
 # beyond "a model is called on a tensor of images".
+
+# %%
+# Google Colab set-up (written by tools/editions.py). Inside Colab this cell fetches the course
+# at the version these notebooks belong to and installs its `helpers` package (the full
+# profile's photographs and VGG16 weights download on first use). Anywhere else it does nothing.
+import sys
+
+if "google.colab" in sys.modules:
+    import os
+    import subprocess
+
+    REPO, TAG, COURSE_DIR = "OWNER/REPO", "v0.1.0", "/content/cnn-selectivity-course"
+    if not os.path.isdir(COURSE_DIR):
+        subprocess.run(["git", "clone", "--quiet", "--depth", "1", "--branch", TAG,
+                        f"https://github.com/{REPO}.git", COURSE_DIR], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", COURSE_DIR], check=True)
+    if COURSE_DIR not in sys.path:
+        sys.path.insert(0, COURSE_DIR)
+    print(f"Colab: the course's helpers ({TAG} of github.com/{REPO}) are installed.")
 
 # %%
 from helpers import course
@@ -290,6 +311,7 @@ for batch_size in (1, 32, 300):
 # %% tags=["solution"] jupyter={"source_hidden": true}
 def filter_maxima(model, images, layers):
     out, handles = {}, []
+    ...  # your code here: one hook per layer, then run the model
     ### BEGIN SOLUTION
     def make_hook(name):
         def hook(module, inputs, output):
@@ -312,13 +334,19 @@ from helpers.activations import collect
 check_layers = ["block1_conv1", "block3_conv3", "block5_conv3"]
 per_category = 8 if profile.is_quick else 2  # one pass at 224 px: keep it within Binder's 2 GB
 some = np.concatenate([np.flatnonzero(stim.labels == k)[:per_category] for k in range(len(stim.categories))])
-mine = filter_maxima(net, stim.batch(some), check_layers)
-reference = collect(net, stim, progress=False)  # all layers, all images; read from the cache when there
-same = all(name in mine and mine[name].shape == (len(some), reference[name].shape[1])
-           and np.allclose(mine[name], reference[name][some], rtol=1e-4, atol=1e-4) for name in check_layers)
-course.check(same, "one hook per layer on modules[VGG16_LAYERS[name]], storing output.amax(dim=(2, 3)) as numpy; "
-             "raise StopForward after the last layer, then run_until_stopped(model, images, handles)",
-             f"your maxima match helpers.activations.collect for {len(some)} images in {len(check_layers)} layers.")
+collected = collect(net, stim, progress=False)  # all layers, all images; read from the cache when there
+
+
+def collected_maxima(model, images, layers):  # collect's rows for the images `some`
+    return {name: collected[name][some] for name in layers}
+
+
+filter_maxima = course.check_function(
+    filter_maxima, collected_maxima, [(net, stim.batch(some), check_layers)],
+    "one hook per layer on modules[VGG16_LAYERS[name]], storing output.amax(dim=(2, 3)) as numpy; "
+    "raise StopForward after the last layer, then run_until_stopped(model, images, handles)",
+    f"your maxima match helpers.activations.collect for {len(some)} images in {len(check_layers)} layers.",
+    rtol=1e-4, atol=1e-4)
 print("hooks left on the model:", sum(len(m._forward_hooks) for m in net.modules()))
 
 # %% [markdown]

@@ -16,6 +16,8 @@
 # %% [markdown]
 # # 01 · ImageNet loss geometry
 #
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/OWNER/REPO/blob/main/notebooks/teacher/01_loss_geometry.ipynb)
+#
 # **Learning objectives.** After this notebook you can
 #
 # 1. describe the label set VGG16 was trained on: ILSVRC-2012's 1000 classes, 118 of them dog
@@ -31,6 +33,25 @@
 #
 # **Prerequisites:** notebook 00; NumPy; the idea of a probability distribution. No deep-learning
 # background is needed: everything here is arithmetic on vectors.
+
+# %%
+# Google Colab set-up (written by tools/editions.py). Inside Colab this cell fetches the course
+# at the version these notebooks belong to and installs its `helpers` package (the full
+# profile's photographs and VGG16 weights download on first use). Anywhere else it does nothing.
+import sys
+
+if "google.colab" in sys.modules:
+    import os
+    import subprocess
+
+    REPO, TAG, COURSE_DIR = "OWNER/REPO", "v0.1.0", "/content/cnn-selectivity-course"
+    if not os.path.isdir(COURSE_DIR):
+        subprocess.run(["git", "clone", "--quiet", "--depth", "1", "--branch", TAG,
+                        f"https://github.com/{REPO}.git", COURSE_DIR], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", COURSE_DIR], check=True)
+    if COURSE_DIR not in sys.path:
+        sys.path.insert(0, COURSE_DIR)
+    print(f"Colab: the course's helpers ({TAG} of github.com/{REPO}) are installed.")
 
 # %%
 from helpers import course
@@ -136,6 +157,7 @@ print("shifted softmax          ->", softmax(z).round(6))
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 def cross_entropy(logits, y):
+    ...  # your code here: return the mean loss over the n rows, as a float
     ### BEGIN SOLUTION
     logits = np.asarray(logits, dtype=np.float64)
     top = logits.max(axis=1, keepdims=True)
@@ -152,13 +174,18 @@ import torch.nn.functional as F
 rng = np.random.default_rng(0)
 test_logits = rng.normal(0, 3, size=(6, 1000))
 test_y = rng.integers(0, 1000, size=6)
-reference = F.cross_entropy(torch.from_numpy(test_logits), torch.from_numpy(test_y)).item()
-mine = cross_entropy(test_logits, test_y)
-huge = cross_entropy(test_logits * 1000, test_y)
-course.check(mine is not None and np.isclose(mine, reference) and np.isfinite(huge),
-             "return the mean over rows of  log(sum_j exp(z_j)) - z_y,  subtracting each row's maximum "
-             "before exponentiating")
-print(f"your loss {mine:.6f} equals PyTorch's {reference:.6f}, and huge logits stay finite ({huge:.1f})")
+
+
+def torch_cross_entropy(logits, y):
+    return F.cross_entropy(torch.from_numpy(logits), torch.from_numpy(y)).item()
+
+
+cross_entropy = course.check_function(
+    cross_entropy, torch_cross_entropy, [(test_logits, test_y), (test_logits * 1000, test_y)],
+    "return the mean over rows of  log(sum_j exp(z_j)) - z_y,  subtracting each row's maximum before exponentiating",
+    "your loss equals PyTorch's, and huge logits stay finite.")
+print(f"loss {cross_entropy(test_logits, test_y):.6f}; with logits 1000 times larger "
+      f"{cross_entropy(test_logits * 1000, test_y):.1f}")
 
 # %% [markdown]
 # ## 3. Every wrong class is equally wrong
@@ -339,6 +366,7 @@ plt.show()
 # %% tags=["solution"] jupyter={"source_hidden": true}
 def my_soft_labels(y, beta):
     d = imagenet.distance_matrix()[y].astype(np.float64)
+    ...  # your code here: return the 1000 probabilities
     ### BEGIN SOLUTION
     exponent = -beta * d
     w = np.exp(exponent - exponent.max())
@@ -348,9 +376,10 @@ def my_soft_labels(y, beta):
 
 # %%
 # NBVAL_CHECK_OUTPUT
-mine = my_soft_labels(husky, beta=2.0)
-course.check(mine is not None and np.allclose(mine, imagenet.soft_labels(husky, temperature=0.5), atol=1e-6),
-             "exponentiate -beta * distance (minus its maximum) and divide by the sum")
+my_soft_labels = course.check_function(
+    my_soft_labels, lambda y, beta: imagenet.soft_labels(y, temperature=1 / beta), [(husky, 2.0)],
+    "exponentiate -beta * distance (minus its maximum) and divide by the sum", atol=1e-6)
+mine = my_soft_labels(husky, 2.0)
 print(f"with β = 2 the husky keeps {mine[husky]:.3f} of the target; all other dog breeds together get "
       f"{mine[dogs].sum() - mine[husky]:.3f}, the sports car {mine[car]:.1e}")
 

@@ -16,6 +16,8 @@
 # %% [markdown]
 # # 06 · Latent space is not visual space
 #
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/OWNER/REPO/blob/main/notebooks/teacher/06_latent_vs_visual.ipynb)
+#
 # **Learning objectives.** After this notebook you can
 #
 # 1. check whether a "dog-selective" filter really ranks dogs above everything else, and measure
@@ -32,6 +34,25 @@
 # **Estimated time:** about 45 minutes.
 #
 # **Prerequisites:** notebooks 03–05 (selectivity, layer profiles, representative filters).
+
+# %%
+# Google Colab set-up (written by tools/editions.py). Inside Colab this cell fetches the course
+# at the version these notebooks belong to and installs its `helpers` package (the full
+# profile's photographs and VGG16 weights download on first use). Anywhere else it does nothing.
+import sys
+
+if "google.colab" in sys.modules:
+    import os
+    import subprocess
+
+    REPO, TAG, COURSE_DIR = "OWNER/REPO", "v0.1.0", "/content/cnn-selectivity-course"
+    if not os.path.isdir(COURSE_DIR):
+        subprocess.run(["git", "clone", "--quiet", "--depth", "1", "--branch", TAG,
+                        f"https://github.com/{REPO}.git", COURSE_DIR], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", COURSE_DIR], check=True)
+    if COURSE_DIR not in sys.path:
+        sys.path.insert(0, COURSE_DIR)
+    print(f"Colab: the course's helpers ({TAG} of github.com/{REPO}) are installed.")
 
 # %%
 from helpers import course
@@ -241,6 +262,7 @@ summary_auc.round(3).T
 def my_auc(scores, positive):
     scores = np.asarray(scores, dtype=np.float64)
     positive = np.asarray(positive, dtype=bool)
+    ...  # your code here: return the AUC, a number between 0 and 1
     ### BEGIN SOLUTION
     r = an.rankdata(scores)
     n1, n0 = positive.sum(), (~positive).sum()
@@ -250,10 +272,10 @@ def my_auc(scores, positive):
 
 # %%
 # NBVAL_CHECK_OUTPUT
-mine = my_auc(score, is_target)
-course.check(mine is not None and np.isclose(mine, an.roc_auc(score, is_target)),
-             "rank with an.rankdata, sum the ranks of the positives, subtract n1*(n1+1)/2, divide by n1*n0",
-             "your AUC matches the rank-based AUC.")
+my_auc = course.check_function(
+    my_auc, an.roc_auc, [(score, is_target)],
+    "rank with an.rankdata, sum the ranks of the positives, subtract n1*(n1+1)/2, divide by n1*n0",
+    "your AUC matches the rank-based AUC.")
 
 # %% [markdown]
 # ## 3. Visual similarity across depth: representational similarity analysis
@@ -470,23 +492,20 @@ plt.show()
 # such filter, in a NumPy array `zero_fraction` (empty if no filter passes).
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-zero_fraction = None
+zero_fraction = ...  # your code here: one fraction per selective filter, a NumPy array
 ### BEGIN SOLUTION
 chosen = np.flatnonzero(sel.selective(result[LAYER], "p", 0.01)[:, t])
 zero_fraction = (acts[LAYER][is_target][:, chosen] == 0).mean(axis=0)
 ### END SOLUTION
-if zero_fraction is not None:
-    print(f"{len(zero_fraction)} filters; median fraction of {TARGET} images driven to zero: "
-          f"{np.median(zero_fraction) if len(zero_fraction) else float('nan'):.2f}")
 
 # %%
 # NBVAL_CHECK_OUTPUT
-_chosen = np.flatnonzero(sel.selective(result[LAYER], "p", 0.01)[:, t])
-course.check(zero_fraction is not None and len(zero_fraction) == len(_chosen)
-             and np.allclose(zero_fraction, (acts[LAYER][labels == t][:, _chosen] == 0).mean(axis=0)),
-             "select the filters with sel.selective(result[LAYER], 'p', 0.01)[:, t], then average "
-             "(activation == 0) over the TARGET rows",
-             "one fraction per selective filter.")
+zero_fraction = course.check_answer(zero_fraction, course.reference("zero_fraction", result[LAYER], acts[LAYER], labels, t),
+                                    "select the filters with sel.selective(result[LAYER], 'p', 0.01)[:, t], then "
+                                    "average (activation == 0) over the TARGET rows",
+                                    "one fraction per selective filter.")
+print(f"{len(zero_fraction)} filters; median fraction of {TARGET} images driven to zero: "
+      f"{np.median(zero_fraction) if len(zero_fraction) else float('nan'):.2f}")
 
 # %% [markdown]
 # ## What can be concluded, and what cannot

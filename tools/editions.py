@@ -1,0 +1,259 @@
+"""The course's two editions of every notebook, from one source, and its Colab set-up.
+
+    python tools/editions.py            # update the teacher notebooks' Colab badge and cell,
+                                        # then write every learner edition
+    python tools/editions.py --check    # change nothing; exit 1 when something is out of date
+
+- **Teacher edition** (the source of truth): ``notebooks/teacher/NN_name.py`` and its paired
+  ``.ipynb`` (jupytext), with the reference solutions between ``### BEGIN SOLUTION`` and
+  ``### END SOLUTION`` and the outputs of a run under the quick profile. nbval runs it.
+- **Learner edition** (what learners open: Binder, Colab, ``make lab``, the rendered site):
+  ``notebooks/NN_name.ipynb``, generated here from the teacher ``.py``: no outputs, every
+  solution block removed (the learner's blank, written by the author just above
+  ``### BEGIN SOLUTION``, stays), answer cells shown, no nbval markers, no jupytext pairing. Committed; a test
+  regenerates it and fails when the committed file differs.
+
+Both editions start with an "Open in Colab" badge under the title and a first code cell
+that, only inside Google Colab, fetches the course at the version of ``pyproject.toml``
+(tag ``v<version>`` of the repository named in ``pyproject.toml``'s ``[project.urls]``) and
+installs its ``helpers`` package; anywhere else the cell does nothing and prints nothing.
+New or split notebooks get both the next time this tool runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import hashlib
+import re
+import sys
+import tomllib
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+LEARNER = ROOT / "notebooks"
+TEACHER = LEARNER / "teacher"
+PATTERN = "[0-9][0-9]_*"
+
+COLAB_MARKER = "# Google Colab set-up (written by tools/editions.py)"
+COLAB_DIR = "/content/cnn-selectivity-course"
+BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
+BADGE_LINE = re.compile(r"\[!\[Open In Colab\]\(" + re.escape(BADGE_IMAGE) + r"\)\]\([^)]*\)[ \t]*")
+SOLUTION = re.compile(r"^[ \t]*### BEGIN SOLUTION[ \t]*\n.*?^[ \t]*### END SOLUTION[ \t]*(\n|$)", re.M | re.S)
+NBVAL_MARK = re.compile(r"\A# NBVAL_[A-Z_]+[ \t]*\n")
+BLANK = re.compile(r"(^|[=\s])\.\.\.\s*#")  # "x = ...  # ..." or "...  # ..."
+
+
+class EditionError(ValueError):
+    """A teacher notebook breaks a convention this tool relies on; the message says which."""
+
+
+def course_release(pyproject: Path = ROOT / "pyproject.toml") -> tuple[str, str]:
+    """(GitHub ``owner/name``, version) of the course, from ``pyproject.toml``. The repository
+    is ``OWNER/REPO`` until the course is published (see README, "Colab")."""
+    meta = tomllib.loads(pyproject.read_text())["project"]
+    url = meta.get("urls", {}).get("Repository", "")
+    m = re.fullmatch(r"https://github\.com/([\w.-]+/[\w.-]+?)(\.git)?/?", url)
+    if not m:
+        raise EditionError(f"{pyproject.name}: [project.urls] Repository must be https://github.com/OWNER/NAME "
+                           f"(got {url!r})")
+    return m.group(1), meta["version"]
+
+
+def colab_url(relpath: str, repo: str) -> str:
+    """The address that opens ``relpath`` (from the repository root) of ``repo`` in Colab."""
+    return f"https://colab.research.google.com/github/{repo}/blob/main/{relpath}"
+
+
+def colab_badge(relpath: str, repo: str) -> str:
+    return f"[![Open In Colab]({BADGE_IMAGE})]({colab_url(relpath, repo)})"
+
+
+def colab_cell_source(repo: str, version: str) -> str:
+    """The first code cell of every notebook. Self-contained: it runs before ``helpers``
+    exists in a Colab session. ``pip install -e`` keeps the package installed after a
+    restart of the kernel; ``sys.path`` makes it importable in the running one (an editable
+    install is picked up when Python starts)."""
+    return f'''{COLAB_MARKER}. Inside Colab this cell fetches the course
+# at the version these notebooks belong to and installs its `helpers` package (the full
+# profile's photographs and VGG16 weights download on first use). Anywhere else it does nothing.
+import sys
+
+if "google.colab" in sys.modules:
+    import os
+    import subprocess
+
+    REPO, TAG, COURSE_DIR = "{repo}", "v{version}", "{COLAB_DIR}"
+    if not os.path.isdir(COURSE_DIR):
+        subprocess.run(["git", "clone", "--quiet", "--depth", "1", "--branch", TAG,
+                        f"https://github.com/{{REPO}}.git", COURSE_DIR], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", COURSE_DIR], check=True)
+    if COURSE_DIR not in sys.path:
+        sys.path.insert(0, COURSE_DIR)
+    print(f"Colab: the course's helpers ({{TAG}} of github.com/{{REPO}}) are installed.")'''
+
+
+def is_colab_cell(cell) -> bool:
+    return cell.cell_type == "code" and cell.source.startswith(COLAB_MARKER)
+
+
+def stamp(nb, relpath: str, repo: str, version: str):
+    """A copy of ``nb`` with the Colab badge (for the notebook at ``relpath``) under the title
+    of the first markdown cell and the Colab cell as the first code cell, both replacing any
+    earlier version of themselves."""
+    nb = copy.deepcopy(nb)
+    first_md = next((c for c in nb.cells if c.cell_type == "markdown"), None)
+    if first_md is None or not re.search(r"^# ", first_md.source, re.M):
+        raise EditionError(f"{relpath}: the first markdown cell must hold the '# NN · Title' heading")
+    lines = first_md.source.split("\n")
+    old = next((i for i, line in enumerate(lines) if BADGE_LINE.fullmatch(line)), None)
+    if old is not None:  # drop it, and the blank line that follows it
+        del lines[old:old + (2 if old + 1 < len(lines) and not lines[old + 1].strip() else 1)]
+    heading = next(i for i, line in enumerate(lines) if line.startswith("# "))
+    rest = lines[heading + 1:]
+    while rest and not rest[0].strip():
+        rest.pop(0)
+    lines[heading + 1:] = ["", colab_badge(relpath, repo)] + (["", *rest] if rest else [])
+    first_md.source = "\n".join(lines)
+    source = colab_cell_source(repo, version)
+    existing = [c for c in nb.cells if is_colab_cell(c)]
+    if existing:
+        existing[0].source = source
+        nb.cells = [c for c in nb.cells if not is_colab_cell(c) or c is existing[0]]
+    else:
+        at = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"), len(nb.cells))
+        nb.cells.insert(at, nbformat.v4.new_code_cell(source))
+    return nb
+
+
+def strip_solution(source: str, where: str = "") -> str:
+    """The learner's version of an answer cell: every solution block removed. The author's
+    blank (``x = ...  # your code here``, or ``...  # ...`` in a function body) must stand
+    outside the block, so that the learner sees what to fill in."""
+    if source.count("### BEGIN SOLUTION") != source.count("### END SOLUTION"):
+        raise EditionError(f"{where}: unmatched ### BEGIN SOLUTION / ### END SOLUTION")
+    stripped = SOLUTION.sub("", source)
+    if "### BEGIN SOLUTION" in stripped or "### END SOLUTION" in stripped:
+        raise EditionError(f"{where}: a solution marker is not on a line of its own")
+    if not BLANK.search(stripped):
+        raise EditionError(f"{where}: an answer cell needs the learner's blank outside the solution, "
+                           "e.g. `answer = ...  # your code here: <what to compute>`")
+    return stripped.rstrip()
+
+
+def _cell_id(cell, seen: set) -> str:
+    """A stable id (the learner edition must come out byte-identical when nothing changed)."""
+    base = hashlib.sha1(f"{cell.cell_type}\n{cell.source}".encode()).hexdigest()[:8]
+    i, cid = 0, base
+    while cid in seen:
+        i += 1
+        cid = f"{base}-{i}"
+    seen.add(cid)
+    return cid
+
+
+def learner_edition(teacher_nb, name: str, repo: str, version: str):
+    """The learner edition of a teacher notebook (as read from its ``.py``), for
+    ``notebooks/<name>``: no outputs, no solutions, answer cells visible, no pairing."""
+    nb = stamp(teacher_nb, f"notebooks/{name}", repo, version)
+    nb.metadata = nbformat.from_dict({k: v for k, v in nb.metadata.items() if k != "jupytext"})
+    seen: set = set()
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+            cell.source = NBVAL_MARK.sub("", cell.source)  # nbval's markers concern the teacher edition
+            if "### BEGIN SOLUTION" in cell.source or "solution" in cell.metadata.get("tags", []):
+                cell.source = strip_solution(cell.source, f"{name}, cell {i}")
+                jup = cell.metadata.get("jupyter", {})
+                jup.pop("source_hidden", None)
+                if not jup:
+                    cell.metadata.pop("jupyter", None)
+                tags = [t for t in cell.metadata.get("tags", []) if t != "solution"]
+                if tags:
+                    cell.metadata["tags"] = tags
+                else:
+                    cell.metadata.pop("tags", None)
+        cell.id = _cell_id(cell, seen)
+    nb.nbformat, nb.nbformat_minor = 4, 5
+    return nb
+
+
+def learner_text(py: Path, repo: str, version: str) -> str:
+    """The learner edition of the teacher notebook ``py``, as the text of its ``.ipynb``."""
+    import jupytext
+
+    nb = learner_edition(jupytext.read(py), py.with_suffix(".ipynb").name, repo, version)
+    return nbformat.writes(nb) + "\n"
+
+
+def teacher_sources(teacher: Path = TEACHER) -> list[Path]:
+    return sorted(teacher.glob(PATTERN + ".py"))
+
+
+def stamp_teacher(py: Path, repo: str, version: str, write: bool) -> bool:
+    """Bring the teacher notebook's badge and Colab cell up to date (in its ``.py``, then the
+    paired ``.ipynb`` through ``jupytext --sync``, which keeps the stored outputs); return
+    whether anything changed."""
+    import jupytext
+
+    nb = jupytext.read(py)
+    new = stamp(nb, py.relative_to(ROOT).with_suffix(".ipynb").as_posix(), repo, version)
+    if [(c.cell_type, c.source) for c in new.cells] == [(c.cell_type, c.source) for c in nb.cells]:
+        return False
+    if write:
+        jupytext.write(new, py, fmt="py:percent")
+        from jupytext.cli import jupytext as jupytext_cli
+
+        jupytext_cli(["--sync", "--quiet", str(py)])
+    return True
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--check", action="store_true", help="change nothing; exit 1 when an edition is out of date")
+    args = ap.parse_args(argv)
+    try:
+        repo, version = course_release()
+        stale = []
+        sources = teacher_sources()
+        if not sources:
+            raise EditionError(f"no teacher notebooks ({PATTERN}.py) in {TEACHER.relative_to(ROOT)}")
+        for py in sources:
+            if stamp_teacher(py, repo, version, write=not args.check):
+                stale.append(f"{py.relative_to(ROOT)} (Colab badge or cell)")
+        expected = {py.with_suffix(".ipynb").name: py for py in sources}
+        for name, py in expected.items():
+            target = LEARNER / name
+            text = learner_text(py, repo, version)
+            if not target.exists() or target.read_text(encoding="utf-8") != text:
+                stale.append(str(target.relative_to(ROOT)))
+                if not args.check:
+                    target.write_text(text, encoding="utf-8")
+        orphans = [p for p in sorted(LEARNER.glob(PATTERN + ".ipynb")) if p.name not in expected]
+        for p in orphans:
+            stale.append(f"{p.relative_to(ROOT)} (no teacher notebook)")
+            if not args.check:
+                p.unlink()
+    except EditionError as e:
+        print(f"editions: {e}", file=sys.stderr)
+        return 2
+    if args.check:
+        if stale:
+            print("out of date: " + ", ".join(stale) + "\nrun `python tools/editions.py` to regenerate",
+                  file=sys.stderr)
+            return 1
+        print(f"editions: {len(sources)} notebooks up to date")
+        return 0
+    for s in stale:
+        print(f"wrote {s}")
+    if any("Colab" in s for s in stale):
+        print("updated the Colab badge or cell of teacher notebooks (their .ipynb synced; the cell prints "
+              "nothing outside Colab, so their stored outputs stay valid)")
+    print(f"editions: {len(sources)} notebooks up to date")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
