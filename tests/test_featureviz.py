@@ -1,5 +1,5 @@
 """Feature visualisation: finds planted features, deterministic, batch-independent,
-stops at the layer, revives silent filters, leaves the model alone; exemplar ranking."""
+stops at the layer, revives silent filters, leaves the model alone."""
 
 import copy
 
@@ -212,38 +212,9 @@ def test_default_settings_follow_profile_and_device():
     assert fv.default_settings("cuda", profile="full") == {"size": 224, "steps": 512}
 
 
-def test_exemplar_ranking_matches_brute_force_sort():
-    rng = np.random.default_rng(0)
-    acts = np.round(rng.normal(size=(50, 6)), 1).astype(np.float32)  # rounding makes ties
-    labels = rng.integers(0, 3, 50)
-    cats = ["face", "car", "dog"]
-    for f in range(6):
-        v = acts[:, f].tolist()
-        top = fv.top_exemplars(acts, f, k=10, labels=labels, categories=cats)
-        low = fv.top_exemplars(acts, f, k=10, bottom=True, labels=labels, categories=cats)
-        assert top.indices.tolist() == sorted(range(50), key=lambda i: (-v[i], i))[:10]
-        assert low.indices.tolist() == sorted(range(50), key=lambda i: (v[i], i))[:10]
-        assert top.values.tolist() == [v[i] for i in top.indices]
-        assert top.categories == [cats[labels[i]] for i in top.indices] and low.bottom
-    with pytest.raises(ValueError, match="has 6 filters"):
-        fv.top_exemplars(acts, 6)
-
-
-def test_overlays_and_exemplar_figure(coloured):
+def test_visualization_figure():
     import matplotlib.pyplot as plt
 
-    net = planted_net()
-    heat = fv.activation_overlay(net, coloured, "1", 0, [0, 5, 20])
-    assert heat.shape == (3, 32, 32) and heat.dtype == np.float32
-    img = coloured.image(0)
-    out = fv.overlay(img, heat[0])
-    assert out.shape == img.shape and out.dtype == np.uint8
-    assert np.array_equal(fv.overlay(img, heat[0], alpha=0.0), img)
-    acts = np.random.default_rng(1).normal(size=(len(coloured), 4)).astype(np.float32)
-    fig = fv.plot_exemplars(net, coloured, acts, "1", 0, k=3)
-    titles = [ax.get_title() for ax in fig.axes]
-    assert any(t.split("\n")[0] in coloured.categories for t in titles)
+    fig = fv.plot_visualizations(fv.visualize(planted_net(), "1", [0, 1], size=32, steps=2, progress=False))
     assert "hand-set" in fig._suptitle.get_text()
-    plt.close(fig)
-    fig = fv.plot_visualizations(fv.visualize(net, "1", [0, 1], size=32, steps=2, progress=False))
     plt.close(fig)
