@@ -10,7 +10,7 @@ Each module is one idea:
 - :mod:`helpers.plots`        figures shared by the notebooks and the command line
 - :mod:`helpers.datasets`     the downloadable demo photographs (Caltech-101 selection)
 - :mod:`helpers.imagenet`     ImageNet class names, WordNet hierarchy, mistake severity
-- :mod:`helpers.featureviz`   activation maximisation
+- :mod:`helpers.featureviz`   activation maximisation: parameterisations, transforms, objectives, render loop
 - :mod:`helpers.exemplars`    the stimuli that drive a filter most and least, with activation maps
 - :mod:`helpers.course`       glue for the notebooks (set-up, shared data, exercise checks)
 """

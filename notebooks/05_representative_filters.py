@@ -153,16 +153,16 @@ pd.DataFrame(purity).round(2)
 # stay close to natural photographs. We use the lighter method of Olah et al., which needs no second
 # network: `helpers.featureviz.visualize` optimises all filters of a batch at once.
 #
-# The image size and number of steps come from the profile (`fv.default_settings()`): under `quick`
+# The image size and number of steps come from the profile (`course.featureviz_settings()`): under `quick`
 # they are tiny, enough to run every cell in a minute, not enough to see much, and the network is
 # untrained, so do not expect objects.
 
 # %%
-settings = fv.default_settings()
+settings = course.featureviz_settings()
 steps = settings["steps"]
 snaps = sorted({0, steps // 8, steps // 4, steps // 2, steps})
 filters = [best[c] for c in categories]
-vis = fv.visualize(model, LAYER, filters, snapshots=snaps, progress=False)
+vis = fv.visualize(model, LAYER, filters, **settings, snapshots=snaps, progress=False)
 print(settings, "->", vis.images.shape)
 
 # %%
@@ -217,7 +217,7 @@ plt.show()
 
 # %%
 f0 = filters[0]
-vis_px = fv.visualize(model, LAYER, [f0], param="pixel", progress=False)
+vis_px = fv.visualize(model, LAYER, [f0], param="pixel", **settings, progress=False)
 
 
 def radial_power(img):
