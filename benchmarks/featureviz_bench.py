@@ -61,18 +61,23 @@ def _timer(device: torch.device):
 
 def _measure(model, device: torch.device, rounds: int, warmup: int) -> dict:
     from helpers.activations import forward_to
-    from helpers.featureviz import _running
+    from helpers.featureviz import ImageStreams, objectives, param, render, transform
 
     filters = list(range(N_FILTERS))
     layouts = [True, False] if device.type == "cpu" else [False]
     # One model copy per memory layout, each prepared once, so that rounds can alternate.
     models = {cl: model if i == 0 else copy.deepcopy(model) for i, cl in enumerate(layouts)}
+
+    def session(cl):
+        # The parts visualize() uses by default, each session with its own image.
+        draws = ImageStreams(0, filters)
+        return render.session(models[cl], LAYER, filters, objectives.mean(), param.fourier(SIZE, draws),
+                              transform.standard(), draws, lr=0.05, device=device, channels_last=cl)
+
     with contextlib.ExitStack() as stack:
-        runs = {cl: stack.enter_context(_running(models[cl], LAYER, filters, SIZE, 10 ** 6, 0.05, "fourier",
-                                                 "mean", False, True, 0, device, 0, cl))
-                for cl in layouts}
+        runs = {cl: stack.enter_context(session(cl)) for cl in layouts}
         main = runs[layouts[0]]
-        x = main.network_input(main.render().detach(), random=False).detach().requires_grad_(True)
+        x = main.network_input(main.image().detach(), random=False).detach().requires_grad_(True)
         net = main.model
 
         def truncated():
@@ -87,9 +92,9 @@ def _measure(model, device: torch.device, rounds: int, warmup: int) -> dict:
         def overhead():
             # Everything of a step but the network: parameterisation, transforms, their
             # backward pass (from a stand-in loss on the input) and the Adam update.
-            main.opt.zero_grad(set_to_none=True)
-            main.network_input(main.render(), random=True).float().mean().backward()
-            main.opt.step()
+            main.optimizer.zero_grad(set_to_none=True)
+            main.network_input(main.image(), random=True).float().mean().backward()
+            main.optimizer.step()
 
         steps = {cl: 0 for cl in layouts}
 

@@ -16,7 +16,8 @@ Each module is one idea:
 - :mod:`helpers.activations`  per-filter maximum activations, streamed and cached
 - :mod:`helpers.selectivity`  eq. 1, eq. 2, permutation test, per-layer summary (NumPy)
 - :mod:`helpers.analysis`     beyond the paper: ROC AUC, RSA, linear read-out, detector depth
-- :mod:`helpers.featureviz`   activation maximisation and dataset exemplars
+- :mod:`helpers.featureviz`   activation maximisation: parameterisations, transforms, objectives, render loop
+- :mod:`helpers.exemplars`    the stimuli that drive a filter most and least, with activation maps
 - :mod:`helpers.imagenet`     ImageNet class names, WordNet hierarchy, mistake severity
 - :mod:`helpers.plots`        figures shared by the notebooks and the command line
 - :mod:`helpers.widgets`      interactive explorers for the notebooks

@@ -180,7 +180,7 @@ def _strongest_layer(result, category, threshold=0.05, correction="bh"):
 def _exemplar_purity(result, acts_layer, labels, layer, category, rank=2, k=10):
     import numpy as np
 
-    from .featureviz import top_exemplars
+    from .exemplars import top_exemplars
     from .selectivity import most_selective
 
     f = int(most_selective(result, layer, category, k=rank, by="p")["filter"].iloc[rank - 1])

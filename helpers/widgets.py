@@ -269,7 +269,7 @@ def filter_browser(result: Selectivity, acts: Mapping[str, np.ndarray], stimuli,
     """
     import ipywidgets as w
 
-    from .featureviz import activation_overlay, overlay, top_exemplars
+    from .exemplars import activation_overlay, draw_exemplars, top_exemplars
 
     layers = list(result.layers) if layers is None else list(layers)
     unknown = [name for name in layers if name not in result.layers or name not in acts]
@@ -289,36 +289,13 @@ def filter_browser(result: Selectivity, acts: Mapping[str, np.ndarray], stimuli,
         return maps_cache[key]
 
     def draw(view_layer, view_cat, filt, ranks, info):
-        import matplotlib.pyplot as plt
-
         idx = np.concatenate([r.indices for r in ranks])
-        images = stimuli.images(idx)
         maps = heat_maps(view_layer, filt, idx) if heat else None
-        if maps is not None:
-            lo, hi = min(0.0, float(maps.min())), float(maps.max())
-            images = np.stack([overlay(im, m, 0.45, vmin=lo, vmax=hi) for im, m in zip(images, maps)])
-        fv = feature_images.get((view_layer, filt))
-        extra = 1 if fv is not None else 0
-        n = len(ranks[0].indices)
-        fig, axes = plt.subplots(2, n + extra, figsize=(1.75 * (n + extra), 4.6), squeeze=False)
-        for ax in axes.ravel():
-            ax.set_xticks([])
-            ax.set_yticks([])
-        if extra:
-            axes[0, 0].imshow(fv)
-            axes[0, 0].set_title("optimised\nimage", fontsize=8)
-            axes[1, 0].axis("off")
-        for row, r in enumerate(ranks):
-            axes[row, extra].set_ylabel("least" if r.bottom else "most", fontsize=9)
-            for j in range(n):
-                ax = axes[row, extra + j]
-                ax.imshow(images[row * n + j])
-                ax.set_title(f"{r.categories[j]}\n{r.values[j]:.3g}", fontsize=8)
         res_title = title_for(result.model_label, result.trained, schematic).replace("\n", "; ")
-        fig.suptitle(f"{view_layer} filter {filt}: rank {info} for '{view_cat}'"
-                     + ("; heat = activation map" if maps is not None else "") + f"\n{res_title}", fontsize=8)
-        fig.tight_layout()
-        return fig
+        title = (f"{view_layer} filter {filt}: rank {info} for '{view_cat}'"
+                 + ("; heat = activation map" if maps is not None else "") + f"\n{res_title}")
+        return draw_exemplars(stimuli.images(idx), ranks, maps, feature_images.get((view_layer, filt)), title,
+                              size=1.75)
 
     quiet = [False]  # True while update() moves the controls itself
 

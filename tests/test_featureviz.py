@@ -1,5 +1,6 @@
 """Feature visualisation: finds planted features, deterministic, batch-independent,
-stops at the layer, revives silent filters, leaves the model alone; exemplar ranking."""
+stops at the layer, revives silent filters, leaves the model alone; its parts
+(parameterisations, transforms, objectives) compose with known answers."""
 
 import copy
 
@@ -169,7 +170,7 @@ def test_caller_model_left_unchanged():
     before = {n: (p, p.detach().clone(), p.requires_grad, p.stride()) for n, p in net.named_parameters()}
     inplace = [m.inplace for m in net.modules() if isinstance(m, nn.ReLU)]
     fv.visualize(net, "3", [0, 2], size=32, steps=4, progress=False)
-    fv.visualize(net, "1", [0], size=32, steps=4, progress=False, negative=True)
+    fv.visualize(net, "1", [0], fv.objectives.negative(), size=32, steps=4, progress=False)
     assert net.training
     for n, p in net.named_parameters():
         obj, value, flag, stride = before[n]
@@ -188,11 +189,11 @@ def test_objectives_snapshots_and_errors():
     assert np.array_equal(res.snapshots[8], res.images)
     assert res.history.shape == (8, 2) and res.objective.shape == (2,)
     # Negative: what suppresses the filter, read before the ReLU (its output stops at 0).
-    neg = fv.visualize(net, "1", [0], size=32, steps=48, negative=True, progress=False)
+    neg = fv.visualize(net, "1", [0], fv.objectives.negative(), size=32, steps=48, progress=False)
     assert neg.objective[0] > neg.initial[0] + 0.5
     pos = fv.visualize(net, "1", [0], size=32, steps=6, objective=("position", 10, 12), progress=False)
     assert np.isfinite(pos.objective).all()
-    pix = fv.visualize(net, "1", [0], size=32, steps=6, param="pixel", transforms=False, progress=False)
+    pix = fv.visualize(net, "1", [0], size=32, steps=6, param="pixel", transforms=[], progress=False)
     assert pix.images.shape == (1, 32, 32, 3)
     with pytest.raises(ValueError, match="outside the"):
         fv.visualize(net, "1", [0], size=32, steps=2, objective=("position", 99, 0), progress=False)
@@ -204,49 +205,189 @@ def test_objectives_snapshots_and_errors():
         fv.visualize(net, "1", [0], size=32, steps=2, snapshots=[3], progress=False)
     with pytest.raises(KeyError, match="Unknown layer"):
         fv.visualize(net, "block9", [0], size=32, steps=2, progress=False)
-
-
-def test_default_settings_follow_the_device_and_the_profile_sets_its_own():
-    from helpers import profiles
-
-    assert fv.default_settings("cpu") == fv.default_settings() == {"size": 128, "steps": 128}
-    assert fv.default_settings("cuda") == {"size": 224, "steps": 512}
-    assert profiles.featureviz_settings(profiles.get_profile("quick")) == {"size": 48, "steps": 24}
-    assert profiles.featureviz_settings(profiles.get_profile("full"), "cuda") == {"size": 224, "steps": 512}
-
-
-def test_exemplar_ranking_matches_brute_force_sort():
-    rng = np.random.default_rng(0)
-    acts = np.round(rng.normal(size=(50, 6)), 1).astype(np.float32)  # rounding makes ties
-    labels = rng.integers(0, 3, 50)
-    cats = ["face", "car", "dog"]
-    for f in range(6):
-        v = acts[:, f].tolist()
-        top = fv.top_exemplars(acts, f, k=10, labels=labels, categories=cats)
-        low = fv.top_exemplars(acts, f, k=10, bottom=True, labels=labels, categories=cats)
-        assert top.indices.tolist() == sorted(range(50), key=lambda i: (-v[i], i))[:10]
-        assert low.indices.tolist() == sorted(range(50), key=lambda i: (v[i], i))[:10]
-        assert top.values.tolist() == [v[i] for i in top.indices]
-        assert top.categories == [cats[labels[i]] for i in top.indices] and low.bottom
-    with pytest.raises(ValueError, match="has 6 filters"):
-        fv.top_exemplars(acts, 6)
-
-
-def test_overlays_and_exemplar_figure(coloured):
     import matplotlib.pyplot as plt
 
+    fig = fv.plot_visualizations(res)
+    assert "mean of 1 filters" in fig._suptitle.get_text() and "hand-set" in fig._suptitle.get_text()
+    assert [ax.get_title() for ax in fig.axes[:2]] == [f"filter {f}\n{v:.3g}" for f, v in zip([0, 2], res.objective)]
+    plt.close(fig)
+
+
+def test_settings_follow_profile_and_device():
+    from helpers import profiles
+
+    assert profiles.featureviz_settings(profiles.get_profile("quick")) == {"size": 48, "steps": 24}
+    assert profiles.featureviz_settings(profiles.get_profile("full"), "cpu") == {"size": 128, "steps": 128}
+    assert profiles.featureviz_settings(profiles.get_profile("full"), "cuda") == {"size": 224, "steps": 512}
+    assert (fv.SIZE, fv.STEPS) == (128, 128)  # visualize's own defaults are constants
+
+
+# --------------------------------------------------------------------------- the parts
+
+
+class FixedDraws:
+    """Stands in for ImageStreams: each image draws ``values`` (a number: all equal),
+    the first k of them for a call for k; records how many numbers each call took."""
+
+    def __init__(self, n, values):
+        self.n, self.values, self.calls = n, values, []
+
+    def uniform(self, k):
+        self.calls.append(k)
+        row = torch.full((k,), float(self.values)) if np.isscalar(self.values) else torch.tensor(self.values[:k])
+        return row.float().expand(self.n, k)
+
+
+def test_parameterisations_known_answers():
+    from helpers.featureviz import param
+
+    draws = fv.ImageStreams(0, [5, 7])
+    for build in (param.fourier, param.pixel):
+        img = build(16, draws)
+        first = img().detach()
+        assert first.shape == (2, 3, 16, 16) and 0.45 < first.min() and first.max() < 0.55
+        with torch.no_grad():
+            img.params.zero_()
+        assert torch.equal(img(), torch.full((2, 3, 16, 16), 0.5))  # sigmoid(0): grey
+    # Pixel: the image is the sigmoid of the parameters, through the colour matrix if asked.
+    px = param.pixel((4, 6), draws, decorrelate=False)
+    assert torch.equal(px(), torch.sigmoid(px.params)) and px.name == "pixel (no colour decorrelation)"
+    px = param.pixel((4, 6), draws)
+    expected = torch.sigmoid(torch.einsum("ij,njhw->nihw", param.COLOUR_DECORRELATION, px.params))
+    torch.testing.assert_close(px(), expected)
+    # Fourier: unit coefficients at 2 and 4 cycles per image along x come out as
+    # cosines of amplitude 1/f (times the fixed 1/4): 16/2 / 4 = 2 and 16/4 / 4 = 1.
+    fo = param.fourier(16, fv.ImageStreams(0, [0]), decorrelate=False)
+    with torch.no_grad():
+        fo.params.zero_()
+        fo.params[0, 0, 0, 2, 0] = 1.0
+        fo.params[0, 0, 0, 4, 0] = 1.0
+    spectrum = torch.fft.rfft2(fo.logits().detach(), norm="ortho")[0, 0]
+    assert spectrum[0, 2].real.item() == pytest.approx(2.0, abs=1e-5)
+    assert spectrum[0, 4].real.item() == pytest.approx(1.0, abs=1e-5)
+    spectrum[0, 2] = spectrum[0, 4] = 0
+    assert spectrum.abs().max().item() < 1e-5 and fo.logits()[0, 1:].abs().max().item() == 0
+    # The initial image of a stream depends on (seed, key) alone.
+    a, b = param.fourier(8, fv.ImageStreams(3, [5, 7])), param.fourier(8, fv.ImageStreams(3, [7]))
+    assert torch.equal(a.params[1], b.params[0]) and not torch.equal(a.params[0], a.params[1])
+    with pytest.raises(ValueError, match="seed must be a non-negative"):
+        fv.ImageStreams(-1, [0])
+
+
+def test_transforms_known_answers():
+    from helpers.featureviz import transform as T
+
+    img = torch.rand(2, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    # Evaluation (no draws): the standard list only pads, with grey (0.06 * 32 -> 2 px).
+    out = T.compose(T.standard())(img, None)
+    assert out.shape == (2, 3, 36, 36)
+    torch.testing.assert_close(out[:, :, 2:34, 2:34], img, atol=1e-6, rtol=0)
+    assert (out[:, :, :2] == 0.5).all() and (out[:, :, :, 34:] == 0.5).all()
+    # Jitter by the largest shift (draw 1): 0.125 * 32 = 4 px right and down.
+    out = T.jitter(0.125)(img, FixedDraws(2, 1.0))
+    torch.testing.assert_close(out[:, :, 4:, 4:], img[:, :, :-4, :-4], atol=1e-6, rtol=0)
+    assert (out[:, :, :4] == 0.5).all()
+    # Zoom by 0.5: each output pixel averages a 2x2 block, centred on a grey canvas.
+    out = T.scale(0.5, 0.5)(img, FixedDraws(2, 0.0))
+    torch.testing.assert_close(out[:, :, 8:24, 8:24], torch.nn.functional.avg_pool2d(img, 2), atol=1e-6, rtol=0)
+    # Rotation by +90 degrees: a quarter turn, clockwise on screen (y points down).
+    out = T.rotate(90)(img, FixedDraws(2, 1.0))
+    torch.testing.assert_close(out, torch.rot90(img, 3, (2, 3)), atol=1e-5, rtol=0)
+    # Fusing does not change the result: a run split by a plain callable (two
+    # resamplings) gives the same image (integer shifts: exact but for the grid's float
+    # rounding, 3e-6 here). Fractions refer to the list's input, 32 px: a 4 px border,
+    # a shift of -2 px.
+    same = lambda images, draws: images  # noqa: E731
+    fused = T.compose([T.pad(0.125), T.jitter(0.0625)])(img, FixedDraws(2, 0.0))
+    split = T.compose([T.pad(0.125), same, T.jitter(0.0625)])(img, FixedDraws(2, 0.0))
+    assert fused.shape == split.shape == (2, 3, 40, 40)
+    torch.testing.assert_close(fused, split, atol=1e-5, rtol=0)
+    torch.testing.assert_close(fused[:, :, 2:34, 2:34], img, atol=1e-6, rtol=0)
+    # One draw per image and fused run, handed out last transform first: jitter takes
+    # (1, 1), +4 px right and down; scale takes 0, a zoom of 0.5.
+    draws = FixedDraws(2, [1.0, 1.0, 0.0])
+    out = T.compose([T.scale(0.5, 1.0), T.jitter(0.125)])(img, draws)
+    assert draws.calls == [3]
+    torch.testing.assert_close(out[:, :, 12:28, 12:28], torch.nn.functional.avg_pool2d(img, 2), atol=1e-6, rtol=0)
+    # A plain callable sits between fused runs, each run drawing once.
+    swap = lambda images, draws: images.flip(1)  # noqa: E731  R <-> B
+    draws = FixedDraws(2, 0.5)
+    out = T.compose([T.pad(0.0625), T.rotate(), T.scale(), swap, T.jitter()])(img, draws)
+    assert draws.calls == [2, 2]  # rotate and scale, then the jitter after the callable
+    torch.testing.assert_close(out[:, :, 2:34, 2:34], img.flip(1), atol=1e-5, rtol=0)  # draws 0.5: no change
+    with pytest.raises(TypeError, match="callables"):
+        T.compose([T.pad(), "jitter"])
+
+
+def test_objective_algebra_known_answers():
+    from helpers.featureviz import objectives as O
+
+    maps = torch.arange(2 * 5 * 5, dtype=torch.float32).reshape(2, 5, 5)
+    mean, centre, corner = maps.flatten(1).mean(1), maps[:, 2, 2], maps[:, 0, 1]
+    assert torch.equal(O.mean()(maps), mean) and torch.equal(O.center()(maps), centre)
+    assert torch.equal(O.position(0, 1)(maps), corner)
+    combo = O.mean() + 2 * O.center() - O.position(0, 1) / 4
+    torch.testing.assert_close(combo(maps), mean + 2 * centre - corner / 4)
+    assert combo.name == "mean + 2 × center - 0.25 × position(0, 1)"
+    assert torch.equal(sum([O.center(), O.position(0, 1)])(maps), centre + corner)
+    assert torch.equal((-O.mean())(maps), -mean) and torch.equal(O.mean()(maps[:, 0, 0]), maps[:, 0, 0])
+    custom = O.as_objective(lambda m: m.amax(dim=(1, 2)))
+    assert torch.equal((custom - O.mean())(maps), maps.amax(dim=(1, 2)) - mean)
+    neg = O.negative()
+    assert neg.reads_before_relu and torch.equal(neg(maps), -mean) and neg.name == "-mean (before ReLU)"
+    assert O.as_objective(("position", 3, 4)).name == O.as_objective((3, 4)).name == "position(3, 4)"
+    with pytest.raises(ValueError, match="one reads the value before"):
+        O.mean() + O.negative()
+    with pytest.raises(ValueError, match="one value per image"):
+        O.as_objective(lambda m: m.sum())(maps)
+    with pytest.raises(ValueError, match="only objective='mean'"):
+        O.center()(maps[:, 0, 0])
+    with pytest.raises(ValueError, match="Unknown objective"):
+        O.as_objective("max")
+
+
+def test_hand_built_parts_and_custom_objective_give_visualize_s_images():
+    """visualize is render on default parts: built by hand they give the same images,
+    and a hand-written centre objective the same as the built-in one."""
+    from helpers.featureviz import objectives, param, render, transform
+
     net = planted_net()
-    heat = fv.activation_overlay(net, coloured, "1", 0, [0, 5, 20])
-    assert heat.shape == (3, 32, 32) and heat.dtype == np.float32
-    img = coloured.image(0)
-    out = fv.overlay(img, heat[0])
-    assert out.shape == img.shape and out.dtype == np.uint8
-    assert np.array_equal(fv.overlay(img, heat[0], alpha=0.0), img)
-    acts = np.random.default_rng(1).normal(size=(len(coloured), 4)).astype(np.float32)
-    fig = fv.plot_exemplars(net, coloured, acts, "1", 0, k=3)
-    titles = [ax.get_title() for ax in fig.axes]
-    assert any(t.split("\n")[0] in coloured.categories for t in titles)
-    assert "hand-set" in fig._suptitle.get_text()
-    plt.close(fig)
-    fig = fv.plot_visualizations(fv.visualize(net, "1", [0, 1], size=32, steps=2, progress=False))
-    plt.close(fig)
+    ref = fv.visualize(net, "1", [0, 2], "center", size=32, steps=8, seed=4, progress=False)
+    draws = fv.ImageStreams(4, [0, 2])
+    image = param.fourier(32, draws)
+    by_hand = render.render(net, "1", [0, 2], lambda m: m[:, m.shape[1] // 2, m.shape[2] // 2], image,
+                            transform.standard(), draws, steps=8, progress=False)
+    assert np.array_equal(ref.images_float, by_hand.images_float) and np.array_equal(ref.history, by_hand.history)
+    assert by_hand.settings["objective"] == "<lambda>" and by_hand.settings["param"] == "fourier"
+    # Adam's steps do not depend on the objective's scale: twice the objective, same
+    # images, twice the values.
+    double = fv.visualize(net, "1", [0, 2], 2 * objectives.center(), size=32, steps=8, seed=4, progress=False)
+    np.testing.assert_allclose(double.images_float, ref.images_float, atol=1e-4, rtol=0)
+    np.testing.assert_allclose(double.objective, 2 * ref.objective, rtol=1e-3)
+    with pytest.raises(ValueError, match="one entry per image"):
+        render.render(net, "1", [0], "mean", param.pixel(8, fv.ImageStreams(0, [0, 1])), [], draws, steps=1)
+    with pytest.raises(ValueError, match="Unknown param"):
+        fv.visualize(net, "1", [0], param="wavelet", size=8, steps=1, progress=False)
+
+
+@pytest.mark.parametrize("swap", [False, True])
+def test_custom_transform_list_and_pixel_parameterisation_find_the_edge(swap):
+    """A pixel image without the colour matrix, a custom list: pad, jitter and (when
+    ``swap``) a transform exchanging red and blue before the network. The planted red
+    detector then asks for a blue edge: what the network sees is red."""
+    import functools
+
+    from helpers.featureviz import param, transform
+
+    net = planted_net()
+    flip = lambda images, draws: images.flip(1)  # noqa: E731
+    parts = [transform.pad(0.06), transform.jitter(0.04)] + ([flip] if swap else [])
+    res = fv.visualize(net, "1", [0], "center", param=functools.partial(param.pixel, decorrelate=False),
+                       transforms=parts, size=32, steps=64, progress=False)
+    assert res.objective[0] > res.initial[0] + 0.5
+    r, g, b = res.images_float[0, 13:20, 13:20].mean(axis=(0, 1))
+    seen, other = (b, r) if swap else (r, b)
+    assert seen > g + 0.15 and seen > other + 0.15
+    gx, gy = _gradients(res.images_float[0, 13:20, 13:20])
+    assert gx > 3 * gy
+    assert res.settings["param"] == "pixel (no colour decorrelation)"

@@ -13,28 +13,47 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "helpers"
-MODULES = {p.stem: p for p in sorted(PACKAGE.glob("*.py"))}
+
+def _module_name(path: Path) -> str:
+    """Dotted name below the package: "stimuli", "featureviz.render", "featureviz" (its __init__)."""
+    parts = list(path.relative_to(PACKAGE).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _top(name: str) -> str:
+    """The package's top-level module a dotted name belongs to (a sub-package counts as one)."""
+    return name.split(".")[0]
+
+
+MODULES = {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py")) if p != PACKAGE / "__init__.py"}
 EDGES = {"course", "__main__", "envcheck"}  # may read the profile (and the notebooks' first cell)
 
 
 def _imports(path: Path) -> list[tuple[str, list[str]]]:
-    """(module imported, names taken from it) for every import of a helpers module in ``path``,
-    module level and inside functions; module names relative to the package."""
+    """(top-level module imported, names taken from it) for every import of a helpers module in
+    ``path``, module level and inside functions; module names relative to the package, a
+    sub-package counting as one module."""
+    here = _module_name(path).split(".") if path.is_relative_to(PACKAGE) else []
+    if path.is_relative_to(PACKAGE) and path.name != "__init__.py":
+        here = here[:-1]  # the package a plain module sits in
     found = []
     for node in ast.walk(ast.parse(path.read_text("utf-8"))):
         if isinstance(node, ast.ImportFrom):
             mod = node.module or ""
-            if node.level == 1:
-                target = mod
+            if node.level >= 1:
+                base = here[:len(here) - (node.level - 1)] if node.level - 1 <= len(here) else []
+                target = ".".join(base + ([mod] if mod else []))
             elif node.level == 0 and (mod == "helpers" or mod.startswith("helpers.")):
                 target = mod[len("helpers."):] if mod != "helpers" else ""
             else:
                 continue
             names = [a.name for a in node.names]
-            if target == "":  # from . import x, y
+            if target == "":  # from . import x, y (at the package's top)
                 found += [(n, []) for n in names]
+            elif "." not in target and target in {_top(m) for m in MODULES} and not mod and node.level >= 1:
+                found += [(target, names)]  # from . import part, inside a sub-package
             else:
-                found.append((target.split(".")[0], names))
+                found.append((_top(target), names))
         elif isinstance(node, ast.Import):
             found += [(a.name.split(".")[1], []) for a in node.names if a.name.startswith("helpers.")]
     return found
@@ -54,16 +73,10 @@ SCRIPTS = sorted(list((ROOT / "benchmarks").glob("*.py")) + list((ROOT / "tools"
                  + list((ROOT / "data").glob("*.py")))
 
 
-# featureviz's internals are being rewritten (Lucent-style parts) by another step, which
-# removes the benchmark's use of featureviz._running; strict: this fails once it is gone.
-PENDING = {ROOT / "benchmarks" / "featureviz_bench.py": "uses featureviz._running until featureviz's rewrite"}
-
-
-@pytest.mark.parametrize("path", [pytest.param(p, marks=pytest.mark.xfail(strict=True, reason=PENDING[p]))
-                                  if p in PENDING else p for p in list(MODULES.values()) + SCRIPTS],
+@pytest.mark.parametrize("path", list(MODULES.values()) + SCRIPTS,
                          ids=lambda p: str(p.relative_to(ROOT)))
 def test_no_private_names_cross_module_boundaries(path):
-    own = path.stem if path.parent == PACKAGE else None
+    own = _top(_module_name(path)) if path.is_relative_to(PACKAGE) else None
     crossing = [f"from {mod} import {n}" for mod, names in _imports(path) for n in names
                 if n.startswith("_") and mod != own]
     tree = ast.parse(path.read_text("utf-8"))
@@ -77,17 +90,19 @@ def test_no_private_names_cross_module_boundaries(path):
 
 
 def test_profile_is_read_only_at_the_edges():
-    readers = sorted(name for name, path in MODULES.items()
-                     if any(mod == "profiles" for mod, _ in _imports(path)))
+    readers = sorted({_top(name) for name, path in MODULES.items()
+                      if any(mod == "profiles" for mod, _ in _imports(path))})
     assert set(readers) <= EDGES, f"only {sorted(EDGES)} may import helpers.profiles; also: {readers}"
-    env_readers = sorted(name for name, path in MODULES.items() if "COURSE_PROFILE\")" in path.read_text()
+    env_readers = sorted(_top(name) for name, path in MODULES.items() if "COURSE_PROFILE\")" in path.read_text()
                          or "COURSE_PROFILE')" in path.read_text())
     assert set(env_readers) <= {"profiles", "envcheck"}, env_readers  # envcheck reports the raw value
 
 
 def test_no_import_cycles():
-    graph = {name: {mod for mod, _ in _imports(path) if mod in MODULES and mod != name}
-             for name, path in MODULES.items()}
+    tops = {_top(name) for name in MODULES}
+    graph = {top: set() for top in tops}
+    for name, path in MODULES.items():
+        graph[_top(name)] |= {mod for mod, _ in _imports(path) if mod in tops and mod != _top(name)}
     state: dict[str, int] = {}
 
     def visit(node, trail):

@@ -74,6 +74,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from helpers import exemplars
 from helpers import featureviz as fv
 from helpers import plots, widgets
 from helpers.selectivity import most_selective
@@ -135,7 +136,7 @@ top
 # %%
 best = {cat: int(top[top["category"] == cat]["filter"].iloc[0]) for cat in categories}
 for cat, f in best.items():
-    fig = fv.plot_exemplars(model, stim, acts[LAYER], LAYER, f, k=6)
+    fig = exemplars.plot_exemplars(model, stim, acts[LAYER], LAYER, f, k=6)
     fig.text(0.01, 0.01, f"most selective filter for '{cat}'", fontsize=8)
     plt.show()
 
@@ -147,7 +148,7 @@ for cat, f in best.items():
 # %%
 purity = []
 for cat, f in best.items():
-    ex = fv.top_exemplars(acts[LAYER], f, k=10, labels=stim.labels, categories=categories)
+    ex = exemplars.top_exemplars(acts[LAYER], f, k=10, labels=stim.labels, categories=categories)
     purity.append({"category": cat, "filter": f, "top-10 from its category": float(np.mean(np.array(ex.categories) == cat)),
                    "chance": stim.counts()[cat] / len(stim)})
 if profile.is_quick:
@@ -309,7 +310,7 @@ view.exemplars.head(6)
 # For the filter ranked **second** for the category `cat` in `block4_conv3` (ranked by p, as
 # above), compute the fraction of its 10 most activating stimuli that belong to `cat`. Use
 # `most_selective(..., by="p")` to find the filter
-# and `fv.top_exemplars(acts[layer], filter, k=10, labels=stim.labels, categories=categories)`
+# and `exemplars.top_exemplars(acts[layer], filter, k=10, labels=stim.labels, categories=categories)`
 # for the exemplars (its `.categories` lists their category names). Store the fraction in
 # `answer`.
 
@@ -321,7 +322,7 @@ layer = "block4_conv3"
 answer = ...  # your code here: the fraction, a number between 0 and 1
 ### BEGIN SOLUTION
 second = int(most_selective(result, layer, cat, k=2, by="p")["filter"].iloc[1])
-ex = fv.top_exemplars(acts[layer], second, k=10, labels=stim.labels, categories=categories)
+ex = exemplars.top_exemplars(acts[layer], second, k=10, labels=stim.labels, categories=categories)
 answer = np.mean([c == cat for c in ex.categories])
 ### END SOLUTION
 

@@ -1,0 +1,114 @@
+"""Feature visualisation: images optimised to make filters fire (activation maximisation).
+
+The parts, one idea per module, composed as in Lucent (``lucent.optvis``):
+
+- :mod:`~helpers.featureviz.param`       how images are computed from the numbers
+  optimised: :func:`~.param.fourier` (1/f spectrum, decorrelated colour) or :func:`~.param.pixel`
+- :mod:`~helpers.featureviz.transform`   random pad, jitter, scale, rotate: a list to change freely
+- :mod:`~helpers.featureviz.objectives`  what is maximised: :func:`~.objectives.mean`,
+  :func:`~.objectives.center`, :func:`~.objectives.position`, :func:`~.objectives.negative`,
+  any callable maps (N, h, w) -> (N,), and sums and multiples of these
+- :mod:`~helpers.featureviz.streams`     one random stream per image, seeded by (seed, filter)
+- :mod:`~helpers.featureviz.render`      the loop: many filters at once as independent images
+
+:func:`visualize` is the short way in, with constant defaults::
+
+    res = visualize(model, "block5_conv3", [3, 17], size=128, steps=128)
+    res = visualize(model, "block4_conv3", 5, objective=objectives.center() + 0.5 * objectives.mean(),
+                    transforms=[transform.pad(0.1), transform.jitter(0.05)], param="pixel")
+
+and :func:`~helpers.featureviz.render.render` the long way, with parts built by hand.
+Without the Fourier parameterisation and the transforms the optimiser finds
+high-frequency noise (``param="pixel", transforms=[]`` shows it). Images a filter
+responds to among real stimuli are another idea: :mod:`helpers.exemplars`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+from torch import nn
+
+from . import objectives, param, render, streams, transform
+from .param import BY_NAME as PARAMETERISATIONS
+from .render import FeatureVisResult, filter_list, input_dtype
+from .streams import ImageStreams
+
+#: Constant defaults of :func:`visualize` (a CPU-sized run). The course's profiles
+#: choose their own sizes and steps: :func:`helpers.course.featureviz_settings`.
+SIZE = 128
+STEPS = 128
+LR = 0.05
+
+
+def visualize(model: nn.Module, layer: str, filters: int | Sequence[int], objective="mean", *,
+              param: str = "fourier", transforms: Sequence | None = None, size: int | tuple[int, int] = SIZE,
+              steps: int = STEPS, lr: float = LR, seed: int = 0, snapshots: Sequence[int] = (),
+              device=None, progress: bool = True, **options) -> FeatureVisResult:
+    """Images that make filters of ``layer`` fire most, one image per filter.
+
+    Parameters
+    ----------
+    model : a CNN (see :mod:`helpers.models`); it runs only up to ``layer`` and is left
+        exactly as it was
+    layer : layer name (VGG16: ``block1_conv1`` ... ``fc2``) or module path
+    filters : a filter (channel) index or a list of them; all are optimised together
+    objective : "mean" (the whole map), "center", ("position", y, x) in the map's
+        coordinates (the map of the padded input), or any objective of
+        :mod:`~helpers.featureviz.objectives`, e.g. ``objectives.negative()`` for what
+        suppresses the filter; fully connected layers accept only "mean"
+    param : "fourier" or "pixel", or a function ``(size, streams, dtype=...) -> ImageParam``
+        such as ``functools.partial(param.fourier, decorrelate=False)``
+    transforms : list of transforms; None: :func:`~helpers.featureviz.transform.standard`;
+        [] for none
+    size : image side in px, or (height, width); steps : Adam updates; lr : its learning rate
+    seed : the images depend only on (seed, filter), not on the other filters in the
+        batch: optimising filters together or one by one gives the same images (up to
+        float rounding). Listing a filter twice gives the same image twice.
+    snapshots : steps at which to keep the images (0 = initial image, ``steps`` = final)
+    device : torch device, default CPU; progress : show a progress bar
+    options : passed to :func:`~helpers.featureviz.render.render`: ``warmup``,
+        ``channels_last``, ``mean``, ``std``
+
+    Returns
+    -------
+    :class:`~helpers.featureviz.render.FeatureVisResult` with uint8 images (N, H, W, 3).
+    """
+    filters = filter_list(filters)
+    draws = ImageStreams(seed, filters)
+    build = PARAMETERISATIONS.get(param) if isinstance(param, str) else param
+    if not callable(build):
+        raise ValueError(f"Unknown param {param!r}; use one of {tuple(PARAMETERISATIONS)} "
+                         "or a function (size, streams, dtype=...) -> ImageParam.")
+    image = build(size, draws, dtype=input_dtype(model))
+    transforms = transform.standard() if transforms is None else list(transforms)
+    return render.render(model, layer, filters, objective, image, transforms, draws, steps=steps, lr=lr,
+                         snapshots=snapshots, device=device, progress=progress, **options)
+
+
+def plot_visualizations(result: FeatureVisResult, ncols: int = 8, size: float = 1.6):
+    """Show each filter's optimised image, titled by filter and final objective.
+
+    Returns the matplotlib Figure; its title names the model (UNTRAINED where so).
+    """
+    import matplotlib.pyplot as plt
+
+    n = len(result.images)
+    ncols = min(ncols, n)
+    nrows = math.ceil(n / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * size * 1.2 + 0.6), squeeze=False)
+    for i, ax in enumerate(axes.ravel()):
+        ax.axis("off")
+        if i < n:
+            ax.imshow(result.images[i])
+            ax.set_title(f"filter {result.filters[i]}\n{result.objective[i]:.3g}", fontsize=8)
+    s = result.settings
+    fig.suptitle(f"Images maximising {s.get('objective')} of {result.layer} filters ({s.get('param')}, "
+                 f"{s.get('steps')} steps)\n{result.model_label}", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+__all__ = ["FeatureVisResult", "ImageStreams", "LR", "PARAMETERISATIONS", "SIZE", "STEPS", "objectives", "param", "plot_visualizations",
+           "render", "streams", "transform", "visualize"]

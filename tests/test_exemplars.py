@@ -1,0 +1,83 @@
+"""Dataset exemplars: ranking (ties, NaN, bottom), activation overlays, the drawing
+shared by plot_exemplars and the filter browser."""
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from helpers import exemplars as ex
+from helpers.models import ModelInfo
+
+
+def small_net():
+    """One 7x7 convolution with 4 filters and its ReLU, hand-labelled."""
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(3, 4, 7, padding=3), nn.ReLU(inplace=True)).eval()
+    net.course_info = ModelInfo("small", "hand-set")
+    return net
+
+
+def test_exemplar_ranking_matches_brute_force_sort():
+    rng = np.random.default_rng(0)
+    acts = np.round(rng.normal(size=(50, 6)), 1).astype(np.float32)  # rounding makes ties
+    labels = rng.integers(0, 3, 50)
+    cats = ["face", "car", "dog"]
+    for f in range(6):
+        v = acts[:, f].tolist()
+        top = ex.top_exemplars(acts, f, k=10, labels=labels, categories=cats)
+        low = ex.top_exemplars(acts, f, k=10, bottom=True, labels=labels, categories=cats)
+        assert top.indices.tolist() == sorted(range(50), key=lambda i: (-v[i], i))[:10]
+        assert low.indices.tolist() == sorted(range(50), key=lambda i: (v[i], i))[:10]
+        assert top.values.tolist() == [v[i] for i in top.indices]
+        assert top.categories == [cats[labels[i]] for i in top.indices] and low.bottom
+    with pytest.raises(ValueError, match="has 6 filters"):
+        ex.top_exemplars(acts, 6)
+
+
+def test_overlays_and_exemplar_figure(coloured):
+    import matplotlib.pyplot as plt
+
+    net = small_net()
+    heat = ex.activation_overlay(net, coloured, "1", 0, [0, 5, 20])
+    assert heat.shape == (3, 32, 32) and heat.dtype == np.float32
+    img = coloured.image(0)
+    out = ex.overlay(img, heat[0])
+    assert out.shape == img.shape and out.dtype == np.uint8
+    assert np.array_equal(ex.overlay(img, heat[0], alpha=0.0), img)
+    acts = np.random.default_rng(1).normal(size=(len(coloured), 4)).astype(np.float32)
+    fig = ex.plot_exemplars(net, coloured, acts, "1", 0, k=3)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert any(t.split("\n")[0] in coloured.categories for t in titles)
+    assert "hand-set" in fig._suptitle.get_text()
+    plt.close(fig)
+
+
+def test_draw_exemplars_lays_out_rows_and_the_optimised_image(coloured):
+    import matplotlib.pyplot as plt
+
+    acts = np.arange(len(coloured) * 2, dtype=np.float32).reshape(-1, 2)  # filter 0: image i -> 2i
+    ranks = [ex.top_exemplars(acts, 0, 3, bottom=b, labels=coloured.labels, categories=coloured.categories)
+             for b in (False, True)]
+    idx = np.concatenate([r.indices for r in ranks])
+    n = len(coloured)
+    assert idx.tolist() == [n - 1, n - 2, n - 3, 0, 1, 2]
+    feature = np.zeros((20, 20, 3), np.uint8)
+    fig = ex.draw_exemplars(coloured.images(idx), ranks, feature_image=feature, title="a title")
+    axes = np.array(fig.axes).reshape(2, 4)
+    assert axes[0, 0].get_title() == "optimised\nimage" and not axes[1, 0].axison
+    assert axes[0, 1].get_ylabel() == "most" and axes[1, 1].get_ylabel() == "least"
+    cats = coloured.categories
+    assert axes[0, 1].get_title() == f"{cats[coloured.labels[n - 1]]}\n{2 * (n - 1):.3g}"
+    assert axes[1, 3].get_title() == f"{cats[coloured.labels[2]]}\n{4:.3g}"
+    assert fig._suptitle.get_text() == "a title"
+    plt.close(fig)
+    # Heat maps: a uniform map at the top of the shared scale gives the colour map's end.
+    maps = np.zeros((6, 32, 32), np.float32)
+    maps[0] = 1.0
+    fig = ex.draw_exemplars(coloured.images(idx), ranks, maps, alpha=1.0)
+    shown = np.asarray(fig.axes[0].get_images()[0].get_array())
+    assert shown.shape == (32, 32, 3) and len(np.unique(shown.reshape(-1, 3), axis=0)) == 1
+    plt.close(fig)
+    with pytest.raises(ValueError, match="Expected 2 rankings of 3 images"):
+        ex.draw_exemplars(coloured.images(idx[:5]), ranks)
