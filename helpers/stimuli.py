@@ -139,6 +139,8 @@ class StimulusSet:
     preprocess : :class:`Preprocess`
     skipped : list of (path, reason) for files that could not be used
     source : short description of where the images came from
+    subcategories : optional list of str, one per image: a finer label within the
+        category (the breed of a dog), ``""`` where there is none; None when unused
     """
 
     categories: list[str]
@@ -150,11 +152,14 @@ class StimulusSet:
     schematic: bool = False
     _pixels: np.ndarray | None = field(default=None, repr=False)  # uint8 (n, H, W, 3) in memory
     _fingerprint: str | None = field(default=None, repr=False)
+    subcategories: list[str] | None = None
 
     def __post_init__(self):
         self.labels = np.asarray(self.labels, dtype=np.int64)
         if self.labels.shape != (len(self.paths),):
             raise ValueError(f"labels has shape {self.labels.shape}, expected ({len(self.paths)},).")
+        if self.subcategories is not None and len(self.subcategories) != len(self.paths):
+            raise ValueError(f"subcategories has {len(self.subcategories)} entries, expected {len(self.paths)}.")
         if len(self.labels) and (self.labels.min() < 0 or self.labels.max() >= len(self.categories)):
             raise ValueError("labels must index into categories.")
 
@@ -201,7 +206,8 @@ class StimulusSet:
         idx = np.asarray(indices, dtype=np.int64)
         return StimulusSet(list(self.categories), self.labels[idx], [self.paths[i] for i in idx],
                            self.preprocess, [], self.source + f" (subset of {len(self)})",
-                           self.schematic, None if self._pixels is None else self._pixels[idx])
+                           self.schematic, None if self._pixels is None else self._pixels[idx],
+                           subcategories=None if self.subcategories is None else [self.subcategories[i] for i in idx])
 
     def fingerprint(self) -> str:
         """Hash of everything that determines the network inputs: pixels or file bytes,
