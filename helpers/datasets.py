@@ -535,21 +535,30 @@ def _rank(categories: Iterable[str]) -> list[str]:
 def demo_set(preprocess: Preprocess | None = None, download: bool = True, progress: bool = True) -> StimulusSet:
     """The demo photographs as a :class:`~helpers.stimuli.StimulusSet`.
 
-    Categories, in this order: ``face``, ``i-see-face`` (only when you added such
-    photos, see ``data/README.md``), ``car``, ``dog``, ``cup``, then the sub-folders
-    of ``$COURSE_EXTRA_CATEGORIES`` (sorted; one named like a category above adds
-    its images to that category).
+    Categories, in this order: ``face``, ``i-see-face``, ``car``, ``dog``, ``cup``,
+    then the sub-folders of ``$COURSE_EXTRA_CATEGORIES`` (sorted; one named like a
+    category above adds its images to that category). ``i-see-face`` is your own
+    photos when you added some (see ``data/README.md``), else about 75 Faces in
+    Things images, left out (with a warning) when fewer than 50 can be fetched.
+    ``dog`` is 15 images of each of six breeds (five from Oxford-IIIT Pet, plus
+    Caltech's Dalmatians), or the Dalmatians alone when Oxford-IIIT Pet cannot be
+    fetched. ``$COURSE_DEMO_SOURCES`` limits the added sources
+    (``facesinthings``, ``oxford-pet``, comma-separated, or ``none``); see
+    :mod:`helpers.sources`.
 
     Parameters
     ----------
     preprocess : resizing and normalisation (default: the active profile's)
-    download : fetch the images when they are not there yet (about 137 MB, once)
+    download : fetch the images when they are not there yet (once: a 137 MB and a
+        790 MB archive, streamed, and 75 single images)
     progress : progress bar and status lines while fetching
 
     Returns
     -------
     StimulusSet of file paths, the same kind :func:`helpers.stimuli.load_folder`
-    returns for your own folder; ``source`` names the folders used.
+    returns for your own folder; ``source`` names the folders used;
+    ``subcategories`` holds each dog's breed (``""`` for the other images) when the
+    dogs have several breeds, else None.
     """
     target = data_root() / DEMO_DIRNAME
     expected = _expected_files(read_demo_list())
@@ -565,25 +574,35 @@ def demo_set(preprocess: Preprocess | None = None, download: bool = True, progre
     if EXTRA_CATEGORY not in names and _has_files(target / EXTRA_CATEGORY):
         names.append(EXTRA_CATEGORY)
     stim = load_folder(target, preprocess, categories=_rank(names))
+    files = {c: [p for p, k in zip(stim.paths, stim.labels) if k == i] for i, c in enumerate(stim.categories)}
+    source, skipped = stim.source, []
+
+    # The paper's i-see-face (Faces in Things) and dog breeds (Oxford-IIIT Pet), best-effort.
+    from .sources import paper_categories
+
+    files, breeds = paper_categories(files, download=download, progress=progress)
+    if files.get(EXTRA_CATEGORY) and EXTRA_CATEGORY not in names:
+        source += " + i-see-face from Faces in Things"
+    if breeds:
+        source += " + dog breeds from Oxford-IIIT Pet"
 
     extra_env = os.environ.get("COURSE_EXTRA_CATEGORIES")
-    if not extra_env:
-        return stim
-    extra_root = Path(extra_env).expanduser()
-    if not extra_root.is_dir():
-        raise FileNotFoundError(f"COURSE_EXTRA_CATEGORIES={extra_env} is not a folder; it should hold one "
-                                "sub-folder per extra category (e.g. i-see-face/).")
-    files = {c: [p for p, k in zip(stim.paths, stim.labels) if k == i] for i, c in enumerate(stim.categories)}
-    skipped = []
-    for folder in sorted(p for p in extra_root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        found, bad = _scan_category(folder)
-        skipped += bad if found else bad + [(str(folder), "category folder holds no usable image; left out")]
-        if found:
-            files.setdefault(folder.name, []).extend(found)
-    if skipped:
-        warnings.warn(f"{len(skipped)} item(s) under {extra_root} skipped, e.g. {skipped[:5]} "
-                      "(see StimulusSet.skipped).", stacklevel=2)
+    if extra_env:
+        extra_root = Path(extra_env).expanduser()
+        if not extra_root.is_dir():
+            raise FileNotFoundError(f"COURSE_EXTRA_CATEGORIES={extra_env} is not a folder; it should hold one "
+                                    "sub-folder per extra category (e.g. i-see-face/).")
+        for folder in sorted(p for p in extra_root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            found, bad = _scan_category(folder)
+            skipped += bad if found else bad + [(str(folder), "category folder holds no usable image; left out")]
+            if found:
+                files.setdefault(folder.name, []).extend(found)
+        if skipped:
+            warnings.warn(f"{len(skipped)} item(s) under {extra_root} skipped, e.g. {skipped[:5]} "
+                          "(see StimulusSet.skipped).", stacklevel=2)
+        source += f" + extra categories from {extra_root}"
     order = _rank(files)
-    return StimulusSet(order, np.repeat(np.arange(len(order)), [len(files[c]) for c in order]),
-                       [p for c in order for p in files[c]], stim.preprocess, stim.skipped + skipped,
-                       source=f"{stim.source} + extra categories from {extra_root}")
+    paths = [p for c in order for p in files[c]]
+    return StimulusSet(order, np.repeat(np.arange(len(order)), [len(files[c]) for c in order]), paths,
+                       stim.preprocess, stim.skipped + skipped, source=source,
+                       subcategories=[breeds.get(p, "") for p in paths] if breeds else None)

@@ -1,5 +1,5 @@
 """The demo-set downloader, offline: a small archive in Caltech-101's layout served by
-a local HTTP server on 127.0.0.1 that can misbehave on request."""
+a local HTTP server on 127.0.0.1 (``http_server`` in conftest) that can misbehave on request."""
 
 from __future__ import annotations
 
@@ -7,13 +7,10 @@ import hashlib
 import io
 import json
 import os
-import re
 import socket
 import tarfile
-import threading
 import time
 import zipfile
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -62,70 +59,19 @@ BLOB = bytes(range(256)) * 400  # 102,400 bytes for the plain download tests
 BLOB_MD5 = hashlib.md5(BLOB).hexdigest()
 
 
-class _Handler(BaseHTTPRequestHandler):
-    """Serves ``server.files``; ``server.behaviour[path]`` can be an HTTP status to
-    answer with, or a set of quirks: 'cut' (the first response stops halfway after
-    announcing the full length), 'cut_always', 'ignore_range' (always 200)."""
-
-    def log_message(self, *args):  # keep the test output clean
-        pass
-
-    def do_GET(self):
-        srv = self.server
-        srv.requests.append((self.path, self.headers.get("Range")))
-        how = srv.behaviour.get(self.path, set())
-        if isinstance(how, int):
-            self.send_error(how)
-            return
-        data = srv.files.get(self.path)
-        if data is None:
-            self.send_error(404)
-            return
-        start, rng = 0, self.headers.get("Range")
-        if rng and "ignore_range" not in how:
-            start = int(re.fullmatch(r"bytes=(\d+)-", rng).group(1))
-            if start >= len(data):
-                self.send_error(416)
-                return
-            self.send_response(206)
-            self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
-        else:
-            self.send_response(200)
-        body = data[start:]
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        cut = "cut_always" in how or ("cut" in how and self.path not in srv.cut_done)
-        if cut:
-            srv.cut_done.add(self.path)
-            body = body[: len(body) // 2]
-        self.wfile.write(body)
-        self.wfile.flush()
-        self.close_connection = True
-
-
 @pytest.fixture
-def server():
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    srv.files = {"/caltech-101.zip": ARCHIVE, "/blob.bin": BLOB}
-    srv.behaviour, srv.requests, srv.cut_done = {}, [], set()
-    srv.daemon_threads = True
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    srv.url = lambda path: f"http://127.0.0.1:{srv.server_address[1]}{path}"
-    yield srv
-    srv.shutdown()
-    srv.server_close()
+def server(http_server):
+    http_server.files.update({"/caltech-101.zip": ARCHIVE, "/blob.bin": BLOB})
+    return http_server
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_direct(monkeypatch):
+def _fast_and_direct(loopback_only, monkeypatch):
     """No pauses between retries, no proxy between us and 127.0.0.1."""
     monkeypatch.setattr(datasets, "_BACKOFF", 0.0)
-    for var in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("no_proxy", "*")
     monkeypatch.delenv("COURSE_DEMO_URL", raising=False)
     monkeypatch.delenv("COURSE_EXTRA_CATEGORIES", raising=False)
+    monkeypatch.setenv("COURSE_DEMO_SOURCES", "none")  # Caltech alone here; tests/test_sources.py covers the others
 
 
 def _leftovers(folder: Path) -> list[str]:
