@@ -1,7 +1,11 @@
-"""Test set-up: quick profile, private cache folders, and no network beyond 127.0.0.1."""
+"""Test set-up: quick profile, private cache folders, no network beyond 127.0.0.1, and a
+local HTTP server that mimics a download host."""
 
 import os
+import re
 import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 import pytest
@@ -37,6 +41,70 @@ def _no_internet(monkeypatch):
         return real(self, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Serves ``server.files`` (path -> bytes); ``server.behaviour[path]`` can be an HTTP
+    status to answer with, or a set of quirks: 'cut' (the first response stops halfway
+    after announcing the full length), 'cut_always', 'ignore_range' (always 200)."""
+
+    def log_message(self, *args):  # keep the test output clean
+        pass
+
+    def do_GET(self):
+        srv = self.server
+        srv.requests.append((self.path, self.headers.get("Range")))
+        how = srv.behaviour.get(self.path, set())
+        if isinstance(how, int):
+            self.send_error(how)
+            return
+        data = srv.files.get(self.path)
+        if data is None:
+            self.send_error(404)
+            return
+        start, rng = 0, self.headers.get("Range")
+        if rng and "ignore_range" not in how:
+            start = int(re.fullmatch(r"bytes=(\d+)-", rng).group(1))
+            if start >= len(data):
+                self.send_error(416)
+                return
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+        else:
+            self.send_response(200)
+        body = data[start:]
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        cut = "cut_always" in how or ("cut" in how and self.path not in srv.cut_done)
+        if cut:
+            srv.cut_done.add(self.path)
+            body = body[: len(body) // 2]
+        self.wfile.write(body)
+        self.wfile.flush()
+        self.close_connection = True
+
+
+@pytest.fixture
+def http_server():
+    """A download host on 127.0.0.1: fill ``.files``, set ``.behaviour``, read
+    ``.requests`` ((path, Range header) per request); ``.url(path)`` is the address."""
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    srv.files, srv.behaviour, srv.requests, srv.cut_done = {}, {}, [], set()
+    srv.daemon_threads = True
+    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    srv.url = lambda path="": f"http://127.0.0.1:{srv.server_address[1]}{path}"
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+@pytest.fixture
+def loopback_only(monkeypatch):
+    """Requests to 127.0.0.1 go straight there, past any proxy set in the environment."""
+    for var in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("no_proxy", "*")
 
 
 @pytest.fixture(scope="session")
