@@ -6,12 +6,13 @@ Each module is one idea:
 - :mod:`helpers.course`       edge: glue for the notebooks (set-up, the profile's data, exercise checks)
 - :mod:`helpers.__main__`     edge: the command line, ``python -m helpers report``
 - :mod:`helpers.envcheck`     edge: is this machine ready for the course?
-- :mod:`helpers.config`       where things are kept (cache folder, package data) and the one seed function
+- :mod:`helpers.config`       where things are kept (cache, data folder, package data) and the one seed function
 - :mod:`helpers.cache`        atomic writes, checksums, format versions, load-or-compute
-- :mod:`helpers.download`     one file from the network: resumable, size-capped, verified
+- :mod:`helpers.download`     one file from the network: resumable, size-capped, verified (or streamed)
 - :mod:`helpers.labels`       which network and stimuli produced a result, in words (no torch)
 - :mod:`helpers.stimuli`      stimulus sets: folders of images, generated schematic set
-- :mod:`helpers.datasets`     the downloadable demo photographs (Caltech-101 selection)
+- :mod:`helpers.datasets`     the downloadable demo photographs (Caltech-101 selection, plus the sources)
+- :mod:`helpers.sources`      Faces in Things (i-see-face) and Oxford-IIIT Pet (dog breeds) for the demo set
 - :mod:`helpers.models`       VGG16 and other torchvision CNNs, the paper's layer names
 - :mod:`helpers.activations`  per-filter maximum activations, streamed and cached
 - :mod:`helpers.selectivity`  eq. 1, eq. 2, permutation test, per-layer summary (NumPy)

@@ -19,7 +19,11 @@ either complete and verified or absent:
   store and return; a broken entry is reported and recomputed, an unusable cache
   folder only costs the caching.
 - :func:`remove_inside` deletes a path only when it lies inside a given root, so a
-  bad name can never make the course delete anything outside its own folders.
+  bad name can never make the course delete anything outside its own folders;
+  :func:`claim` marks a folder the course fetched and :func:`user_folders` finds the
+  ones a learner filled, which are never replaced.
+- :func:`write_json` / :func:`read_json`: manifests, written atomically, read as
+  "absent" when anything is wrong with them.
 """
 
 from __future__ import annotations
@@ -221,6 +225,21 @@ def write_text(dest: str | os.PathLike, text: str) -> Path:
     return Path(dest)
 
 
+def write_json(dest: str | os.PathLike, data) -> Path:
+    """:func:`atomic_file` for a JSON document (UTF-8, indented), e.g. a manifest."""
+    return write_text(dest, json.dumps(data, indent=1, ensure_ascii=False, default=str))
+
+
+def read_json(path: str | os.PathLike) -> dict | None:
+    """The JSON object stored at ``path``, or None when it is missing, unreadable, not
+    JSON or not an object (a manifest that does not count)."""
+    try:
+        data = json.loads(Path(path).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
 @contextlib.contextmanager
 def atomic_folder(dest: str | os.PathLike) -> Iterator[Path]:
     """Build the folder ``dest`` all at once: yields an empty temporary folder beside it
@@ -291,6 +310,46 @@ def remove_inside(path: str | os.PathLike, root: str | os.PathLike) -> None:
         shutil.rmtree(path)
     else:
         path.unlink()
+
+
+OWNED = ".fetched-by-course"  # marker file in every folder the course fetched (hidden: not a stimulus)
+
+
+def claim(folder: str | os.PathLike, by: str) -> None:
+    """Mark ``folder`` as made by the course (``by`` names the function), so that a
+    later fetch may replace it: see :func:`user_folders`."""
+    (Path(folder) / OWNED).write_text(f"made by {by}; replaced on a re-fetch\n", "utf-8")
+
+
+def user_folders(parent: str | os.PathLike, names: Iterable[str], owned: Iterable[str] = (),
+                 expected: dict[str, list[str]] | None = None) -> list[str]:
+    """Those of ``names`` whose folder in ``parent`` holds something the course did not
+    put there (a learner's own photos): never to be replaced or deleted.
+
+    A folder is the course's when it is in ``owned`` (e.g. listed by an earlier
+    manifest), holds the :data:`OWNED` marker, is empty but for hidden files, or (with
+    ``expected``: name -> file names the course would put there) holds only files it
+    expects, as a run without markers left them. A symbolic link or a file in the
+    place of a folder is never the course's.
+    """
+    parent, owned = Path(parent), set(owned)
+    mine = []
+    for name in names:
+        folder = parent / name
+        if name in owned and not folder.is_symlink():
+            continue
+        if not (folder.exists() or folder.is_symlink()):
+            continue
+        if folder.is_symlink() or not folder.is_dir():
+            mine.append(name)
+            continue
+        if (folder / OWNED).is_file():
+            continue
+        files = {p.name for p in folder.iterdir() if not p.name.startswith(".")}
+        known = set((expected or {}).get(name, ()))
+        if files - known or any((folder / n).is_dir() for n in files):
+            mine.append(name)
+    return mine
 
 
 # --------------------------------------------------------------------------- entries

@@ -2,6 +2,8 @@
 
 - :func:`cache_dir`: the cache folder (``$COURSE_CACHE``, default
   ``~/.cache/cnn-selectivity``) for activations, results and untrained weights.
+- :func:`data_root`: where downloaded photographs live (``$COURSE_DATA``, default
+  the cache's ``data`` folder).
 - :func:`package_data`: data files shipped inside the package (``helpers/data/``),
   found from the installed package itself, so a wheel works as well as a checkout.
 - :func:`seed_everything`: seeds Python, NumPy and torch.
@@ -34,6 +36,22 @@ def cache_dir(*parts: str) -> Path:
     path = Path(root).expanduser().joinpath(*parts)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def data_root(root: str | os.PathLike | None = None) -> Path:
+    """The folder holding the downloaded photographs (the demo set and its sources):
+    ``root``, else ``$COURSE_DATA``, else ``cache_dir('data')``. Created here only when
+    it is the cache's; raises OSError saying what to set when that is impossible."""
+    if root is not None:
+        return Path(root).expanduser()
+    env = os.environ.get("COURSE_DATA")
+    if env:
+        return Path(env).expanduser()
+    try:
+        return cache_dir("data")
+    except OSError as e:
+        raise OSError(f"Cannot create the course cache folder ({type(e).__name__}: {e}). Set COURSE_CACHE "
+                      "or COURSE_DATA to a folder you can write to.") from None
 
 
 def package_data(*parts: str) -> Path:

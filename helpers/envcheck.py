@@ -93,7 +93,8 @@ def _check_stimuli(prof):
 
     prof = prof or get_profile("full")
     try:
-        from .datasets import DEMO_DIRNAME, data_root, read_manifest
+        from .config import data_root
+        from .datasets import DEMO_DIRNAME, read_manifest
 
         folder = data_root() / DEMO_DIRNAME
         have_photos = read_manifest(folder) is not None
@@ -119,7 +120,8 @@ def _check_stimuli(prof):
         return ("stimuli", True, f"demo photographs present in {folder}.")
     return ("stimuli", False,
             f"the demo photographs are not in {folder or 'the data folder'} yet{why}. They are fetched once "
-            "(about 137 MB) when a notebook first needs them; to do it now run "
+            "(about 137 MB, plus Oxford-IIIT Pet's 790 MB archive streamed for the dog breeds and 75 Faces in Things "
+            "images) when a notebook first needs them; to do it now run "
             "`python -c \"from helpers import datasets; datasets.fetch_demo()\"`. Offline? Set COURSE_DATA "
             "to a folder that already holds them, COURSE_DEMO_URL to a mirror, or use COURSE_PROFILE=quick.")
 

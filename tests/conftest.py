@@ -75,6 +75,18 @@ def coloured_set(n_per_category=12, size=32, seed=0):
                        Preprocess(resize=size, crop=size), pixels=np.stack(pixels))
 
 
+def jpeg_bytes(seed: int, size: int = 24) -> bytes:
+    """A JPEG of seeded noise, ``size`` x ``size`` px: a stand-in photograph for download tests."""
+    import io
+
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    buf = io.BytesIO()
+    Image.fromarray(rng.integers(0, 256, (size, size, 3), dtype=np.uint8)).save(buf, "JPEG")
+    return buf.getvalue()
+
+
 @pytest.fixture(scope="session")
 def coloured():
     return coloured_set()
@@ -147,14 +159,15 @@ class _Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def http_server():
     """A local HTTP server (127.0.0.1) serving ``srv.files`` (path -> bytes), misbehaving on
-    request (``srv.behaviour``, see :class:`_Handler`); ``srv.requests`` lists (path, Range)."""
+    request (``srv.behaviour``, see :class:`_Handler`); ``srv.requests`` lists (path, Range);
+    ``srv.url(path)`` is the address of ``path`` (default: the server's root, a base URL)."""
     srv = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     srv.files = {}
     srv.behaviour, srv.requests, srv.cut_done = {}, [], set()
     srv.daemon_threads = True
     thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
-    srv.url = lambda path: f"http://127.0.0.1:{srv.server_address[1]}{path}"
+    srv.url = lambda path="": f"http://127.0.0.1:{srv.server_address[1]}{path}"
     yield srv
     srv.shutdown()
     srv.server_close()

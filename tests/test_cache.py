@@ -1,5 +1,6 @@
 """helpers.cache: atomic writes (also under Ctrl-C and SIGKILL), checksummed entries with
-format versions, load-or-compute, and deleting only inside the cache's own folder."""
+format versions, load-or-compute, deleting only inside the cache's own folder, and
+telling the course's fetched folders from the ones a learner filled."""
 
 from __future__ import annotations
 
@@ -186,6 +187,38 @@ def test_remove_inside_never_leaves_its_root(tmp_path):
     assert (outside / "photo.jpg").read_text() == "mine" and not (root / "link").exists()
     cache.remove_inside(root / "entry", root)
     assert _names(root) == []
+
+
+def test_user_folders_are_told_apart_from_the_courses(tmp_path):
+    parent = tmp_path / "demo"
+    for name in ("fetched", "marked", "listed", "empty", "expected", "mine", "nested"):
+        (parent / name).mkdir(parents=True)
+    (parent / "fetched" / "a.jpg").write_text("x")
+    (parent / "marked" / "b.jpg").write_text("x")
+    cache.claim(parent / "marked", "test")
+    (parent / "listed" / "c.jpg").write_text("x")
+    (parent / "empty" / ".DS_Store").write_text("x")  # hidden files are nobody's photos
+    (parent / "expected" / "image_0001.jpg").write_text("x")
+    (parent / "mine" / "image_0001.jpg").write_text("x")
+    (parent / "mine" / "socket.jpg").write_text("x")
+    (parent / "nested" / "beagle").mkdir()
+    (parent / "file").write_text("a file where a folder should be")
+    (parent / "link").symlink_to(tmp_path, target_is_directory=True)
+    names = ["fetched", "marked", "listed", "empty", "expected", "mine", "nested", "file", "link", "absent"]
+    expected = {n: ["image_0001.jpg"] for n in ("expected", "mine", "nested")}
+    got = cache.user_folders(parent, names, owned=["listed", "link"], expected=expected)
+    assert got == ["fetched", "mine", "nested", "file", "link"]
+    assert (parent / "marked" / cache.OWNED).read_text().startswith("made by test")
+
+
+def test_json_manifests_are_written_whole_and_read_leniently(tmp_path):
+    path = tmp_path / "m.json"
+    assert cache.read_json(path) is None
+    cache.write_json(path, {"format": 1, "files": {"ä": [1, 2]}})
+    assert cache.read_json(path) == {"format": 1, "files": {"ä": [1, 2]}} and _names(tmp_path) == ["m.json"]
+    for junk in ("{half", "[1, 2]", ""):
+        path.write_text(junk)
+        assert cache.read_json(path) is None
 
 
 def test_digests_depend_on_content_and_order():

@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from conftest import jpeg_bytes
 from data import build_demo_list
-from helpers import datasets, profiles
+from helpers import cache, datasets, profiles
 from helpers.datasets import fetch_demo, select_demo_files
 from helpers.download import DownloadError
 from helpers.stimuli import Preprocess, StimulusSet, load_folder
@@ -27,10 +28,7 @@ SELECTION = select_demo_files(SOURCES, n_per_category=3, seed=7)
 
 
 def _jpeg(seed: int, size: int = 24) -> bytes:
-    rng = np.random.default_rng(seed)
-    buf = io.BytesIO()
-    Image.fromarray(rng.integers(0, 256, (size, size, 3), dtype=np.uint8)).save(buf, "JPEG")
-    return buf.getvalue()
+    return jpeg_bytes(seed, size)
 
 
 def _caltech_zip(folders: dict[str, int]) -> bytes:
@@ -65,6 +63,7 @@ def server(http_server):
 def _fast_and_direct(direct_network, monkeypatch):
     monkeypatch.delenv("COURSE_DEMO_URL", raising=False)
     monkeypatch.delenv("COURSE_EXTRA_CATEGORIES", raising=False)
+    monkeypatch.setenv("COURSE_DEMO_SOURCES", "none")  # Caltech alone here; tests/test_sources.py covers the others
 
 
 def _leftovers(folder: Path) -> list[str]:
@@ -298,7 +297,7 @@ def test_category_folder_linking_elsewhere_is_never_followed(server, tmp_path):
 
 def test_refetch_replaces_only_its_own_folders(server, tmp_path):
     target = _fetch(server, tmp_path)
-    assert all((target / c / datasets.OWNED).is_file() for c in ("face", "car", "dog", "cup"))
+    assert all((target / c / cache.OWNED).is_file() for c in ("face", "car", "dog", "cup"))
     (target / ".manifest.json").unlink()  # an interrupted later run: the markers still say whose
     (target / "face" / "extra.jpg").write_bytes(_jpeg(9))
     _fetch(server, tmp_path)
@@ -325,14 +324,14 @@ def test_folders_of_an_older_run_without_markers_are_taken_back(server, tmp_path
     target = _fetch(server, tmp_path)
     (target / ".manifest.json").unlink()
     for c in ("face", "car", "dog", "cup"):
-        (target / c / datasets.OWNED).unlink()
+        (target / c / cache.OWNED).unlink()
     _fetch(server, tmp_path)
     assert datasets.read_manifest(target) is not None
     (target / ".manifest.json").unlink()
-    (target / "dog" / datasets.OWNED).unlink()
+    (target / "dog" / cache.OWNED).unlink()
     (target / "dog" / "mine.jpg").write_bytes(_jpeg(4))
     for c in ("face", "car", "cup"):
-        (target / c / datasets.OWNED).unlink()
+        (target / c / cache.OWNED).unlink()
     with pytest.raises(DownloadError, match="dog"):
         _fetch(server, tmp_path)
     assert (target / "dog" / "mine.jpg").read_bytes() == _jpeg(4)

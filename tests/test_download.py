@@ -1,6 +1,7 @@
 """helpers.download, offline: a local HTTP server on 127.0.0.1 (tests/conftest.py) that
 misbehaves on request: cut connections, ignored ranges, HTTP errors, endless streams,
-silence; plus a full disk (/dev/full) and local file:// mirrors."""
+silence; plus a full disk (/dev/full) and local file:// mirrors. Both the downloader
+and the streaming reader (open_stream)."""
 
 from __future__ import annotations
 
@@ -93,10 +94,54 @@ def test_failed_resume_keeps_only_the_part_file_and_next_run_finishes(server, tm
 @pytest.mark.parametrize("status, attempts", [(404, 1), (500, 2)])
 def test_http_errors(server, tmp_path, status, attempts):
     server.behaviour["/blob.bin"] = status
-    with pytest.raises(DownloadError, match=f"HTTP {status}"):
+    with pytest.raises(DownloadError, match=f"HTTP {status}") as e:
         download(server.url("/blob.bin"), tmp_path / "blob.bin", progress=False, timeout=5, retries=1)
     assert len(server.requests) == attempts  # 4xx is not retried, 5xx is
     assert _leftovers(tmp_path) == []
+    assert "COURSE_" not in str(e.value)  # no mirror variable unless the caller names one
+    with pytest.raises(DownloadError, match=f"HTTP {status}.*COURSE_SOME_URL"):
+        download(server.url("/blob.bin"), tmp_path / "blob.bin", progress=False, timeout=5, retries=0,
+                 url_hint="COURSE_SOME_URL")
+
+
+# --------------------------------------------------------------------------- streaming
+
+
+def _read_all(stream) -> bytes:
+    out = b""
+    while chunk := stream.read(7777):
+        out += chunk
+    return out
+
+
+def test_stream_hashes_everything_and_resumes_a_cut_connection(server):
+    server.behaviour["/blob.bin"] = {"cut"}
+    with dl.open_stream(server.url("/blob.bin"), timeout=5, retries=1, progress=False) as stream:
+        assert _read_all(stream) == BLOB
+    assert stream.hash.hexdigest() == BLOB_MD5 and stream.offset == len(BLOB) and stream.reconnects == 1
+    assert [r for _, r in server.requests] == [None, f"bytes={len(BLOB) // 2}-"]
+
+
+def test_stream_skips_forward_when_the_server_ignores_the_range(server):
+    server.behaviour["/blob.bin"] = {"cut", "ignore_range"}
+    with dl.open_stream(server.url("/blob.bin"), timeout=5, retries=1, progress=False, algorithm="sha256") as stream:
+        assert _read_all(stream) == BLOB
+    assert stream.hash.hexdigest() == hashlib.sha256(BLOB).hexdigest()
+
+
+def test_stream_gives_up_after_its_retries_and_caps_the_size(server):
+    server.behaviour["/blob.bin"] = {"cut_always"}
+    with pytest.raises(DownloadError, match="connection lost after .* 2 reconnection.*COURSE_X_URL"):
+        with dl.open_stream(server.url("/blob.bin"), timeout=5, retries=2, progress=False,
+                            url_hint="COURSE_X_URL") as stream:
+            _read_all(stream)
+    server.behaviour["/blob.bin"] = {"endless"}
+    with pytest.raises(DownloadError, match=f"more than the expected {len(BLOB):,} bytes"):
+        with dl.open_stream(server.url("/blob.bin"), timeout=5, progress=False, size=len(BLOB)) as stream:
+            _read_all(stream)
+    server.behaviour["/blob.bin"] = 404
+    with pytest.raises(DownloadError, match="HTTP 404.*COURSE_X_URL"):
+        dl.open_stream(server.url("/blob.bin"), timeout=5, progress=False, url_hint="COURSE_X_URL")
 
 
 def test_server_that_never_answers_times_out(tmp_path):

@@ -44,7 +44,8 @@ def wheel(tmp_path_factory):
 def test_wheel_holds_the_package_data(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     for needed in ("helpers/py.typed", "helpers/data/demo_set.csv", "helpers/data/imagenet_hierarchy.json",
-                   "helpers/__main__.py", "helpers/cache.py"):
+                   "helpers/data/pareidolia_set.csv", "helpers/__main__.py", "helpers/cache.py",
+                   "helpers/sources/__init__.py", "helpers/sources/facesinthings.py", "helpers/sources/oxford_pet.py"):
         assert needed in names, needed
     assert not any(n.startswith(("tests/", "notebooks/", "benchmarks/", "tools/", "data/")) for n in names)
 
@@ -69,11 +70,13 @@ def test_installed_wheel_runs_the_report_outside_the_repository(wheel, tmp_path)
     env.update(COURSE_PROFILE="quick", COURSE_CACHE=str(tmp_path / "cache"), TORCH_HOME=str(tmp_path / "torch"),
                MPLBACKEND="Agg")
     where = subprocess.run([str(python), "-c", "import helpers, helpers.datasets as d, helpers.imagenet as i; "
-                            "print(helpers.__file__); print(len(d.read_demo_list())); print(i.wnids()[151])"],
+                            "print(helpers.__file__); print(len(d.read_demo_list())); print(i.wnids()[151]); "
+                            "print(len(d.facesinthings.read_pareidolia_list()))"],
                            capture_output=True, text=True, env=env, cwd=work, timeout=300)
     assert where.returncode == 0, where.stderr[-3000:]
-    location, rows, chihuahua = where.stdout.split("\n")[:3]
+    location, rows, chihuahua, pareidolia = where.stdout.split("\n")[:4]
     assert Path(location).is_relative_to(site) and int(rows) == 274 and chihuahua == "n02085620"
+    assert int(pareidolia) == 75
 
     out = work / "report"
     proc = subprocess.run([str(python), "-m", "helpers", "report", "--out", str(out), "--model", "resnet18",
