@@ -90,40 +90,32 @@ def activations(net=None, layers=None, stim=None):
 
 
 def selectivity(acts=None):
-    """Eq. 1, eq. 2 and the permutation test for every layer of ``acts`` (default: the
-    profile's activations). Results of cached activations are cached on disk too, under
-    a key of the activations' own key and the test's settings."""
+    """Eq. 1, eq. 2, the permutation test and the image bootstrap for every layer of ``acts``
+    (default: the profile's activations). Results of cached activations are cached on disk
+    too, under a key of the activations' own key, the test's settings and the version of
+    the statistics (:data:`helpers.selectivity.STATS_VERSION`)."""
     import hashlib
     import json
 
-    import numpy as np
-
     from .config import cache_dir
-    from .selectivity import LayerSelectivity, Selectivity, analyze
+    from .selectivity import STATS_VERSION, analyze, load_selectivity, save_selectivity
 
     acts = activations() if acts is None else acts
     n_perm = get_profile().n_permutations
     key = acts.meta.get("key") if hasattr(acts, "meta") else None
     if key is None:
         return analyze(acts, n_permutations=n_perm, seed=SEED)
-    digest = hashlib.sha256(json.dumps([key, n_perm, SEED, True, list(acts)], sort_keys=True).encode()).hexdigest()[:24]
+    digest = hashlib.sha256(json.dumps([key, n_perm, SEED, True, list(acts), STATS_VERSION],
+                                       sort_keys=True).encode()).hexdigest()[:24]
     path = cache_dir("selectivity") / f"{digest}.npz"
     if path.exists():
         try:
-            with np.load(path, allow_pickle=False) as z:
-                layers = {name: LayerSelectivity(z[f"index{i}"], z[f"p{i}"], z[f"silent{i}"])
-                          for i, name in enumerate(acts)}
-            return Selectivity(layers, list(acts.categories), n_perm, SEED, True, dict(acts.meta))
-        except (OSError, KeyError, ValueError):
-            path.unlink(missing_ok=True)  # unreadable: recompute below
+            return load_selectivity(path)
+        except ValueError:
+            path.unlink(missing_ok=True)  # unreadable or stale: recompute below
     result = analyze(acts, n_permutations=n_perm, seed=SEED)
-    arrays = {}
-    for i, layer in enumerate(result.layers.values()):
-        arrays.update({f"index{i}": layer.index, f"p{i}": layer.p, f"silent{i}": layer.silent})
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npz")
     try:
-        np.savez(tmp, **arrays)
-        os.replace(tmp, path)
+        save_selectivity(result, path)
     except OSError:
-        tmp.unlink(missing_ok=True)
+        pass  # results are returned; only the cache is missing
     return result

@@ -18,6 +18,9 @@ def test_report_on_a_folder(tmp_path, capsys):
     assert list(table["layer"].unique()) == ["block1_conv1", "block3_conv1", "fc2"]
     assert set(table["category"]) == {"face", "i-see-face", "car", "dog"}
     assert (table.loc[table.layer == "fc2", "n_filters"] == 4096).all()
+    # The CSV carries the intervals of summary_table: bootstrap over images and Wilson.
+    assert {"ci_low", "ci_high", "wilson_low", "wilson_high", "n_unsettled", "ci_method"} <= set(table.columns)
+    assert ((table["ci_low"] <= table["proportion"]) & (table["proportion"] <= table["ci_high"])).all()
     assert (out / "selectivity_by_layer.png").stat().st_size > 10_000
     run = json.loads((out / "run.json").read_text())
     assert run["trained"] is False and "UNTRAINED" in run["model"]
