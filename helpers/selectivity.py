@@ -24,9 +24,10 @@ shuffles. Its smallest value is ``1 / (K + 1)``, and Benjamini–Hochberg (BH) a
 K = 1000, q = 0.01 and 512 filters, BH could only fire if at least 52 filters sat at the
 floor. :func:`run_permutations` therefore *resolves* the decisions at the BH levels
 ``resolve_q`` (:data:`RESOLVE_Q` in :func:`analyze`): after the first K shuffles, filters
-whose BH decision more shuffles could still change get more of them (4x per stage), until
-no decision can change or :data:`MAX_PERMUTATIONS` is reached. "Could change" is judged
-with an exact (Clopper–Pearson) interval for each p-value (see :func:`p_interval`).
+whose BH decision is open because their p-value sits at that floor get more shuffles,
+until the decision is settled (an exact Clopper–Pearson interval for each p-value, see
+:func:`p_interval`, puts the exact p-value on one side of BH's cut-off) or
+:data:`MAX_PERMUTATIONS` is reached. Decisions left open are counted, not hidden.
 
 **Uncertainty from the stimuli**: :func:`analyze` also draws :data:`N_BOOT` bootstrap
 resamples of the images within each category and keeps each filter's shares on every
@@ -66,9 +67,10 @@ RANK_BY = ("index", "p")
 #: and the conventional 0.05.
 RESOLVE_Q = (0.01, 0.05)
 #: Coverage of each p-value's Clopper–Pearson interval when judging whether a decision
-#: is settled (per filter, category and stage).
+#: is settled (per filter, category and round of shuffles).
 MC_CONFIDENCE = 0.99
-#: Most shuffles any filter receives when decisions are resolved.
+#: Most shuffles any filter receives when decisions are resolved: BH can then fire from
+#: ``k q / m >= 1 / 256,001``, e.g. two selective filters of 4096 at q = 0.01.
 MAX_PERMUTATIONS = 256_000
 #: Bootstrap resamples of the images kept by :func:`analyze`.
 N_BOOT = 200
@@ -81,7 +83,6 @@ BASE_RANKS = np.array([32, 38, 45, 54, 64, 76, 91, 108, 128, 152, 181, 215, 256]
 
 _TIE = 1e-12  # a shuffle whose share equals the observed one up to rounding counts as >=
 _FLOOR_COUNT = 2  # p-values from at most this many exceedances are resolution-limited
-_STAGE_GROWTH = 4
 _SHUFFLE_BLOCK = 8192  # shuffles per generator in the stream beyond the first K (fixes the draws)
 _EXTRA_STREAM = 0x5EED  # keeps that stream apart from the first K shuffles
 _BOOT_STREAM = 0xB007  # keeps the bootstrap's random stream apart from the shuffles'
@@ -456,22 +457,32 @@ def run_permutations(AN: np.ndarray, labels, n_permutations: int = 1000, seed: i
     recomputed; all filters and a chunk of shuffles are handled by one matrix product.
     The draws depend on ``seed`` only, never on ``chunk``.
 
-    Resolution (``resolve_q``, one or more BH levels): a filter's p-value estimates its
-    *exact* permutation p-value (the one all possible shuffles would give) from ``n``
-    shuffles; :func:`p_interval` brackets the exact value. The decision of BH at level q,
-    per category and for "any category" (see :func:`selective_any`), is *settled* when it
-    is the same at both ends of every interval: BH can only reject more when p-values
-    fall, so the two ends bound every decision in between. While some decision is open,
-    the filters involved get ``3 n`` more shuffles (stage s brings them to ``n * 4**s``;
-    stage s uses its own seeded draws), until nothing is open or the next stage would
-    exceed ``max_permutations``. The reported p-value of each filter is then its own
-    ``(1 + b) / (1 + n_f)``; at the resolved levels, BH on these p-values gives exactly the
-    settled decision, which is the decision of the exact permutation p-values unless one
-    of them lies outside its ``confidence`` interval. At other levels the p-values are
-    estimates with resolution ``1 / (n_f + 1)``; :func:`unsettled` counts the decisions
-    that more shuffles could change. (Continuation depends on each filter's running
-    count, so the reported p-value is a Monte Carlo estimate, not an exact level-alpha
-    test by itself; the guarantee is about the decisions.)
+    Resolution (``resolve_q``, one or more BH levels). A filter's p-value estimates its
+    *exact* permutation p-value (the one all possible shuffles would give) from its ``n``
+    shuffles, and :func:`p_interval` brackets the exact value. BH at level q (per category,
+    over the layer's filters) can only reject more when p-values fall, so its decisions at
+    the two ends of the intervals bound the decisions for any values inside: a decision is
+    *settled* when it is the same at both ends. The smallest p-value K shuffles can give,
+    ``1 / (K + 1)``, is often above BH's bar ``k q / m``; such open decisions, whose p-value
+    rests on at most two exceedances, are limited by resolution, and their filters get more
+    shuffles: as many as the current estimate needs to settle them (at least twice and at
+    most eight times what they have, on the grid K x (1, 2, 3, 4, 5, 6, 7, 8, 10, 12, ...)),
+    round after round, until none is open or ``max_permutations`` is reached. All filters
+    draw from one seeded stream of shuffles (filter f uses its positions ``n_f - K`` to
+    ``target - K``), so a filter's draws depend on the seed and its own count only. Open
+    decisions resting on more exceedances are limited by Monte Carlo precision near the
+    cut-off, which only very many shuffles would settle: they are left as they are and
+    reported (:attr:`Permutations.unsettled`; :func:`unsettled`, ``n_unsettled`` in
+    :func:`summary_table`).
+
+    What the p-values then mean: each is ``(1 + b) / (1 + n_f)`` with the filter's own count
+    ``n_f`` (``Permutations.n_perm``). At a resolved level, BH on them gives every settled
+    decision exactly (the estimate lies inside its interval), and a settled decision is the
+    one the exact permutation p-values would give unless one of them lies outside its
+    ``confidence`` interval. At other levels they are estimates with resolution
+    ``1 / (n_f + 1)``. (Continuation depends on each filter's running count, so a reported
+    p-value is a Monte Carlo estimate, not by itself an exact level-alpha test; the
+    guarantee is about the decisions.)
 
     Parameters
     ----------
@@ -935,6 +946,10 @@ def selective_any(layer: LayerSelectivity, criterion: str = "p", threshold: floa
     compared with ``threshold`` (no correction), or Benjamini–Hochberg at level
     ``threshold`` runs over the layer's non-silent filters (``correction="bh"``).
     criterion "index": some share >= threshold (a description, not a test).
+
+    The p-values are resolved for BH per category (:func:`run_permutations`), not for this
+    Bonferroni-then-BH rule: with ``correction="bh"`` the bar is ``n_categories`` times
+    finer, and filters at the floor of the test can be missed.
     """
     criterion, threshold, correction = check_rule(criterion, threshold, correction)
     if criterion == "p":
