@@ -9,9 +9,10 @@ a decision.
 
 SciPy is not a dependency of the course, so the regularised incomplete beta function
 (the binomial's cumulative distribution) is computed here by its continued fraction,
-vectorised over arrays, and inverted by bisection. Accuracy: about 1e-12 relative on
-the bounds (checked against SciPy's ``beta.ppf`` while writing it; the unit tests use
-closed forms).
+vectorised over arrays, and the bounds are found by a safeguarded Newton iteration.
+Accuracy: about 1e-10 relative on the bounds or better (checked against SciPy's
+``beta.ppf`` while writing it; the unit tests check closed forms and the defining
+equations).
 """
 
 from __future__ import annotations
@@ -72,15 +73,54 @@ def betainc(a, b, x, tol: float = 1e-14, max_iter: int = 5000) -> np.ndarray:
     return out
 
 
-def beta_quantile(a, b, prob, iterations: int = 52) -> np.ndarray:
-    """The ``prob`` quantile of the Beta(a, b) distribution, elementwise (bisection)."""
-    a, b, prob = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (a, b, prob)))
-    lo, hi = np.zeros(a.shape), np.ones(a.shape)
-    for _ in range(iterations):
-        mid = (lo + hi) / 2
-        below = betainc(a, b, mid) < prob
-        lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
-    return (lo + hi) / 2
+def _solve_tail(k: np.ndarray, n: np.ndarray, tail: float, upper: bool, max_iter: int = 80,
+                rtol: float = 1e-12) -> np.ndarray:
+    """The Clopper–Pearson bound for k successes in n trials: the p at which
+    P(X >= k) = tail (lower bound, k >= 1) or P(X <= k) = tail (upper bound, k < n).
+
+    Newton's method on the logarithm of that tail probability (nearly linear in the
+    region of interest, so a few steps suffice), started from the square-root
+    approximation of the bound and kept inside a bracket that every evaluation narrows;
+    a step that leaves the bracket is replaced by bisection."""
+    from statistics import NormalDist
+
+    z = NormalDist().inv_cdf(1 - tail)
+    log_tail = math.log(tail)
+    if upper:  # P(X <= k) = 1 - I_p(k + 1, n - k) = I_(1-p)(n - k, k + 1)
+        a, b = k + 1.0, n - k
+        start = (np.sqrt(k + 1.0) + z / 2) ** 2 / n
+        start = np.where(start < 1, start, (k + 1.0 + n) / (2 * n + 1))
+    else:  # P(X >= k) = I_p(k, n - k + 1); near 0 it is about p**k / (k B(k, n - k + 1))
+        a, b = k.astype(np.float64), n - k + 1.0
+        log_beta = _lgamma(a) + _lgamma(b) - _lgamma(a + b)
+        start = np.maximum(np.exp((log_tail + np.log(a) + log_beta) / a),
+                           np.maximum(np.sqrt(k) - z / 2, 0) ** 2 / n)
+    log_beta = _lgamma(a) + _lgamma(b) - _lgamma(a + b)
+    x = np.clip(start, 1e-300, 1 - 1e-16)
+    lo, hi = np.zeros_like(x), np.ones_like(x)
+    todo = np.arange(x.size)
+    for _ in range(max_iter):
+        if todo.size == 0:
+            break
+        aa, bb, xx, lb = a[todo], b[todo], x[todo], log_beta[todo]
+        mass = betainc(bb, aa, 1 - xx) if upper else betainc(aa, bb, xx)
+        root_above = mass > tail if upper else mass < tail
+        lo[todo] = np.where(root_above, xx, lo[todo])
+        hi[todo] = np.where(root_above, hi[todo], xx)
+        with np.errstate(all="ignore"):
+            density = np.exp((aa - 1) * np.log(xx) + (bb - 1) * np.log1p(-xx) - lb)
+            gap = np.log(mass) - log_tail
+            if upper:  # d log P / dp = -density / P
+                new = xx + gap * mass / density
+            else:  # d log P / d log p = p density / P
+                new = xx * np.exp(-gap * mass / (xx * density))
+        l, h = lo[todo], hi[todo]
+        inside = np.isfinite(new) & (new > l) & (new < h)
+        halfway = (l + h) / 2 if upper else np.where(l > 0, np.sqrt(l * h), h / 16)
+        new = np.where(inside, new, halfway)
+        x[todo] = new
+        todo = todo[np.abs(new - xx) > rtol * new]
+    return x
 
 
 def clopper_pearson(k, n, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
@@ -105,9 +145,9 @@ def clopper_pearson(k, n, confidence: float = 0.95) -> tuple[np.ndarray, np.ndar
     tail = (1 - confidence) / 2
     low, high = np.zeros(k.shape), np.ones(k.shape)
     some = (k > 0) & (n >= 1)
-    low[some] = beta_quantile(k[some], n[some] - k[some] + 1, tail)
+    low[some] = _solve_tail(k[some], n[some], tail, upper=False)
     short = (k < n) & (n >= 1)
-    high[short] = beta_quantile(k[short] + 1, n[short] - k[short], 1 - tail)
+    high[short] = _solve_tail(k[short], n[short], tail, upper=True)
     bad = n < 1
     low[bad], high[bad] = np.nan, np.nan
     return low, high

@@ -83,8 +83,10 @@ BASE_RANKS = np.array([32, 38, 45, 54, 64, 76, 91, 108, 128, 152, 181, 215, 256]
 
 _TIE = 1e-12  # a shuffle whose share equals the observed one up to rounding counts as >=
 _FLOOR_COUNT = 2  # p-values from at most this many exceedances are resolution-limited
+_MOST_GROWTH = 4  # a resolution round at most multiplies a filter's shuffles by this
 _SHUFFLE_BLOCK = 8192  # shuffles per generator in the stream beyond the first K (fixes the draws)
 _EXTRA_STREAM = 0x5EED  # keeps that stream apart from the first K shuffles
+_KEPT_BLOCKS = 16  # blocks of that stream kept in memory (about 39 MB for 300 images)
 _BOOT_STREAM = 0xB007  # keeps the bootstrap's random stream apart from the shuffles'
 _SHARE_SCALE = 65534  # bootstrap shares are kept as uint16: share * scale; NaN as 65535
 _NAN16 = np.uint16(65535)
@@ -269,22 +271,35 @@ def _onehot(block: np.ndarray, C: int) -> np.ndarray:
     return out[:cells].reshape(n, k * (C - 1))
 
 
-class _ExtraShuffles:
-    """The shuffles beyond the first K, as one stream shared by every filter: filter f uses
-    positions [n_f - K, target_f - K), so its draws depend on the seed and its own count
-    only, never on the other filters, the stages or the chunking. Blocks are drawn once
-    (each from its own generator) and kept for later stages (int8 when labels allow)."""
+class ShuffleStream:
+    """The shuffles beyond the first K of :func:`run_permutations`, as one stream shared by
+    every filter: filter f uses positions [n_f - K, target_f - K), so its draws depend on
+    the seed and its own count only, never on the other filters, the rounds or the
+    chunking. Blocks of 8192 shuffles are drawn each from its own generator and the first
+    16 are kept (int8 labels when they fit), so that several layers with the same labels
+    and seed, passed the same stream (as :func:`analyze` does), draw them once.
 
-    def __init__(self, labels: np.ndarray, seed: int):
+    labels : int (n_images,); seed : the test's seed
+    """
+
+    def __init__(self, labels: np.ndarray, seed: int = 0):
+        labels = np.asarray(labels)
         self.small = labels.astype(np.int8 if labels.max() < 2**7 else np.int64)
         self.seed = seed
         self.blocks: dict[int, np.ndarray] = {}
 
+    def matches(self, labels: np.ndarray, seed: int) -> bool:
+        """Whether this stream belongs to these labels and seed."""
+        return self.seed == seed and np.array_equal(self.small, labels)
+
     def block(self, j: int) -> np.ndarray:
-        if j not in self.blocks:
-            rng = np.random.default_rng([self.seed, _EXTRA_STREAM, j])
-            self.blocks[j] = rng.permuted(np.broadcast_to(self.small, (_SHUFFLE_BLOCK, len(self.small))), axis=1)
-        return self.blocks[j]
+        if j in self.blocks:
+            return self.blocks[j]
+        rng = np.random.default_rng([self.seed, _EXTRA_STREAM, j])
+        drawn = rng.permuted(np.broadcast_to(self.small, (_SHUFFLE_BLOCK, len(self.small))), axis=1)
+        if j < _KEPT_BLOCKS:
+            self.blocks[j] = drawn
+        return drawn
 
     def spans(self, first: np.ndarray, last: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
         """(position, shuffles) pieces covering the union of the windows [first_f, last_f)."""
@@ -450,7 +465,7 @@ def run_permutations(AN: np.ndarray, labels, n_permutations: int = 1000, seed: i
                      balanced: bool = True, n_categories: int | None = None, chunk: int = 128,
                      resolve_q: float | Sequence[float] | None = None,
                      max_permutations: int = MAX_PERMUTATIONS, confidence: float = MC_CONFIDENCE,
-                     keep_critical: bool = False) -> Permutations:
+                     keep_critical: bool = False, stream: ShuffleStream | None = None) -> Permutations:
     """The permutation test of eq. 2 for every filter and category, optionally resolved for BH.
 
     Labels are shuffled ``n_permutations`` times (class sizes kept) and the share of eq. 2
@@ -466,8 +481,10 @@ def run_permutations(AN: np.ndarray, labels, n_permutations: int = 1000, seed: i
     ``1 / (K + 1)``, is often above BH's bar ``k q / m``; such open decisions, whose p-value
     rests on at most two exceedances, are limited by resolution, and their filters get more
     shuffles: as many as the current estimate needs to settle them (at least twice and at
-    most eight times what they have, on the grid K x (1, 2, 3, 4, 5, 6, 7, 8, 10, 12, ...)),
-    round after round, until none is open or ``max_permutations`` is reached. All filters
+    most four times what they have, on the grid K x (1, 2, 3, 4, 5, 6, 7, 8, 10, 12, ...)),
+    round after round, until none is open or ``max_permutations`` is reached. (A floor
+    decision that even ``max_permutations`` shuffles could not turn, because the most
+    generous cut-off is below ``1 / (max_permutations + 1)``, is not pursued.) All filters
     draw from one seeded stream of shuffles (filter f uses its positions ``n_f - K`` to
     ``target - K``), so a filter's draws depend on the seed and its own count only. Open
     decisions resting on more exceedances are limited by Monte Carlo precision near the
@@ -493,6 +510,8 @@ def run_permutations(AN: np.ndarray, labels, n_permutations: int = 1000, seed: i
     confidence : coverage of each p-value's interval
     keep_critical : also keep each test's critical shares (:attr:`Permutations.crit`),
         which the bootstrap of :func:`bootstrap_proportions` needs
+    stream : a :class:`ShuffleStream` of the same labels and seed to draw the extra
+        shuffles from (results do not depend on it; it saves drawing them again)
 
     Returns
     -------
@@ -530,7 +549,8 @@ def run_permutations(AN: np.ndarray, labels, n_permutations: int = 1000, seed: i
     tail = (1 - confidence) / 2
     steps = sorted({1, 2, 3} | {m * 2 ** e for e in range(40) for m in (4, 5, 6, 7)})
     grid = K * np.array([m for m in steps if K * m <= max(max_permutations, K)], np.int64)
-    stream = _ExtraShuffles(labels, seed)
+    if stream is None or not stream.matches(labels, seed):
+        stream = ShuffleStream(labels, seed)
     while levels:
         p = Permutations(exceed, n_perm, None, unsettled).p
         lo, hi = p_interval(p, n_perm, confidence, upto=max(levels))
@@ -544,19 +564,22 @@ def run_permutations(AN: np.ndarray, labels, n_permutations: int = 1000, seed: i
         for q in levels:
             open_ = _open_tests(lo, hi, q)
             open_tests |= open_
-            rows, cols = np.nonzero(open_ & (exceed <= _FLOOR_COUNT))
+            # A floor decision the budget cannot turn: even 1 / (max + 1) stays above the most
+            # generous cut-off (BH on the lower ends); more shuffles would not change it.
+            reachable = 1 / (grid[-1] + 1.0) <= bh_cutoff(lo, q)[None, :]
+            rows, cols = np.nonzero(open_ & (exceed <= _FLOOR_COUNT) & reachable)
             if rows.size:
                 n_q = np.zeros(p.shape)
                 n_q[rows, cols] = _needed_shuffles(est[rows, cols], bh_cutoff(p, q)[cols], tail, grid)
                 need = np.maximum(need, n_q.max(axis=1))
         open_filters = open_tests.any(axis=1)
         # Aim at what the current estimate needs, at least doubling and at most multiplying by
-        # 8 a filter's shuffles per stage. Counts stay on the grid K * (1, 2, 3, 4, 5, 6, 7, 8,
+        # 4 a filter's shuffles per round. Counts stay on the grid K * (1, 2, 3, 4, 5, 6, 7, 8,
         # 10, 12, 14, 16, 20, ...: about 19 % apart) up to max_permutations, so few distinct
         # counts occur (their p intervals are memoised).
         want = np.searchsorted(grid, np.minimum(need, grid[-1]))
         least = np.searchsorted(grid, 2 * n_perm)
-        most = np.searchsorted(grid, 8 * n_perm, side="right") - 1
+        most = np.searchsorted(grid, _MOST_GROWTH * n_perm, side="right") - 1
         j = np.minimum(np.clip(want, least, most), len(grid) - 1)
         extra = np.where(need > 0, grid[j] - n_perm, 0).astype(np.int64)
         if not (extra > 0).any():
@@ -899,13 +922,14 @@ def analyze(acts: Mapping[str, np.ndarray], labels=None, categories: Sequence[st
         raise ValueError("Pass labels and categories (or an Activations object that carries them).")
     levels = () if resolve_q is None else tuple(sorted({float(q) for q in np.atleast_1d(resolve_q)}))
     weights = bootstrap_weights(labels, n_boot, seed) if n_boot else None
+    stream = ShuffleStream(np.asarray(labels), seed)  # shared by the layers: drawn once
     layers = {}
     for name, A in acts.items():
         check_finite(A, name)
         AN = normalize(A, eps=eps)
         perms = run_permutations(AN, labels, n_permutations, seed, balanced, len(categories),
                                  resolve_q=levels or None, max_permutations=max_permutations,
-                                 confidence=mc_confidence, keep_critical=bool(n_boot))
+                                 confidence=mc_confidence, keep_critical=bool(n_boot), stream=stream)
         boot = None
         if n_boot:
             boot = _pack_shares(bootstrap_shares(A, labels, weights, balanced, len(categories), layer=name))

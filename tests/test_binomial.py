@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from helpers.binomial import beta_quantile, betainc, clopper_pearson
+from helpers.binomial import betainc, clopper_pearson
 
 
 def binom_cdf(k, n, p):
@@ -28,11 +28,6 @@ def test_betainc_is_the_binomial_tail():
         assert float(1 - betainc(k + 1, n - k, p)) == pytest.approx(binom_cdf(k, n, p), abs=1e-12)
 
 
-def test_beta_quantile_inverts_betainc():
-    a, b, q = np.array([1.0, 2, 50, 3]), np.array([1.0, 10, 3000, 255998]), np.array([0.3, 0.995, 0.005, 0.5])
-    np.testing.assert_allclose(betainc(a, b, beta_quantile(a, b, q)), q, rtol=1e-9)
-
-
 def test_clopper_pearson_ends_are_exact():
     tail = 0.005
     lo, hi = clopper_pearson([0, 7], [7, 7], confidence=0.99)
@@ -43,7 +38,7 @@ def test_clopper_pearson_ends_are_exact():
 
 def test_clopper_pearson_solves_its_defining_equations():
     tail = 0.025
-    for k, n in [(1, 10), (4, 20), (13, 30), (29, 30)]:
+    for k, n in [(1, 10), (4, 20), (13, 30), (29, 30), (2, 60), (45, 50)]:
         lo, hi = clopper_pearson(k, n, confidence=0.95)
         assert 1 - binom_cdf(k - 1, n, float(lo)) == pytest.approx(tail, abs=1e-10)  # P(X >= k | lo)
         assert binom_cdf(k, n, float(hi)) == pytest.approx(tail, abs=1e-10)  # P(X <= k | hi)
@@ -55,3 +50,14 @@ def test_clopper_pearson_rejects_bad_input():
         clopper_pearson(5, 3)
     with pytest.raises(ValueError, match="confidence"):
         clopper_pearson(1, 3, confidence=1.5)
+
+
+def test_clopper_pearson_for_rare_events_in_many_trials():
+    """Bounds of the size the resolved permutation test meets, against the Poisson limit:
+    for rare events the upper bound of k = 0 is -ln(tail) / n and that of k = 3 solves
+    P(Poisson(n p) <= 3) = tail."""
+    lo, hi = clopper_pearson([0, 3], [256_000, 256_000], confidence=0.99)
+    assert hi[0] == pytest.approx(-math.log(0.005) / 256_000, rel=1e-4)
+    mu = hi[1] * 256_000
+    assert sum(math.exp(-mu) * mu ** j / math.factorial(j) for j in range(4)) == pytest.approx(0.005, rel=1e-3)
+    assert 0 < lo[1] < 3 / 256_000
