@@ -6,7 +6,8 @@ Each module is one idea:
 - :mod:`helpers.stimuli`      stimulus sets: folders of images, generated schematic set
 - :mod:`helpers.models`       VGG16 and other torchvision CNNs, the paper's layer names
 - :mod:`helpers.activations`  per-filter maximum activations, streamed and cached
-- :mod:`helpers.selectivity`  eq. 1, eq. 2, permutation test, per-layer summary
+- :mod:`helpers.selectivity`  eq. 1, eq. 2, permutation test resolved for BH, image bootstrap, per-layer summary
+- :mod:`helpers.binomial`     exact binomial tails and Clopper–Pearson intervals (NumPy only)
 - :mod:`helpers.plots`        figures shared by the notebooks and the command line
 - :mod:`helpers.datasets`     the downloadable demo photographs (Caltech-101 selection)
 - :mod:`helpers.imagenet`     ImageNet class names, WordNet hierarchy, mistake severity
