@@ -41,17 +41,17 @@ def _one_line(text: str) -> str:
 
 
 def check_rule(criterion: str, threshold: float, correction: str) -> dict:
-    """The selection rule must make sense (:func:`helpers.selectivity.check_rule`, the one
+    """The selection rule must make sense (:func:`helpers.rules.check_rule`, the one
     validator); returns the arguments of ``analyze`` it needs: the Benjamini–Hochberg level
     to resolve the p-values for, when ``--correction bh`` asks for a level that
     :data:`helpers.selectivity.RESOLVE_Q` does not resolve already."""
-    from . import selectivity
+    from . import permutation, rules, selectivity
 
     try:
-        criterion, threshold, correction = selectivity.check_rule(criterion, threshold, correction)
+        criterion, threshold, correction = rules.check_rule(criterion, threshold, correction)
     except ValueError as e:
         raise UsageError(f"{e} (--criterion, --threshold, --correction)") from None
-    if correction == "bh" and not selectivity.is_resolved(threshold, selectivity.RESOLVE_Q):
+    if correction == "bh" and not permutation.is_resolved(threshold, selectivity.RESOLVE_Q):
         return {"resolve_q": threshold}
     return {}
 

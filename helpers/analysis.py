@@ -21,7 +21,7 @@ Plain NumPy (and torch for the read-out) on arrays, no scikit-learn or SciPy:
 
 Shapes: activations of one layer are (n_images, n_filters); labels are int
 (n_images,) in 0..n_categories-1. Non-finite activations raise ValueError naming the
-filters (and layer), as in :mod:`helpers.selectivity`.
+filters (and layer): :func:`helpers.measure.check_finite`.
 """
 
 from __future__ import annotations
@@ -31,13 +31,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-
-def _check_finite(A: np.ndarray, layer: str | None = None) -> None:
-    """:func:`helpers.selectivity.check_finite` (imported on use, so that this module loads
-    without the dependencies of the statistics module)."""
-    from .selectivity import check_finite
-
-    check_finite(A, layer)
+from .measure import check_finite, normalize, selectivity_index
 
 
 # --------------------------------------------------------------------------- ranks and AUC
@@ -85,7 +79,7 @@ def roc_auc(scores: np.ndarray, positive: np.ndarray) -> float | np.ndarray:
     float for 1-D scores, else float64 array (n_filters,). Non-finite scores raise.
     """
     s = np.asarray(scores, dtype=np.float64)
-    _check_finite(s.reshape(len(s), -1))
+    check_finite(s.reshape(len(s), -1))
     pos = np.asarray(positive, dtype=bool)
     if pos.shape != (s.shape[0],):
         raise ValueError(f"positive has shape {pos.shape}; expected ({s.shape[0]},), one flag per row of scores.")
@@ -124,8 +118,6 @@ def crossfit_selection(acts: Mapping[str, np.ndarray] | np.ndarray, labels: np.n
     images that chose it: optimistic), test_auc (on the held-out fold: the honest score),
     n_train, n_test. The mean of ``test_auc`` is the cross-fitted estimate.
     """
-    from .selectivity import normalize, selectivity_index
-
     layers = {"layer": acts} if not isinstance(acts, Mapping) else dict(acts)
     labels = np.asarray(labels, dtype=np.int64)
     if not 0 <= target <= labels.max():
@@ -133,7 +125,7 @@ def crossfit_selection(acts: Mapping[str, np.ndarray] | np.ndarray, labels: np.n
     if not 0 <= min_response <= 1:
         raise ValueError(f"min_response is a fraction of images in [0, 1]; got {min_response!r}.")
     for name, A in layers.items():
-        _check_finite(np.asarray(A), name)
+        check_finite(np.asarray(A), name)
     C = int(labels.max()) + 1
     rows = []
     for j, (train, test) in enumerate(stratified_folds(labels, k, seed)):
@@ -178,7 +170,7 @@ def rdm(X: np.ndarray, chunk: int = 8192) -> np.ndarray:
     X = np.asarray(X)
     if X.ndim != 2:
         raise ValueError(f"X must be (n_items, n_features); got shape {X.shape}. Flatten images first.")
-    _check_finite(X)
+    check_finite(X)
     n, m = X.shape
     mean = X.mean(axis=1, dtype=np.float64)[:, None]
     gram = np.zeros((n, n))
@@ -440,7 +432,7 @@ def readout_accuracy(X: np.ndarray, labels: np.ndarray, k: int = 5, seed: int = 
     in each fold (chance is about 1 / n_categories).
     """
     X = np.asarray(X, dtype=np.float64)
-    _check_finite(X)
+    check_finite(X)
     labels = np.asarray(labels, dtype=np.int64)
     C = int(labels.max()) + 1
     scores = []
@@ -460,8 +452,6 @@ def category_means(A: np.ndarray, labels: np.ndarray, n_categories: int | None =
     A : array (n_images, n_filters) of raw activations
     Returns float64 (n_filters, n_categories) in [0, 1]; NaN rows for silent filters.
     """
-    from .selectivity import normalize
-
     AN = normalize(A)  # raises on non-finite values
     labels = np.asarray(labels, dtype=np.int64)
     C = int(labels.max()) + 1 if n_categories is None else int(n_categories)
@@ -486,7 +476,7 @@ def strong_filter_counts(acts: Mapping[str, np.ndarray], labels: np.ndarray, cat
         raise ValueError(f"level is a mean normalised activation and must lie in [0, 1]; got {level!r}.")
     rows = []
     for depth, (name, A) in enumerate(acts.items()):
-        _check_finite(np.asarray(A), name)
+        check_finite(np.asarray(A), name)
         M = category_means(A, labels, len(categories))
         with np.errstate(invalid="ignore"):
             strong = np.nan_to_num(M, nan=-1.0) >= level

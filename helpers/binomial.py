@@ -1,11 +1,13 @@
-"""Exact binomial tail probabilities and Clopper–Pearson intervals, in NumPy alone.
+"""Binomial proportions in NumPy alone: exact tail probabilities, Clopper–Pearson and
+Wilson intervals.
 
 A Monte Carlo p-value rests on a count: ``b`` of ``n`` random shuffles reached the
 observed statistic. The exact permutation p-value it estimates is a binomial success
 probability, so its uncertainty is the binomial's. :func:`clopper_pearson` gives the
 exact (Clopper & Pearson 1934) interval for it, which the adaptive permutation test
-of :mod:`helpers.selectivity` uses to decide whether more shuffles could still change
-a decision.
+of :mod:`helpers.permutation` uses to decide whether more shuffles could still change
+a decision. :func:`wilson_interval` (Wilson 1927) is the score interval of a layer's
+proportion of selective filters when the filters are taken as independent draws.
 
 SciPy is not a dependency of the course, so the regularised incomplete beta function
 (the binomial's cumulative distribution) is computed here by its continued fraction,
@@ -151,3 +153,23 @@ def clopper_pearson(k, n, confidence: float = 0.95) -> tuple[np.ndarray, np.ndar
     bad = n < 1
     low[bad], high[bad] = np.nan, np.nan
     return low, high
+
+
+def wilson_interval(k, n, confidence: float = 0.95):
+    """Wilson score interval for a binomial proportion k/n; arrays broadcast.
+
+    Returns (low, high): exactly 0 at k = 0 and exactly 1 at k = n; NaN where n == 0.
+    """
+    from statistics import NormalDist
+
+    k, n = np.asarray(k, dtype=np.float64), np.asarray(n, dtype=np.float64)
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        phat = k / n
+        denom = 1 + z**2 / n
+        centre = (phat + z**2 / (2 * n)) / denom
+        half = z * np.sqrt(phat * (1 - phat) / n + z**2 / (4 * n**2)) / denom
+        lo = np.where(k == 0, 0.0, np.clip(centre - half, 0, 1))
+        hi = np.where(k == n, 1.0, np.clip(centre + half, 0, 1))
+    bad = ~(n > 0)
+    return np.where(bad, np.nan, lo), np.where(bad, np.nan, hi)

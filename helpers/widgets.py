@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 
 from .plots import plot_layer_profile, title_for
-from .selectivity import Selectivity, is_resolved, most_selective, summary_table
+from .permutation import is_resolved
+from .selectivity import Selectivity, most_selective, summary_table
 
 #: Slider ranges: p-values from 0.0005 to 0.2 on a log scale, index shares 0.25-1.
 P_RANGE = (0.0005, 0.2)

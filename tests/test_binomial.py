@@ -1,11 +1,11 @@
-"""Known answers for the binomial tail and the Clopper–Pearson interval (helpers.binomial)."""
+"""Known answers for the binomial tail, the Clopper–Pearson and the Wilson intervals (helpers.binomial)."""
 
 import math
 
 import numpy as np
 import pytest
 
-from helpers.binomial import betainc, clopper_pearson
+from helpers.binomial import betainc, clopper_pearson, wilson_interval
 
 
 def binom_cdf(k, n, p):
@@ -61,3 +61,17 @@ def test_clopper_pearson_for_rare_events_in_many_trials():
     mu = hi[1] * 256_000
     assert sum(math.exp(-mu) * mu ** j / math.factorial(j) for j in range(4)) == pytest.approx(0.005, rel=1e-3)
     assert 0 < lo[1] < 3 / 256_000
+
+
+def test_wilson_interval_known_values():
+    lo, hi = wilson_interval(np.array([0, 5]), np.array([10, 10]))
+    np.testing.assert_allclose(lo, [0.0, 0.2366], atol=1e-4)
+    np.testing.assert_allclose(hi, [0.2775, 0.7634], atol=1e-4)
+
+
+def test_wilson_interval_ends_are_exact():
+    lo, hi = wilson_interval(np.array([0, 7, 512]), np.array([512, 7, 512]))
+    assert lo[0] == 0.0 and hi[1] == 1.0 and hi[2] == 1.0  # not 3e-17 or 1 - 1e-16
+    assert lo[1] < 1 and hi[0] > 0
+    lo, hi = wilson_interval(3, 0)
+    assert np.isnan(lo) and np.isnan(hi)
