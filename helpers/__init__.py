@@ -15,7 +15,12 @@ Each module is one idea:
 - :mod:`helpers.sources`      Faces in Things (i-see-face) and Oxford-IIIT Pet (dog breeds) for the demo set
 - :mod:`helpers.models`       VGG16 and other torchvision CNNs, the paper's layer names
 - :mod:`helpers.activations`  per-filter maximum activations, streamed and cached
-- :mod:`helpers.selectivity`  eq. 1, eq. 2, permutation test, per-layer summary (NumPy)
+- :mod:`helpers.selectivity`  the per-layer analysis (analyze, decisions, summary table, saving); re-exports below
+- :mod:`helpers.measure`      eq. 1 and eq. 2 on arrays, silent filters, input checks
+- :mod:`helpers.rules`        which filters count as selective: rules validated, Benjamini–Hochberg, decisions
+- :mod:`helpers.permutation`  the permutation test of eq. 2, resolved for Benjamini–Hochberg
+- :mod:`helpers.bootstrap`    uncertainty from the stimuli: images resampled within category
+- :mod:`helpers.binomial`     binomial proportions: exact tails, Clopper–Pearson and Wilson intervals
 - :mod:`helpers.analysis`     beyond the paper: ROC AUC, RSA, linear read-out, detector depth
 - :mod:`helpers.featureviz`   activation maximisation: parameterisations, transforms, objectives, render loop
 - :mod:`helpers.exemplars`    the stimuli that drive a filter most and least, with activation maps

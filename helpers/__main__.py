@@ -40,17 +40,20 @@ def _one_line(text: str) -> str:
 # --------------------------------------------------------------------------- checks
 
 
-def check_rule(criterion: str, threshold: float, correction: str) -> None:
-    """The selection rule must make sense: a p-value threshold in (0, 1], an index
-    threshold (a share) in [0, 1], a correction only for p-values."""
-    if criterion == "p" and not 0 < threshold <= 1:
-        raise UsageError(f"--threshold {threshold:g} is no significance level: with --criterion p it must lie "
-                         "in (0, 1], e.g. 0.01.")
-    if criterion == "index" and not 0 <= threshold <= 1:
-        raise UsageError(f"--threshold {threshold:g} is no share: with --criterion index it must lie in [0, 1], "
-                         "e.g. 0.5 (chance is 1 / number of categories).")
-    if criterion == "index" and correction != "none":
-        raise UsageError("--correction applies to p-values only; drop it or use --criterion p.")
+def check_rule(criterion: str, threshold: float, correction: str) -> dict:
+    """The selection rule must make sense (:func:`helpers.rules.check_rule`, the one
+    validator); returns the arguments of ``analyze`` it needs: the Benjamini–Hochberg level
+    to resolve the p-values for, when ``--correction bh`` asks for a level that
+    :data:`helpers.selectivity.RESOLVE_Q` does not resolve already."""
+    from . import permutation, rules, selectivity
+
+    try:
+        criterion, threshold, correction = rules.check_rule(criterion, threshold, correction)
+    except ValueError as e:
+        raise UsageError(f"{e} (--criterion, --threshold, --correction)") from None
+    if correction == "bh" and not permutation.is_resolved(threshold, selectivity.RESOLVE_Q):
+        return {"resolve_q": threshold}
+    return {}
 
 
 def check_out(out: Path) -> None:
@@ -105,7 +108,7 @@ def check_args(args) -> dict:
         prof = get_profile(args.profile)
     except ValueError as e:
         raise UsageError(str(e)) from None
-    check_rule(args.criterion, args.threshold, args.correction)
+    analyze_args = check_rule(args.criterion, args.threshold, args.correction)
     if args.permutations < 1:
         raise UsageError(f"--permutations {args.permutations}: at least 1 is needed (1000 gives p-values down "
                          "to 0.001).")
@@ -142,7 +145,7 @@ def check_args(args) -> dict:
             print(f"warning: the cache folder {where} is unusable ({_one_line(why)}); running without the cache "
                   "(set COURSE_CACHE to a writable folder).", file=sys.stderr)
             cache = False
-    return {"profile": prof, "device": device, "cache": cache}
+    return {"profile": prof, "device": device, "cache": cache, "analyze": analyze_args}
 
 
 # --------------------------------------------------------------------------- the run
@@ -178,7 +181,7 @@ def _report(args, checked: dict) -> int:
     print(f"{stim}\nModel: {info.label}", flush=True)
     acts = activations.collect(model, stim, layers=layers, batch_size=args.batch_size or prof.batch_size,
                                device=checked["device"], progress=not args.no_progress, cache=checked["cache"])
-    result = selectivity.analyze(acts, n_permutations=args.permutations, seed=args.seed)
+    result = selectivity.analyze(acts, n_permutations=args.permutations, seed=args.seed, **checked["analyze"])
     table = selectivity.summary_table(result, criterion=args.criterion, threshold=args.threshold,
                                       correction=None if args.correction == "none" else args.correction)
     out = Path(args.out)
@@ -196,7 +199,8 @@ def _report(args, checked: dict) -> int:
     run = {"model": info.label, "trained": info.trained, "stimuli": stim.source,
            "schematic": stim.schematic, "counts": stim.counts(), "skipped": stim.skipped,
            "criterion": args.criterion, "threshold": args.threshold, "correction": args.correction,
-           "n_permutations": args.permutations, "seed": args.seed, "profile": prof.name}
+           "n_permutations": args.permutations, "resolve_q": list(result.resolve_q), "seed": args.seed,
+           "profile": prof.name}
     with atomic_file(out / "run.json", "w") as f:
         f.write(json.dumps(run, indent=1, ensure_ascii=False))
     pivot = table.pivot(index="layer", columns="category", values="n_selective").loc[list(result.layers)]

@@ -46,15 +46,21 @@ class _Stop(Exception):
 
 
 def reduce_map(output: torch.Tensor, reduction: str = "max") -> torch.Tensor:
-    """(B, C, H, W) or (B, C, L) -> (B, C) by max or mean over positions; (B, C) unchanged."""
+    """(B, C, H, W) or (B, C, L) -> (B, C) by max or mean over positions; a (B, C) output is
+    copied as it is.
+
+    Always a new tensor: a layer's output can be overwritten after the hook returns by an
+    in-place operation that follows it (torchvision's ``ReLU(inplace=True)`` after every
+    convolution and after ``fc1``/``fc2``), so keeping a reference would return the ReLU's
+    output instead of the layer's."""
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"Unknown reduction {reduction!r}; use one of {REDUCTIONS}.")
     if output.dim() <= 2:
-        return output
+        return output.clone()
     dims = tuple(range(2, output.dim()))
     if reduction == "max":
         return output.amax(dim=dims)
-    if reduction == "mean":
-        return output.mean(dim=dims)
-    raise ValueError(f"Unknown reduction {reduction!r}; use one of {REDUCTIONS}.")
+    return output.mean(dim=dims)
 
 
 def forward_to(model: nn.Module, x: torch.Tensor, layers: Sequence[str],
@@ -65,9 +71,10 @@ def forward_to(model: nn.Module, x: torch.Tensor, layers: Sequence[str],
     Parameters
     ----------
     layers : layer names or module paths (see :func:`helpers.models.resolve_layer`)
-    reduce : applied to each output inside its hook (e.g. :func:`reduce_map`); when
-        None the output is cloned, because a later in-place operation (torchvision's
-        ``ReLU(inplace=True)``) would otherwise change the tensor we keep
+    reduce : applied to each output inside its hook (e.g. :func:`reduce_map`); it must
+        return a new tensor, never the output itself, because a later in-place operation
+        (torchvision's ``ReLU(inplace=True)``) would otherwise change the tensor we keep.
+        When None the output is cloned.
     stop : end the forward pass after the last requested layer has run
 
     Returns

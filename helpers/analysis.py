@@ -3,9 +3,13 @@
 Plain NumPy (and torch for the read-out) on arrays, no scikit-learn or SciPy:
 
 - :func:`rankdata`, :func:`roc_auc`: how well one filter's activation separates a
-  category from the rest (rank-based Mann-Whitney area under the ROC curve).
+  category from the rest (rank-based Mann-Whitney area under the ROC curve);
+  :func:`crossfit_selection`: pick the most selective filter on some images and score it
+  on the others, so that the score is not inflated by the choice.
 - :func:`rdm`, :func:`upper_triangle`, :func:`spearman`, :func:`compare_rdms`:
   representational similarity analysis (Kriegeskorte, Mur & Bandettini 2008);
+  :func:`rsa_permutation_test` (is the agreement more than chance?),
+  :func:`split_half_reliability` and :func:`noise_ceiling` (how high could it be?);
   :func:`pooled_activations` keeps a coarse spatial grid of each activation map,
   so that layers can be compared with pixel space, which has a layout.
 - :func:`stratified_folds`, :func:`standardize`, :func:`fit_softmax`,
@@ -16,7 +20,8 @@ Plain NumPy (and torch for the read-out) on arrays, no scikit-learn or SciPy:
   suggested measure of a stimulus set's visual complexity.
 
 Shapes: activations of one layer are (n_images, n_filters); labels are int
-(n_images,) in 0..n_categories-1.
+(n_images,) in 0..n_categories-1. Non-finite activations raise ValueError naming the
+filters (and layer): :func:`helpers.measure.check_finite`.
 """
 
 from __future__ import annotations
@@ -25,6 +30,9 @@ from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+
+from .measure import check_finite, normalize, selectivity_index
+
 
 # --------------------------------------------------------------------------- ranks and AUC
 
@@ -68,9 +76,10 @@ def roc_auc(scores: np.ndarray, positive: np.ndarray) -> float | np.ndarray:
 
     Returns
     -------
-    float for 1-D scores, else float64 array (n_filters,); NaN for columns with NaN.
+    float for 1-D scores, else float64 array (n_filters,). Non-finite scores raise.
     """
     s = np.asarray(scores, dtype=np.float64)
+    check_finite(s.reshape(len(s), -1))
     pos = np.asarray(positive, dtype=bool)
     if pos.shape != (s.shape[0],):
         raise ValueError(f"positive has shape {pos.shape}; expected ({s.shape[0]},), one flag per row of scores.")
@@ -81,6 +90,67 @@ def roc_auc(scores: np.ndarray, positive: np.ndarray) -> float | np.ndarray:
     u = r[pos].sum(axis=0) - n1 * (n1 + 1) / 2.0
     auc = u / (n1 * n0)
     return float(auc) if s.ndim == 1 else auc
+
+
+def crossfit_selection(acts: Mapping[str, np.ndarray] | np.ndarray, labels: np.ndarray, target: int,
+                       k: int = 2, seed: int = 0, min_response: float = 0.5) -> pd.DataFrame:
+    """Choose the filter most selective for ``target`` on some images, score it on the others.
+
+    A filter chosen *because* it separates the category best on a set of images will
+    separate it less well on new images: its score on the images that chose it is biased
+    upwards (selection, or "double dipping"). Cross-fitting removes that bias: the images are
+    split into ``k`` stratified folds (:func:`stratified_folds`); for each fold the filter
+    is chosen on the other folds and scored on it.
+
+    Choice: among filters that respond (maximum above 0) to at least ``min_response`` of the
+    training images of ``target`` (all filters if none does), the largest share of eq. 2
+    for ``target``, with eq. 1 computed on the training images alone.
+
+    Parameters
+    ----------
+    acts : one layer (n_images, n_filters), or layer -> such arrays (the choice is made
+        across all of them)
+    labels : int (n_images,); target : the category's label
+
+    Returns
+    -------
+    DataFrame, one row per fold: fold, layer, filter, train_share, train_auc (ROC AUC on the
+    images that chose it: optimistic), test_auc (on the held-out fold: the honest score),
+    n_train, n_test. The mean of ``test_auc`` is the cross-fitted estimate.
+    """
+    layers = {"layer": acts} if not isinstance(acts, Mapping) else dict(acts)
+    labels = np.asarray(labels, dtype=np.int64)
+    if not 0 <= target <= labels.max():
+        raise ValueError(f"target must be one of the labels 0..{labels.max()}; got {target!r}.")
+    if not 0 <= min_response <= 1:
+        raise ValueError(f"min_response is a fraction of images in [0, 1]; got {min_response!r}.")
+    for name, A in layers.items():
+        check_finite(np.asarray(A), name)
+    C = int(labels.max()) + 1
+    rows = []
+    for j, (train, test) in enumerate(stratified_folds(labels, k, seed)):
+        best = None
+        for name, A in layers.items():
+            A = np.asarray(A, dtype=np.float64)
+            S = selectivity_index(normalize(A[train]), labels[train], C)[:, target]
+            responds = (A[train][labels[train] == target] > 0).mean(axis=0) >= min_response
+            pool = np.where(responds & ~np.isnan(S))[0]
+            if pool.size == 0:
+                pool = np.flatnonzero(~np.isnan(S))
+            if pool.size == 0:
+                continue
+            f = int(pool[np.argmax(S[pool])])
+            if best is None or S[f] > best[2]:
+                best = (name, f, float(S[f]))
+        if best is None:
+            raise ValueError("Every filter is silent on the training images: nothing to choose.")
+        name, f, share = best
+        score = np.asarray(layers[name], dtype=np.float64)[:, f]
+        rows.append({"fold": j, "layer": name, "filter": f, "train_share": share,
+                     "train_auc": roc_auc(score[train], labels[train] == target),
+                     "test_auc": roc_auc(score[test], labels[test] == target),
+                     "n_train": len(train), "n_test": len(test)})
+    return pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------- RSA
@@ -100,6 +170,7 @@ def rdm(X: np.ndarray, chunk: int = 8192) -> np.ndarray:
     X = np.asarray(X)
     if X.ndim != 2:
         raise ValueError(f"X must be (n_items, n_features); got shape {X.shape}. Flatten images first.")
+    check_finite(X)
     n, m = X.shape
     mean = X.mean(axis=1, dtype=np.float64)[:, None]
     gram = np.zeros((n, n))
@@ -175,6 +246,90 @@ def compare_rdms(D1: np.ndarray, D2: np.ndarray) -> float:
     return spearman(upper_triangle(D1), upper_triangle(D2))
 
 
+def rsa_permutation_test(D1: np.ndarray, D2: np.ndarray, n_permutations: int = 1000,
+                         seed: int = 0) -> tuple[float, float]:
+    """Is the agreement of two RDMs of the same items more than chance? (a Mantel test)
+
+    The items of ``D2`` are relabelled at random (rows and columns together) and the
+    Spearman correlation of the upper triangles recomputed; one-sided
+    ``p = (1 + #{null >= observed}) / (1 + n_permutations)``. Items with undefined
+    distances in either RDM (no variance: see :func:`rdm`) are left out first. Shuffling whole items,
+    not single distances, keeps the dependence between distances that share an item.
+
+    Returns (rho, p): the Spearman correlation on the kept items and its p-value.
+    """
+    D1, D2 = np.asarray(D1, dtype=np.float64), np.asarray(D2, dtype=np.float64)
+    if D1.shape != D2.shape or D1.ndim != 2 or D1.shape[0] != D1.shape[1]:
+        raise ValueError(f"Both RDMs must be square and of the same items; got {D1.shape} and {D2.shape}.")
+    if int(n_permutations) != n_permutations or n_permutations < 1:
+        raise ValueError(f"n_permutations must be a positive integer; got {n_permutations!r}.")
+    keep = np.ones(len(D1), bool)
+    while True:  # drop the item with the most undefined distances until none is left
+        bad = (np.isnan(D1) | np.isnan(D2))[np.ix_(keep, keep)].sum(axis=1)
+        if not bad.any():
+            break
+        keep[np.flatnonzero(keep)[bad.argmax()]] = False
+    D1, D2 = D1[np.ix_(keep, keep)], D2[np.ix_(keep, keep)]
+    n = len(D1)
+    if n < 4:
+        raise ValueError(f"Only {n} items have defined distances in both RDMs; at least 4 are needed.")
+    iu = np.triu_indices(n, k=1)
+    r1 = rankdata(D1[iu])
+    r1 -= r1.mean()
+    R2 = np.zeros((n, n))
+    R2[iu] = rankdata(D2[iu])
+    R2 = R2 + R2.T  # ranks of D2's distances, looked up by item pair
+    centre = R2[iu].mean()
+    norm = np.sqrt((r1 ** 2).sum() * ((R2[iu] - centre) ** 2).sum())
+    if norm == 0:
+        return float("nan"), float("nan")
+    observed = float((r1 * (R2[iu] - centre)).sum() / norm)
+    rng = np.random.default_rng(seed)
+    exceed = 0
+    for done in range(0, int(n_permutations), 100):
+        perms = np.argsort(rng.random((min(100, int(n_permutations) - done), n)), axis=1)
+        null = ((R2[perms[:, iu[0]], perms[:, iu[1]]] - centre) @ r1) / norm
+        exceed += int((null >= observed - 1e-12).sum())
+    return observed, (1 + exceed) / (1 + int(n_permutations))
+
+
+def split_half_reliability(X: np.ndarray, n_splits: int = 20, seed: int = 0, chunk: int = 8192) -> float:
+    """How reproducible an item geometry is, from random halves of its features.
+
+    The features (columns: filters, or pixels) are split at random into two halves, an RDM
+    is built from each (:func:`rdm`) and the two are compared (:func:`compare_rdms`); the
+    correlation of halves is stepped up to the full set of features with the
+    Spearman–Brown formula ``2 r / (1 + r)``. Returns the mean over ``n_splits`` splits.
+
+    It is a property of the representation on these items: 1 means any half of the features
+    gives the same geometry. It bounds how well another RDM can agree with this one (see
+    :func:`noise_ceiling`).
+    """
+    X = np.asarray(X)
+    if X.ndim != 2 or X.shape[1] < 2:
+        raise ValueError(f"X must be (n_items, n_features) with at least 2 features; got shape {X.shape}.")
+    if int(n_splits) != n_splits or n_splits < 1:
+        raise ValueError(f"n_splits must be a positive integer; got {n_splits!r}.")
+    rng = np.random.default_rng(seed)
+    values = []
+    for _ in range(int(n_splits)):
+        cols = rng.permutation(X.shape[1])
+        half = X.shape[1] // 2
+        r = compare_rdms(rdm(X[:, np.sort(cols[:half])], chunk), rdm(X[:, np.sort(cols[half:])], chunk))
+        values.append(2 * r / (1 + r) if r > -1 else float("nan"))
+    return float(np.nanmean(values))
+
+
+def noise_ceiling(reliability_1: float, reliability_2: float = 1.0) -> float:
+    """The highest correlation two RDMs can reach given their reliabilities (attenuation:
+    ``sqrt(r1 * r2)``; a model RDM without noise, such as the category model, has 1).
+    Divide an observed RSA correlation by it to see how close it comes to that bound."""
+    if not (0 <= reliability_1 <= 1 and 0 <= reliability_2 <= 1):
+        raise ValueError(f"Reliabilities lie in [0, 1]; got {reliability_1!r} and {reliability_2!r} "
+                         "(a negative split-half reliability means there is no stable geometry to compare).")
+    return float(np.sqrt(reliability_1 * reliability_2))
+
+
 # --------------------------------------------------------------------------- linear read-out
 
 
@@ -186,8 +341,8 @@ def stratified_folds(labels: np.ndarray, k: int = 5, seed: int = 0) -> list[tupl
     category. Every item lands in exactly one test fold. Indices are sorted.
     """
     labels = np.asarray(labels)
-    if k < 2:
-        raise ValueError("k must be at least 2.")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 2:
+        raise ValueError(f"k is a number of folds and must be a whole number of at least 2; got {k!r}.")
     counts = np.bincount(labels)
     present = counts[counts > 0]
     if present.min() < k:
@@ -277,6 +432,7 @@ def readout_accuracy(X: np.ndarray, labels: np.ndarray, k: int = 5, seed: int = 
     in each fold (chance is about 1 / n_categories).
     """
     X = np.asarray(X, dtype=np.float64)
+    check_finite(X)
     labels = np.asarray(labels, dtype=np.int64)
     C = int(labels.max()) + 1
     scores = []
@@ -296,9 +452,7 @@ def category_means(A: np.ndarray, labels: np.ndarray, n_categories: int | None =
     A : array (n_images, n_filters) of raw activations
     Returns float64 (n_filters, n_categories) in [0, 1]; NaN rows for silent filters.
     """
-    from .selectivity import normalize
-
-    AN = normalize(A)
+    AN = normalize(A)  # raises on non-finite values
     labels = np.asarray(labels, dtype=np.int64)
     C = int(labels.max()) + 1 if n_categories is None else int(n_categories)
     onehot = np.eye(C)[labels]
@@ -318,8 +472,11 @@ def strong_filter_counts(acts: Mapping[str, np.ndarray], labels: np.ndarray, cat
     Returns a DataFrame with columns layer, depth (0 = shallowest), category,
     n_strong, n_filters, proportion.
     """
+    if not 0 <= level <= 1:
+        raise ValueError(f"level is a mean normalised activation and must lie in [0, 1]; got {level!r}.")
     rows = []
     for depth, (name, A) in enumerate(acts.items()):
+        check_finite(np.asarray(A), name)
         M = category_means(A, labels, len(categories))
         with np.errstate(invalid="ignore"):
             strong = np.nan_to_num(M, nan=-1.0) >= level
@@ -330,16 +487,29 @@ def strong_filter_counts(acts: Mapping[str, np.ndarray], labels: np.ndarray, cat
     return pd.DataFrame(rows)
 
 
-def detector_depth(table: pd.DataFrame, count: str = "n_strong") -> pd.Series:
-    """Per category, the mean depth of its filters, weighting each layer by ``count``.
+def detector_depth(table: pd.DataFrame, weight: str = "proportion") -> pd.Series:
+    """Per category, the mean depth of its detectors, weighting each layer by ``weight``.
 
-    table : :func:`strong_filter_counts` (or :func:`helpers.selectivity.summary_table`
-    with ``count="n_selective"``). Lower values: the category's detectors sit in
-    shallower layers. NaN for a category with no such filter anywhere.
+    table : :func:`strong_filter_counts` or :func:`helpers.selectivity.summary_table`
+    weight : "proportion" (default): each layer counts by the share of its filters that are
+        detectors, so that a layer's size does not matter (VGG16's fc1 and fc2 hold 8192 of
+        its 12,416 filters and would pull every count-weighted mean towards the top); or a
+        count column ("n_strong", "n_selective") for the count-weighted mean, which answers
+        "where does the average detector sit?" instead.
+
+    Lower values: the category's detectors sit in shallower layers. NaN for a category with
+    no detector anywhere. Depth is the layer's position (0 = shallowest).
     """
+    if weight not in table.columns or weight in ("layer", "category", "depth"):
+        choices = [c for c in ("proportion", "n_strong", "n_selective") if c in table.columns]
+        raise ValueError(f"Unknown weight {weight!r}; use one of {choices}.")
+    w_all = table[weight].to_numpy(dtype=np.float64)
+    if not np.isfinite(w_all).all() or (w_all < 0).any():
+        raise ValueError(f"Column {weight!r} must hold finite non-negative numbers.")
+
     def centre(group):
-        w = group[count].to_numpy(dtype=np.float64)
+        w = group[weight].to_numpy(dtype=np.float64)
         return float((w * group["depth"].to_numpy()).sum() / w.sum()) if w.sum() > 0 else float("nan")
 
     cats = list(dict.fromkeys(table["category"]))
-    return pd.Series({c: centre(table[table["category"] == c]) for c in cats}, name="mean depth")
+    return pd.Series({c: centre(table[table["category"] == c]) for c in cats}, name=f"mean depth ({weight}-weighted)")

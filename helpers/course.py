@@ -15,7 +15,6 @@ import os
 from .profiles import Profile, get_profile
 
 SEED = 0
-SELECTIVITY_FORMAT = 1  # version of the selectivity cache entries
 
 
 def banner(profile: Profile | None = None) -> str:
@@ -259,15 +258,16 @@ def featureviz_settings(device=None) -> dict:
 
 
 def selectivity(acts=None):
-    """Eq. 1, eq. 2 and the permutation test for every layer of ``acts`` (default: the
-    profile's activations). Results of cached activations are cached on disk too
-    (:func:`helpers.cache.load_or_compute`), under a key of the activations' own key,
-    the layers and the test's settings."""
-    import numpy as np
-
+    """Eq. 1, eq. 2, the permutation test and the image bootstrap for every layer of ``acts``
+    (default: the profile's activations). Results of cached activations are cached on disk
+    too (:func:`helpers.cache.load_or_compute`, written by
+    :func:`helpers.selectivity.save_selectivity`), under a key of the activations' own key,
+    the layers and the test's settings; the entry's format version is the version of the
+    statistics (:data:`helpers.selectivity.STATS_VERSION`), so a change to them is never
+    served stale."""
+    from . import selectivity as sel
     from .cache import key_digest, load_or_compute
     from .config import cache_dir
-    from .selectivity import LayerSelectivity, Selectivity, analyze
 
     acts = activations() if acts is None else acts
     n_perm = get_profile().n_permutations
@@ -278,25 +278,24 @@ def selectivity(acts=None):
             root = cache_dir("selectivity")
         except OSError:
             pass  # no cache folder: compute below
+
+    def compute():
+        return sel.analyze(acts, n_permutations=n_perm, seed=SEED)
+
     if root is None:
-        return analyze(acts, n_permutations=n_perm, seed=SEED)
-    layers = list(acts)
-    key = {"format": SELECTIVITY_FORMAT, "activations": acts_key, "layers": layers, "n_permutations": n_perm,
-           "seed": SEED, "balanced": True,
-           "statistics": 1}  # becomes selectivity.STATS_VERSION once the statistics module defines it
+        return compute()
+    # analyze()'s other settings are its defaults: they are in the key too, so that changing
+    # one of them is never served a result computed with another.
+    key = {"activations": acts_key, "layers": list(acts), "n_permutations": n_perm, "seed": SEED,
+           "balanced": True, "resolve_q": list(sel.RESOLVE_Q), "n_boot": sel.N_BOOT,
+           "max_permutations": sel.MAX_PERMUTATIONS, "mc_confidence": sel.MC_CONFIDENCE}
+    name = "selectivity.npz"
 
     def load(folder, meta):
-        with np.load(folder / "arrays.npz", allow_pickle=False) as z:
-            per_layer = {name: LayerSelectivity(z[f"index{i}"], z[f"p{i}"], z[f"silent{i}"])
-                         for i, name in enumerate(layers)}
-        return Selectivity(per_layer, list(acts.categories), n_perm, SEED, True, dict(acts.meta))
+        return sel.load_selectivity(folder / name)
 
     def save(result, folder):
-        arrays = {}
-        for i, layer in enumerate(result.layers.values()):
-            arrays.update({f"index{i}": layer.index, f"p{i}": layer.p, f"silent{i}": layer.silent})
-        np.savez(folder / "arrays.npz", **arrays)
+        sel.save_selectivity(result, folder / name)
 
-    return load_or_compute(root / key_digest(key), key, SELECTIVITY_FORMAT, load,
-                           lambda: analyze(acts, n_permutations=n_perm, seed=SEED), save,
+    return load_or_compute(root / key_digest(key), key, sel.STATS_VERSION, load, compute, save,
                            what="selectivity cache", root=root)

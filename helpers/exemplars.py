@@ -37,6 +37,10 @@ class Exemplars:
     labels : int64 array (k,) or None, their category labels
     categories : list of str (k,) or None, their category names
     bottom : whether these are the least activating images
+    tied : how many images share the value at the cut when not all of them fit in the k
+        shown (0 otherwise): e.g. 37 images at 0, of which ``tied_shown`` were drawn at random
+    tie_value : that shared value (NaN when ``tied`` is 0)
+    tied_shown : how many of the tied images are shown
     """
 
     indices: np.ndarray
@@ -44,10 +48,26 @@ class Exemplars:
     labels: np.ndarray | None = None
     categories: list | None = None
     bottom: bool = False
+    tied: int = 0
+    tie_value: float = float("nan")
+    tied_shown: int = 0
+
+    @property
+    def label(self) -> str:
+        """A row label: "most" or "least", with the tie note on a second line if there is one."""
+        return ("least" if self.bottom else "most") + (f"\n({self.note})" if self.note else "")
+
+    @property
+    def note(self) -> str:
+        """A label for the tie, e.g. "37 images at 0: 6 shown, drawn at random"; "" without one."""
+        if not self.tied:
+            return ""
+        return f"{self.tied} images at {self.tie_value:.3g}: {self.tied_shown} shown, drawn at random"
 
 
 def top_exemplars(acts_layer: np.ndarray, filter: int, k: int = 8, bottom: bool = False,
-                  labels: Sequence[int] | None = None, categories: Sequence[str] | None = None) -> Exemplars:
+                  labels: Sequence[int] | None = None, categories: Sequence[str] | None = None,
+                  seed: int = 0) -> Exemplars:
     """The ``k`` images that activate ``filter`` most (or least, ``bottom=True``).
 
     Parameters
@@ -55,21 +75,32 @@ def top_exemplars(acts_layer: np.ndarray, filter: int, k: int = 8, bottom: bool 
     acts_layer : array (n_images, n_filters), one layer of :func:`helpers.activations.collect`
     labels, categories : the stimulus set's labels (n_images,) and category names, to
         report each exemplar's category
+    seed : images with equal values are ordered at random (seeded), so that the shown ones
+        are a fair draw among them rather than the first by image index (after a ReLU many
+        images sit at exactly 0); :attr:`Exemplars.note` reports a tie at the cut
 
-    Ties go to the lower image index, so the ranking is reproducible; NaN values rank last.
+    NaN values rank last.
     """
     acts_layer = np.asarray(acts_layer)
     if acts_layer.ndim != 2:
         raise ValueError(f"acts_layer must be (n_images, n_filters), got shape {acts_layer.shape}.")
     if not 0 <= filter < acts_layer.shape[1]:
         raise ValueError(f"filter {filter} does not exist: the layer has {acts_layer.shape[1]} filters.")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"k must be a positive whole number of images; got {k!r}.")
     v = acts_layer[:, filter].astype(np.float64)
-    idx = np.arange(len(v))
     key = np.where(np.isnan(v), np.inf, v if bottom else -v)
-    order = np.lexsort((idx, key))[:k]  # last key is primary: value, then index
+    shuffle = np.random.default_rng(seed).random(len(v))
+    order = np.lexsort((shuffle, key))[:k]  # last key is primary: value, then a random tie-break
+    cut = key[order[-1]]
+    tied = int((key == cut).sum())
+    shown = int((key[order] == cut).sum())
+    truncated = tied > shown and np.isfinite(cut)
     lab = None if labels is None else np.asarray(labels, dtype=np.int64)[order]
     cats = None if lab is None or categories is None else [categories[i] for i in lab]
-    return Exemplars(order.astype(np.int64), acts_layer[order, filter].astype(np.float32), lab, cats, bottom)
+    return Exemplars(order.astype(np.int64), acts_layer[order, filter].astype(np.float32), lab, cats, bottom,
+                     tied if truncated else 0, float(v[order[-1]]) if truncated else float("nan"),
+                     shown if truncated else 0)
 
 
 def activation_overlay(model: nn.Module, stimuli: StimulusSet, layer: str, filter: int,
@@ -121,7 +152,8 @@ def draw_exemplars(images: np.ndarray, ranks: Sequence[Exemplars], maps: np.ndar
     images : uint8 (sum of the rankings' lengths, H, W, 3), the images of ``ranks[0]``
         then those of ``ranks[1]`` ... in rank order
     ranks : :class:`Exemplars` of equal length (e.g. the top and the bottom ones), each
-        with its categories; a row is labelled "most" or "least"
+        with its categories; a row is labelled by :attr:`Exemplars.label` ("most" or
+        "least", and a tie at the cut if there is one)
     maps : float (same N, H, W) activation maps to overlay, on one colour scale for all
         images (from min(0, lowest) to the highest value), or None
     feature_image : uint8 (h, w, 3), e.g. the filter's optimised image, drawn in an extra
@@ -150,7 +182,7 @@ def draw_exemplars(images: np.ndarray, ranks: Sequence[Exemplars], maps: np.ndar
         for ax in axes[1:, 0]:
             ax.axis("off")
     for row, r in enumerate(ranks):
-        axes[row, extra].set_ylabel("least" if r.bottom else "most", fontsize=9)
+        axes[row, extra].set_ylabel(r.label, fontsize=7 if r.note else 9)
         for j in range(k):
             ax = axes[row, extra + j]
             ax.imshow(images[row * k + j])

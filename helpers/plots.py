@@ -17,6 +17,9 @@ def plot_layer_profile(table: pd.DataFrame, ax=None, title: str | None = None, c
     """Proportion of category-selective filters per layer and category (the paper's figure).
 
     table : :func:`helpers.selectivity.summary_table` output
+    ci : draw error bars: the table's bootstrap interval over images (``ci_low``,
+        ``ci_high``), or its Wilson interval where the result has no bootstrap; the legend
+        says which
     Returns the matplotlib Axes.
     """
     import matplotlib.pyplot as plt
@@ -27,13 +30,14 @@ def plot_layer_profile(table: pd.DataFrame, ax=None, title: str | None = None, c
     order = list(dict.fromkeys(table.sort_values("depth")["layer"]))
     sns.barplot(data=table, x="layer", y="proportion", hue="category", order=order, ax=ax,
                 errorbar=None, palette="colorblind")
+    low, high, bars_note = _interval_columns(table)
     if ci:
-        # Wilson intervals computed in the table, drawn on the bars seaborn placed.
+        # Intervals computed in the table, drawn on the bars seaborn placed.
         cats = list(dict.fromkeys(table["category"]))
         for bars, cat in zip(ax.containers, cats):
             sub = table[table["category"] == cat].set_index("layer").reindex(order)
             xs = [b.get_x() + b.get_width() / 2 for b in bars]
-            ax.errorbar(xs, sub["proportion"], yerr=[sub["proportion"] - sub["ci_low"], sub["ci_high"] - sub["proportion"]],
+            ax.errorbar(xs, sub["proportion"], yerr=[sub["proportion"] - sub[low], sub[high] - sub["proportion"]],
                         fmt="none", ecolor="0.25", elinewidth=0.8, capsize=1.5)
     crit = table["criterion"].iloc[0]
     thr = table["threshold"].iloc[0]
@@ -43,12 +47,22 @@ def plot_layer_profile(table: pd.DataFrame, ax=None, title: str | None = None, c
         rule += f" ({corr.upper()}-corrected)"
     ax.set_xlabel("layer (shallow → deep)")
     ax.set_ylabel(f"proportion of filters selective\n({rule})")
-    ax.set_ylim(0, max(0.05, float(np.nanmax(table["ci_high"] if ci else table["proportion"])) * 1.1))
+    ax.set_ylim(0, max(0.05, float(np.nanmax(table[high] if ci else table["proportion"])) * 1.1))
     ax.tick_params(axis="x", rotation=60)
-    ax.legend(title="category", fontsize=8, title_fontsize=8, loc="upper left")
+    ax.legend(title="category" + (f"\nerror bars: {bars_note}" if ci else ""), fontsize=8, title_fontsize=8,
+              loc="upper left")
     if title:
         ax.set_title(title, fontsize=9)
     return ax
+
+
+def _interval_columns(table: pd.DataFrame) -> tuple[str, str, str]:
+    """Which interval columns of a summary table to draw, and what to call them: the
+    bootstrap over images when present, else Wilson's."""
+    level = f"{float(table['confidence'].iloc[0]):.0%}" if "confidence" in table else "95%"
+    if "ci_low" in table and table["ci_low"].notna().all():
+        return "ci_low", "ci_high", f"{level} bootstrap over images\n(resampled within category)"
+    return "wilson_low", "wilson_high", f"{level} Wilson\n(filters as independent draws)"
 
 
 def image_grid(images: np.ndarray, titles=None, ncols: int = 8, size: float = 1.4, axes=None):

@@ -1,213 +1,65 @@
-"""The paper's selectivity measure, explicit and vectorised.
+"""Category selectivity of every layer: the paper's analysis, with statistics that hold.
 
-Given ``A``, the maximum activation of each filter for each image (n_images,
-n_filters):
+:func:`analyze` runs, for every layer of a network's activations, the paper's measure
+(eq. 1 and eq. 2, :mod:`helpers.measure`), the permutation test resolved for
+Benjamini–Hochberg (:mod:`helpers.permutation`) and the bootstrap over images
+(:mod:`helpers.bootstrap`), and keeps the result per layer (:class:`LayerSelectivity`,
+:class:`Selectivity`). On that result:
 
-eq. 1  ``AN = (A - min(A)) / (max(A) - min(A) + eps)``, per filter (column), over images.
+- :func:`selective`, :func:`selective_any`: which filters a rule (:mod:`helpers.rules`,
+  validated by :func:`check_rule`) calls selective, per category or for any category;
+  :func:`unsettled`: which of those decisions more shuffles could still change;
+- :func:`summary_table`: per layer and category, the proportion of selective filters
+  with its bootstrap and Wilson intervals (the paper's figure, as a table);
+  :func:`most_selective`: a layer's top filters for a category;
+- :func:`save_selectivity`, :func:`load_selectivity`: one ``.npz`` file, written
+  atomically, stamped with :data:`STATS_VERSION`.
 
-eq. 2  the share of a filter's normalised activation that falls on a category:
-       ``S[f, c] = sum_{i in c} AN[i, f] / sum_i AN[i, f]``.
-
-With unequal class sizes the plain share of sums rewards big classes, so by default
-the share is taken over class *means* (``balanced=True``):
-``S[f, c] = mean_{i in c} AN[i, f] / sum_c' mean_{i in c'} AN[i, f]``; the two agree
-exactly when all classes have the same size. Chance level is ``1 / n_categories``.
-
-Filters whose activation does not vary over the stimulus set ("silent" filters,
-common after a ReLU) have no defined share: they get NaN, are counted separately
-and are never called selective.
-
-Significance comes from a permutation test: labels are shuffled (class sizes kept)
-and the index recomputed; ``p = (1 + #{null >= observed}) / (1 + K)``.
-The paper calls filters selective "with a threshold of 0.01 for selectivity index"
-without saying what is thresholded. A share of 0.01 would be far below chance
-(0.25 for four categories), so the course reads it as a significance level:
-a filter is selective for a category when ``p <= 0.01``. An index threshold is
-offered too.
+The public names of those modules that notebooks use (``normalize``,
+``selectivity_index``, ``permutation_test``, ``run_permutations``,
+``benjamini_hochberg``, ``wilson_interval``, ...) are importable from here too.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
+from .binomial import wilson_interval
+from .bootstrap import (N_BOOT, bootstrap_interval, bootstrap_proportions, bootstrap_shares, bootstrap_weights,
+                        pack_shares)
+from .cache import atomic_file
 from .labels import ModelMeta
+from .measure import check_finite, normalize, selectivity_index, silent_filters
+from .permutation import (BASE_RANKS, FULL_RANKS, MAX_PERMUTATIONS, MC_CONFIDENCE, Permutations, ShuffleStream,
+                          is_resolved, p_interval, permutation_test, resolve_levels, run_permutations)
+from .rules import CORRECTIONS, CRITERIA, benjamini_hochberg, bh_cutoff, check_rule, decide, open_decisions
 
-CRITERIA = ("p", "index")
+__all__ = [
+    # this module
+    "STATS_VERSION", "RESOLVE_Q", "RANK_BY", "LayerSelectivity", "Selectivity", "analyze", "selective",
+    "selective_any", "unsettled", "summary_table", "most_selective", "save_selectivity", "load_selectivity",
+    # re-exported: the measure, the rules, the permutation test, the bootstrap, binomial intervals
+    "check_finite", "normalize", "selectivity_index", "silent_filters",
+    "CRITERIA", "CORRECTIONS", "check_rule", "benjamini_hochberg", "bh_cutoff",
+    "MC_CONFIDENCE", "MAX_PERMUTATIONS", "FULL_RANKS", "BASE_RANKS", "Permutations", "ShuffleStream",
+    "run_permutations", "permutation_test", "p_interval", "resolve_levels", "is_resolved",
+    "N_BOOT", "bootstrap_weights", "bootstrap_shares", "bootstrap_proportions", "bootstrap_interval",
+    "wilson_interval",
+]
 
-
-# --------------------------------------------------------------------------- eq. 1 and eq. 2
-
-
-def silent_filters(A: np.ndarray, rtol: float = 1e-6) -> np.ndarray:
-    """Boolean (n_filters,): True where a filter's activation does not vary over images
-    (range <= rtol * largest magnitude, or exactly zero range)."""
-    A = np.asarray(A, dtype=np.float64)
-    rng = A.max(axis=0) - A.min(axis=0)
-    scale = np.abs(A).max(axis=0)
-    return (rng == 0) | (rng <= rtol * scale)
-
-
-def normalize(A: np.ndarray, eps: float = 1e-12, rtol: float = 1e-6) -> np.ndarray:
-    """Eq. 1: min-max normalise each filter (column) over images.
-
-    Parameters
-    ----------
-    A : array (n_images, n_filters), maximum activation per image and filter
-    eps : the paper's epsilon in the denominator
-    rtol : see :func:`silent_filters`
-
-    Returns
-    -------
-    float64 array (n_images, n_filters) in [0, 1]; columns of silent filters are NaN.
-    """
-    A = np.asarray(A, dtype=np.float64)
-    if A.ndim != 2:
-        raise ValueError(f"A must be 2-D (n_images, n_filters); got shape {A.shape}.")
-    lo, hi = A.min(axis=0), A.max(axis=0)
-    silent = silent_filters(A, rtol)
-    denom = np.where(silent, 1.0, hi - lo + eps)
-    AN = (A - lo) / denom
-    AN[:, silent] = np.nan
-    return AN
-
-
-def _check_labels(labels, n_images: int, n_categories: int | None):
-    labels = np.asarray(labels)
-    if labels.shape != (n_images,):
-        raise ValueError(f"labels has shape {labels.shape}; expected ({n_images},), one label per image (row).")
-    if not np.issubdtype(labels.dtype, np.integer):
-        raise ValueError("labels must be integers 0..n_categories-1 (use StimulusSet.labels).")
-    n_categories = int(labels.max()) + 1 if n_categories is None else int(n_categories)
-    if labels.min() < 0 or labels.max() >= n_categories:
-        raise ValueError(f"labels must lie in 0..{n_categories - 1}.")
-    counts = np.bincount(labels, minlength=n_categories)
-    if n_categories < 2:
-        raise ValueError("Selectivity compares categories: at least two are needed.")
-    if (counts == 0).any():
-        raise ValueError(f"Categories {np.flatnonzero(counts == 0).tolist()} have no images.")
-    return labels.astype(np.int64), n_categories, counts
-
-
-def _shares(AN0: np.ndarray, onehot: np.ndarray, counts: np.ndarray, balanced: bool) -> np.ndarray:
-    """AN0 (n_images, F) with NaN -> 0; onehot (n_images, K*C) -> shares (F, K, C)."""
-    C = len(counts)
-    sums = (AN0.T @ onehot).reshape(AN0.shape[1], -1, C)
-    if balanced:
-        sums = sums / counts
-    total = sums.sum(axis=2, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return sums / total
-
-
-def selectivity_index(AN: np.ndarray, labels, n_categories: int | None = None,
-                      balanced: bool = True) -> np.ndarray:
-    """Eq. 2: share of each filter's normalised activation per category.
-
-    Parameters
-    ----------
-    AN : array (n_images, n_filters), from :func:`normalize`
-    labels : int array (n_images,), category of each image
-    n_categories : number of categories (default: max label + 1)
-    balanced : share of class means (default; fair to unequal class sizes) or, when
-        False, the plain share of sums as written in the paper
-
-    Returns
-    -------
-    float64 array (n_filters, n_categories); rows sum to 1; NaN rows for silent filters.
-    """
-    AN = np.asarray(AN, dtype=np.float64)
-    labels, C, counts = _check_labels(labels, AN.shape[0], n_categories)
-    silent = np.isnan(AN).any(axis=0)
-    onehot = np.eye(C)[labels]
-    S = _shares(np.nan_to_num(AN), onehot, counts, balanced)[:, 0, :]
-    S[silent] = np.nan
-    return S
-
-
-def permutation_test(AN: np.ndarray, labels, n_permutations: int = 1000, seed: int = 0,
-                     balanced: bool = True, n_categories: int | None = None,
-                     chunk: int = 128) -> np.ndarray:
-    """One-sided permutation p-values for eq. 2, per filter and category.
-
-    Labels are shuffled ``n_permutations`` times (class sizes kept); for each filter
-    and category, ``p = (1 + #{null index >= observed index}) / (1 + n_permutations)``.
-    All filters and a chunk of permutations are handled by one matrix product.
-
-    Returns
-    -------
-    float64 array (n_filters, n_categories) in (0, 1]; NaN for silent filters.
-    """
-    AN = np.asarray(AN, dtype=np.float64)
-    labels, C, counts = _check_labels(labels, AN.shape[0], n_categories)
-    if n_permutations < 1:
-        raise ValueError("n_permutations must be at least 1.")
-    silent = np.isnan(AN).any(axis=0)
-    AN0 = np.nan_to_num(AN)
-    eye = np.eye(C)
-    observed = _shares(AN0, eye[labels], counts, balanced)  # (F, 1, C)
-    # All shuffles are drawn up front (K x n_images small ints), so the p-values do
-    # not depend on ``chunk``, which only bounds the memory of the matrix products.
-    small = np.int16 if C < 2**15 else np.int64
-    shuffles = np.random.default_rng(seed).permuted(
-        np.broadcast_to(labels.astype(small), (n_permutations, len(labels))), axis=1)
-    exceed = np.zeros((AN.shape[1], C), np.int64)
-    for done in range(0, n_permutations, chunk):
-        block = shuffles[done:done + chunk]
-        k = len(block)
-        onehot = eye[block].transpose(1, 0, 2).reshape(len(labels), k * C)
-        null = _shares(AN0, onehot, counts, balanced)  # (F, k, C)
-        # The small tolerance makes ties (a shuffle that reproduces the grouping) count as >=.
-        exceed += (null >= observed - 1e-12).sum(axis=1)
-    p = (1.0 + exceed) / (1.0 + n_permutations)
-    p[silent] = np.nan
-    return p
-
-
-# --------------------------------------------------------------------------- statistics helpers
-
-
-def wilson_interval(k, n, confidence: float = 0.95):
-    """Wilson score interval for a binomial proportion k/n; arrays broadcast.
-
-    Returns (low, high); NaN where n == 0.
-    """
-    from statistics import NormalDist
-
-    k, n = np.asarray(k, dtype=np.float64), np.asarray(n, dtype=np.float64)
-    z = NormalDist().inv_cdf(0.5 + confidence / 2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        phat = k / n
-        denom = 1 + z**2 / n
-        centre = (phat + z**2 / (2 * n)) / denom
-        half = z * np.sqrt(phat * (1 - phat) / n + z**2 / (4 * n**2)) / denom
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
-
-
-def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values (q-values) along axis 0, ignoring NaN.
-
-    p : array (n_tests, ...) -> array of the same shape.
-    """
-    p = np.asarray(p, dtype=np.float64)
-    flat = p.reshape(p.shape[0], -1)
-    q = np.full_like(flat, np.nan)
-    for j in range(flat.shape[1]):
-        ok = ~np.isnan(flat[:, j])
-        m = int(ok.sum())
-        if m == 0:
-            continue
-        pj = flat[ok, j]
-        order = np.argsort(pj)
-        ranked = pj[order] * m / np.arange(1, m + 1)
-        ranked = np.minimum.accumulate(ranked[::-1])[::-1]
-        out = np.empty(m)
-        out[order] = np.minimum(ranked, 1.0)
-        q[ok, j] = out
-    return q.reshape(p.shape)
+#: Version of the statistics: part of every cache key of selectivity results. Bump it
+#: whenever p-values, their resolution, the critical values or the bootstrap change.
+STATS_VERSION = 2
+#: BH levels at which :func:`analyze` resolves the p-values by default: the paper's 0.01
+#: and the conventional 0.05.
+RESOLVE_Q = (0.01, 0.05)
+RANK_BY = ("index", "p")
 
 
 # --------------------------------------------------------------------------- per-layer results
@@ -220,20 +72,46 @@ class LayerSelectivity:
     index : (n_filters, n_categories) eq. 2 shares, NaN for silent filters
     p : (n_filters, n_categories) permutation p-values, NaN for silent filters
     silent : (n_filters,) bool
+    n_perm : (n_filters,) int64 shuffles behind each filter's p-values (more for
+        filters whose decision was resolved); None when unknown
+    crit : float32 critical shares (:attr:`Permutations.crit`), or None
+    boot : uint16 (n_boot, n_filters, n_categories) shares on each bootstrap resample
+        (packed: share * 65534, 65535 for NaN), or None
     """
 
     index: np.ndarray
     p: np.ndarray
     silent: np.ndarray
+    n_perm: np.ndarray | None = None
+    crit: np.ndarray | None = None
+    boot: np.ndarray | None = None
 
     @property
     def n_filters(self) -> int:
         return int(self.index.shape[0])
 
+    @property
+    def n_boot(self) -> int:
+        return 0 if self.boot is None else int(self.boot.shape[0])
+
+    def p_interval(self, confidence: float = MC_CONFIDENCE,
+                   upto: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Interval for each exact permutation p-value (:func:`p_interval`)."""
+        if self.n_perm is None:
+            raise ValueError("This result does not record how many shuffles each filter got; "
+                             "recompute it with helpers.selectivity.analyze.")
+        return p_interval(self.p, self.n_perm, confidence, upto)
+
 
 @dataclass
 class Selectivity(ModelMeta):
-    """Selectivity of every layer: ``layers[name]`` is a :class:`LayerSelectivity`."""
+    """Selectivity of every layer: ``layers[name]`` is a :class:`LayerSelectivity`.
+
+    n_permutations : shuffles every filter got; resolved filters got more (``n_perm``)
+    resolve_q : BH levels at which decisions were resolved (see :func:`run_permutations`)
+    n_boot : bootstrap resamples of the images kept per layer (0: none)
+    mc_confidence : coverage of the p intervals used to judge decisions settled
+    """
 
     layers: dict[str, LayerSelectivity]
     categories: list[str]
@@ -241,91 +119,185 @@ class Selectivity(ModelMeta):
     seed: int
     balanced: bool
     meta: dict = field(default_factory=dict)
+    resolve_q: tuple = ()
+    n_boot: int = 0
+    mc_confidence: float = MC_CONFIDENCE
 
     def __getitem__(self, layer: str) -> LayerSelectivity:
         return self.layers[layer]
 
 
 def analyze(acts: Mapping[str, np.ndarray], labels=None, categories: Sequence[str] | None = None,
-            n_permutations: int = 1000, seed: int = 0, balanced: bool = True,
-            eps: float = 1e-12) -> Selectivity:
-    """Eq. 1, eq. 2 and the permutation test for every layer.
+            n_permutations: int = 1000, seed: int = 0, balanced: bool = True, eps: float = 1e-12,
+            resolve_q: float | Sequence[float] | None = RESOLVE_Q, n_boot: int = N_BOOT,
+            max_permutations: int = MAX_PERMUTATIONS, mc_confidence: float = MC_CONFIDENCE) -> Selectivity:
+    """Eq. 1, eq. 2, the permutation test and the image bootstrap for every layer.
 
     Parameters
     ----------
     acts : layer -> array (n_images, n_filters), e.g. :func:`helpers.activations.collect`'s
         result (whose labels, categories and metadata are used when not given)
+    n_permutations, seed : shuffles every filter gets, and their seed
+    resolve_q : Benjamini–Hochberg level(s) whose decisions are resolved with more shuffles
+        where needed (default 0.01 and 0.05; None for the plain test). Pass the level you
+        will use with ``summary_table(..., correction="bh")`` if it is another one.
+    n_boot : bootstrap resamples of the images within each category (0: no bootstrap
+        intervals in :func:`summary_table`)
+    max_permutations, mc_confidence : see :func:`run_permutations`
+
+    Raises ValueError naming the layer and filters when activations are not finite, and
+    for a ``resolve_q`` outside (0, 1] before any work.
     """
     labels = getattr(acts, "labels", None) if labels is None else labels
     categories = getattr(acts, "categories", None) if categories is None else categories
     if labels is None or categories is None:
         raise ValueError("Pass labels and categories (or an Activations object that carries them).")
+    levels = resolve_levels(resolve_q)  # checked before any work
+    weights = bootstrap_weights(labels, n_boot, seed) if n_boot else None
+    stream = ShuffleStream(np.asarray(labels), seed)  # shared by the layers: drawn once
     layers = {}
     for name, A in acts.items():
+        check_finite(A, name)
         AN = normalize(A, eps=eps)
+        perms = run_permutations(AN, labels, n_permutations, seed, balanced, len(categories),
+                                 resolve_q=levels or None, max_permutations=max_permutations,
+                                 confidence=mc_confidence, keep_critical=bool(n_boot), stream=stream)
+        boot = None
+        if n_boot:
+            boot = pack_shares(bootstrap_shares(A, labels, weights, balanced, len(categories), layer=name))
         layers[name] = LayerSelectivity(
-            index=selectivity_index(AN, labels, len(categories), balanced),
-            p=permutation_test(AN, labels, n_permutations, seed, balanced, len(categories)),
-            silent=np.isnan(AN).any(axis=0),
-        )
+            index=selectivity_index(AN, labels, len(categories), balanced), p=perms.p,
+            silent=np.isnan(AN).any(axis=0), n_perm=perms.n_perm, crit=perms.crit, boot=boot)
     meta = dict(getattr(acts, "meta", {}) or {})
-    return Selectivity(layers, list(categories), n_permutations, seed, balanced, meta)
+    meta["stats_version"] = STATS_VERSION
+    return Selectivity(layers, list(categories), int(n_permutations), seed, balanced, meta,
+                       resolve_q=levels, n_boot=int(n_boot), mc_confidence=mc_confidence)
+
+
+# --------------------------------------------------------------------------- decisions
 
 
 def selective(layer: LayerSelectivity, criterion: str = "p", threshold: float = 0.01,
               correction: str | None = None) -> np.ndarray:
     """Boolean (n_filters, n_categories): which filters count as selective for which category.
 
-    criterion "p": p-value (BH-adjusted with ``correction="bh"``) <= threshold;
-    criterion "index": eq. 2 share >= threshold. Silent filters are never selective.
+    criterion "p": p-value <= threshold, or with ``correction="bh"`` Benjamini–Hochberg at
+    level ``threshold`` over the layer's non-silent filters, separately per category;
+    criterion "index": eq. 2 share >= threshold (no correction applies; one raises).
+    Silent filters are never selective. See :func:`check_rule` for the valid values.
     """
+    criterion, threshold, correction = check_rule(criterion, threshold, correction)
     if criterion == "p":
-        p = layer.p
-        if correction == "bh":
-            p = benjamini_hochberg(p)
-        elif correction not in (None, "none"):
-            raise ValueError(f"Unknown correction {correction!r}; use None or 'bh'.")
-        with np.errstate(invalid="ignore"):
-            return np.nan_to_num(p, nan=np.inf) <= threshold
+        return decide(layer.p, threshold, correction)
+    return np.nan_to_num(layer.index, nan=-np.inf) >= threshold
+
+
+def selective_any(layer: LayerSelectivity, criterion: str = "p", threshold: float = 0.01,
+                  correction: str | None = None) -> np.ndarray:
+    """Boolean (n_filters,): filters selective for at least one category, multiplicity corrected.
+
+    "Selective for some category" is one hypothesis per filter tested with one p-value per
+    category, so its p-value is Bonferroni's ``min(1, n_categories * min_c p[f, c])``
+    (for this "any" question Holm's procedure gives the same answer). That p-value is then
+    compared with ``threshold`` (no correction), or Benjamini–Hochberg at level
+    ``threshold`` runs over the layer's non-silent filters (``correction="bh"``).
+    criterion "index": some share >= threshold (a description, not a test).
+
+    The p-values are resolved for BH per category (:func:`run_permutations`), not for this
+    Bonferroni-then-BH rule: with ``correction="bh"`` the bar is ``n_categories`` times
+    finer, and filters at the floor of the test can be missed.
+    """
+    criterion, threshold, correction = check_rule(criterion, threshold, correction)
+    if criterion == "p":
+        return decide(layer.p, threshold, correction, any_category=True)
+    return (np.nan_to_num(layer.index, nan=-np.inf) >= threshold).any(axis=1)
+
+
+def unsettled(layer: LayerSelectivity, criterion: str = "p", threshold: float = 0.01,
+              correction: str | None = None, confidence: float = MC_CONFIDENCE) -> np.ndarray:
+    """Boolean (n_filters, n_categories): decisions that more shuffles could still change.
+
+    A decision of the p rule is settled when it is the same at both ends of every p-value's
+    interval (:func:`p_interval`); the index rule involves no shuffles and is always settled.
+    """
+    criterion, threshold, correction = check_rule(criterion, threshold, correction)
     if criterion == "index":
-        return np.nan_to_num(layer.index, nan=-np.inf) >= threshold
-    raise ValueError(f"Unknown criterion {criterion!r}; use one of {CRITERIA}.")
+        return np.zeros(layer.index.shape, bool)
+    lo, hi = layer.p_interval(confidence, upto=threshold)
+    return open_decisions(lo, hi, threshold, correction)
+
+
+# --------------------------------------------------------------------------- summaries
 
 
 def summary_table(result: Selectivity, criterion: str = "p", threshold: float = 0.01,
                   correction: str | None = None, confidence: float = 0.95) -> pd.DataFrame:
-    """Per layer and category: selective filters, all filters, proportion with a
-    Wilson confidence interval, and silent filters.
+    """Per layer and category: selective filters, all filters, the proportion with intervals.
 
-    Columns: layer, depth (0 = shallowest), category, n_selective, n_filters,
-    proportion, ci_low, ci_high, n_silent, criterion, threshold, correction, model.
+    Columns
+    -------
+    layer, depth (0 = shallowest), category, n_selective, n_filters, proportion;
+    ci_low, ci_high: interval of the proportion from the bootstrap resamples of the images
+    (uncertainty from the choice of stimuli; :func:`bootstrap_proportions`,
+    :func:`bootstrap_interval`), NaN when the result has no resamples; wilson_low, wilson_high: Wilson interval, which
+    treats the filters as independent draws (exact 0 and 1 at the ends); n_unsettled:
+    decisions more shuffles could change (:func:`unsettled`; NaN when unknown);
+    n_silent; criterion, threshold, correction, confidence (of both intervals), ci_method
+    (what ci_low/ci_high are), model.
     The proportion's denominator is all filters of the layer, silent ones included.
+    A correction is applied, never only printed: ``correction="bh"`` with
+    ``criterion="index"`` raises (see :func:`check_rule`).
     """
+    criterion, threshold, correction = check_rule(criterion, threshold, correction)
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must lie in (0, 1); got {confidence!r}.")
     rows = []
+    methods = set()
     for depth, (name, layer) in enumerate(result.layers.items()):
         mask = selective(layer, criterion, threshold, correction)
         n = layer.n_filters
         k = mask.sum(axis=0)
         lo, hi = wilson_interval(k, n, confidence)
+        C = len(result.categories)
+        if layer.boot is not None and (criterion == "index" or layer.crit is not None):
+            props = bootstrap_proportions(layer, criterion, threshold, correction, result.n_permutations)
+            b_lo, b_hi = bootstrap_interval(k / n, props, confidence)
+            methods.add(f"{confidence:.0%} bootstrap interval ({layer.n_boot} resamples of the images "
+                        "within each category, centred on the observed proportion)")
+        else:
+            b_lo = b_hi = np.full(C, np.nan)
+            methods.add("none (no bootstrap resamples in this result)")
+        if criterion == "p" and layer.n_perm is None:
+            open_ = np.full(C, np.nan)
+        else:
+            open_ = unsettled(layer, criterion, threshold, correction, result.mc_confidence).sum(axis=0)
         for c, cat in enumerate(result.categories):
             rows.append({"layer": name, "depth": depth, "category": cat, "n_selective": int(k[c]),
-                         "n_filters": n, "proportion": k[c] / n, "ci_low": lo[c], "ci_high": hi[c],
+                         "n_filters": n, "proportion": k[c] / n, "ci_low": b_lo[c], "ci_high": b_hi[c],
+                         "wilson_low": lo[c], "wilson_high": hi[c], "n_unsettled": open_[c],
                          "n_silent": int(layer.silent.sum())})
     df = pd.DataFrame(rows)
     df["criterion"], df["threshold"] = criterion, threshold
     df["correction"] = correction or "none"
+    df["confidence"] = confidence
+    df["ci_method"] = "; ".join(sorted(methods))
     df["model"] = result.model_label
     return df
 
 
 def most_selective(result: Selectivity, layer: str, category: str, k: int = 5,
                    by: str = "index") -> pd.DataFrame:
-    """The ``k`` filters of ``layer`` most selective for ``category``.
+    """The ``k`` filters of ``layer`` most selective for ``category`` (fewer if the layer
+    has fewer non-silent filters).
 
     Ranked by eq. 2 share (``by="index"``, ties broken by p) or by p-value
     (``by="p"``, ties broken by share). Silent filters are left out.
     Columns: filter, index, p, rank.
     """
+    if by not in RANK_BY:
+        raise ValueError(f"Unknown ranking {by!r}; use 'index' (eq. 2 share) or 'p' (p-value).")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"k must be a positive whole number of filters; got {k!r}.")
     if category not in result.categories:
         raise KeyError(f"Unknown category {category!r}; choose from {result.categories}.")
     if layer not in result.layers:
@@ -338,3 +310,49 @@ def most_selective(result: Selectivity, layer: str, category: str, k: int = 5,
     top = ok[order[:k]]
     return pd.DataFrame({"filter": top, "index": L.index[top, c], "p": L.p[top, c],
                          "rank": np.arange(1, len(top) + 1)})
+
+
+# --------------------------------------------------------------------------- saving
+
+
+_FIELDS = ("index", "p", "silent", "n_perm", "crit", "boot")
+
+
+def save_selectivity(result: Selectivity, path: str | Path) -> Path:
+    """Write ``result`` to one ``.npz`` file (no pickles), atomically
+    (:func:`helpers.cache.atomic_file`): the file appears complete or not at all. Every
+    field of every layer is kept, with the version of the statistics
+    (:data:`STATS_VERSION`) that :func:`load_selectivity` checks."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header = {"stats_version": STATS_VERSION, "layers": list(result.layers), "categories": result.categories,
+              "n_permutations": result.n_permutations, "seed": result.seed, "balanced": result.balanced,
+              "meta": result.meta, "resolve_q": list(result.resolve_q), "n_boot": result.n_boot,
+              "mc_confidence": result.mc_confidence}
+    arrays = {"header": np.array(json.dumps(header, default=str))}
+    for i, layer in enumerate(result.layers.values()):
+        for name in _FIELDS:
+            value = getattr(layer, name)
+            if value is not None:
+                arrays[f"{name}{i}"] = value
+    with atomic_file(path) as f:
+        np.savez(f, **arrays)
+    return path
+
+
+def load_selectivity(path: str | Path) -> Selectivity:
+    """Read what :func:`save_selectivity` wrote. Raises ValueError if the file is unreadable
+    or was written by another version of the statistics (:data:`STATS_VERSION`)."""
+    try:
+        with np.load(Path(path), allow_pickle=False) as z:
+            header = json.loads(str(z["header"]))
+            if header.get("stats_version") != STATS_VERSION:
+                raise ValueError(f"written by statistics version {header.get('stats_version')}, "
+                                 f"this is {STATS_VERSION}")
+            layers = {name: LayerSelectivity(**{f: (z[f"{f}{i}"] if f"{f}{i}" in z else None) for f in _FIELDS})
+                      for i, name in enumerate(header["layers"])}
+    except (OSError, KeyError, json.JSONDecodeError, TypeError) as e:
+        raise ValueError(f"unreadable selectivity file {path} ({e})") from None
+    return Selectivity(layers, list(header["categories"]), int(header["n_permutations"]), int(header["seed"]),
+                       bool(header["balanced"]), dict(header["meta"]), tuple(header["resolve_q"]),
+                       int(header["n_boot"]), float(header["mc_confidence"]))

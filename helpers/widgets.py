@@ -6,7 +6,10 @@ drew, so tests (and learners) can call it directly without a browser.
 
 - :func:`layer_profile_explorer` (notebook 4): the paper's figure, proportion of
   category-selective filters per layer, with a threshold slider, a p-value / index
-  switch and Benjamini-Hochberg correction.
+  switch and Benjamini-Hochberg correction. Error bars are the bootstrap intervals of
+  :func:`helpers.selectivity.summary_table`; BH decisions are exact at the levels the
+  p-values were resolved for (``Selectivity.resolve_q``, 0.01 and 0.05 by default) and
+  the summary line says how many decisions are still open at any other level.
 - :func:`filter_browser` (notebook 5): the most selective filters of a layer and
   category, with their most and least activating stimuli.
 
@@ -25,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .plots import plot_layer_profile, title_for
+from .permutation import is_resolved
 from .selectivity import Selectivity, most_selective, summary_table
 
 #: Slider ranges: p-values from 0.0005 to 0.2 on a log scale, index shares 0.25-1.
@@ -60,10 +64,14 @@ def profile_tables(results: Mapping[str, Selectivity], criterion: str = "p", thr
             for name, res in results.items()}
 
 
-def count_summary(tables: Mapping[str, pd.DataFrame]) -> str:
+def count_summary(tables: Mapping[str, pd.DataFrame], results: Mapping[str, Selectivity] | None = None) -> str:
     """HTML: per network, selective filters summed over layers for each category, and
-    the layer with the largest proportion of them."""
+    the layer with the largest proportion of them; how many decisions more shuffles could
+    still change (:func:`helpers.selectivity.unsettled`), and, for Benjamini–Hochberg at a
+    level the p-values were not resolved for (``results`` given), a note saying so."""
     lines = []
+    t0 = next(iter(tables.values()))
+    crit, thr, corr = t0["criterion"].iloc[0], t0["threshold"].iloc[0], t0["correction"].iloc[0]
     for name, t in tables.items():
         cats = list(dict.fromkeys(t["category"]))
         totals = t.groupby("category", sort=False)["n_selective"].sum()
@@ -72,9 +80,16 @@ def count_summary(tables: Mapping[str, pd.DataFrame]) -> str:
             sub = t[t["category"] == c]
             best = sub.loc[sub["proportion"].idxmax(), "layer"] if totals[c] > 0 else "none"
             parts.append(f"{html.escape(c)} {int(totals[c]):,} (most in {html.escape(str(best))})")
-        lines.append(f"<b>{html.escape(name)}</b>: " + " · ".join(parts))
-    t0 = next(iter(tables.values()))
-    crit, thr, corr = t0["criterion"].iloc[0], t0["threshold"].iloc[0], t0["correction"].iloc[0]
+        line = f"<b>{html.escape(name)}</b>: " + " · ".join(parts)
+        open_ = float(t["n_unsettled"].sum()) if "n_unsettled" in t else 0.0
+        if open_ > 0:
+            line += f"; {int(open_):,} decisions could still change with more shuffles"
+        res = None if results is None else results.get(name)
+        if crit == "p" and corr == "bh" and res is not None and not is_resolved(thr, res.resolve_q):
+            levels = ", ".join(f"{q:g}" for q in res.resolve_q) or "none"
+            line += (f" (p-values resolved for BH at q = {levels} only: at {thr:.3g}, filters at the "
+                     "floor of the permutation test may be missed)")
+        lines.append(line)
     rule = f"p ≤ {thr:.4g}" if crit == "p" else f"selectivity index ≥ {thr:.3g}"
     if crit == "p" and corr != "none":
         rule += f", {corr.upper()}-corrected"
@@ -197,7 +212,7 @@ def layer_profile_explorer(results: Mapping[str, Selectivity], criterion: str = 
     def update(criterion: str = "p", threshold: float = 0.01, correction: str = "none") -> ProfileView:
         tables = profile_tables(results, criterion, threshold, correction)
         fig = draw_profiles(tables, results)
-        text = count_summary(tables)
+        text = count_summary(tables, results)
         summary.value = text
         _show(out, fig)
         show_controls(criterion, threshold, correction)  # the controls always match the figure

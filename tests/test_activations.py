@@ -84,6 +84,52 @@ def test_naive_stored_hook_is_corrupted_by_inplace_relu(vgg16, small_stimuli):
     assert (_rerun(vgg16.features, x, 0) < 0).any()
 
 
+def _ranked_net():
+    """Pre-ReLU outputs of rank 4 (conv), 3 (1-D conv) and 2 (linear), each followed by an
+    in-place ReLU, and a later layer after all of them."""
+    torch.manual_seed(3)
+    net = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(inplace=True), nn.Flatten(2),
+                        nn.Conv1d(4, 5, 3, padding=1), nn.ReLU(inplace=True), nn.AdaptiveAvgPool1d(2),
+                        nn.Flatten(), nn.Linear(10, 6), nn.ReLU(inplace=True), nn.Linear(6, 3)).eval()
+    with torch.no_grad():  # one unit per layer whose maximum stays below zero
+        for i in (0, 3, 7):
+            net[i].bias[0] = -10.0
+    return net
+
+
+def test_pre_relu_outputs_of_every_rank_survive_the_inplace_relu(small_stimuli):
+    net = _ranked_net()
+    x = small_stimuli.batch(range(len(small_stimuli)))
+    acts = activations.collect(net, small_stimuli, layers=["0", "3", "7", "9"], progress=False, cache=False,
+                               batch_size=5)
+    expected = {"0": _rerun(net, x, 0).amax(dim=(2, 3)), "3": _rerun(net, x, 3).amax(dim=2),
+                "7": _rerun(net, x, 7), "9": _rerun(net, x, 9)}
+    for name, want in expected.items():
+        np.testing.assert_allclose(acts[name], want.numpy(), rtol=1e-5, atol=1e-6, err_msg=name)
+    for name in ("0", "3", "7"):  # the ReLU after them would have made these non-negative
+        assert (acts[name] < 0).any(), name
+
+
+def test_reduce_map_returns_a_copy_for_every_rank():
+    for shape in ((2, 3), (2, 3, 4), (2, 3, 4, 5)):
+        out = torch.randn(*shape)
+        before = out.clone()
+        reduced = activations.reduce_map(out)
+        out.clamp_(min=0)  # what an in-place ReLU does after the hook
+        expected = before if before.dim() == 2 else before.flatten(2).amax(dim=2)
+        torch.testing.assert_close(reduced, expected)
+    with pytest.raises(ValueError, match="Unknown reduction"):
+        activations.reduce_map(torch.zeros(2, 3), "median")
+
+
+def test_vgg16_fc1_before_its_relu_alongside_fc2(vgg16, small_stimuli):
+    """The issue's case: classifier.0 (fc1 before its in-place ReLU) requested with fc2."""
+    alone = activations.collect(vgg16, small_stimuli, ["classifier.0"], progress=False, cache=False)
+    both = activations.collect(vgg16, small_stimuli, ["classifier.0", "fc2"], progress=False, cache=False)
+    np.testing.assert_allclose(both["classifier.0"], alone["classifier.0"], rtol=1e-5, atol=1e-6)
+    assert (both["classifier.0"] < 0).any()
+
+
 def test_batch_size_and_memory_format_invariance(vgg16, small_stimuli):
     layers = ["block1_conv2", "block3_conv1", "block5_conv3", "fc2"]
     some = small_stimuli.subset([0, 7, 13, 22])  # one image per category: batch 1 runs fc2 four times, not 24

@@ -127,8 +127,15 @@ def test_category_means_and_strong_counts():
     table = an.strong_filter_counts({"l1": A, "l2": A[:, :1]}, labels, ["a", "b"], level=0.85)
     got = table.set_index(["layer", "category"])["n_strong"].to_dict()
     assert got == {("l1", "a"): 1, ("l1", "b"): 1, ("l2", "a"): 1, ("l2", "b"): 0}
+    # Weighted by proportion (default): l1 has 1 of 3 filters strong for a, l2 1 of 1:
+    # (0 * 1/3 + 1 * 1) / (1/3 + 1) = 0.75. Weighted by count: (0 * 1 + 1 * 1) / 2 = 0.5.
     depth = an.detector_depth(table)
-    assert depth["a"] == pytest.approx(0.5) and depth["b"] == pytest.approx(0.0)
+    assert depth["a"] == pytest.approx(0.75) and depth["b"] == pytest.approx(0.0)
+    assert an.detector_depth(table, weight="n_strong")["a"] == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="Unknown weight 'count'.*proportion"):
+        an.detector_depth(table, weight="count")
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        an.strong_filter_counts({"l1": A}, labels, ["a", "b"], level=1.5)
 
 
 def test_pooled_activations_grid_one_is_the_mean_map(small_stimuli):
@@ -146,3 +153,62 @@ def test_pooled_activations_grid_one_is_the_mean_map(small_stimuli):
     np.testing.assert_allclose(pooled["5"], mean["5"], rtol=1e-5, atol=1e-6)
     four = an.pooled_activations(net, small_stimuli, ["1"], grid=4)
     assert four["1"].shape == (len(small_stimuli), 5 * 16)
+
+
+def test_non_finite_input_is_refused_with_names():
+    A = np.random.default_rng(0).random((8, 5))
+    A[2, 3] = np.nan
+    labels = np.repeat([0, 1], 4)
+    with pytest.raises(ValueError, match="filters 3"):
+        an.roc_auc(A, labels == 0)
+    with pytest.raises(ValueError, match="filters 3"):
+        an.rdm(A)
+    with pytest.raises(ValueError, match=r"Layer 'conv2'.*filters 3"):
+        an.strong_filter_counts({"conv2": A}, labels, ["a", "b"], level=0.5)
+    with pytest.raises(ValueError, match="whole number"):
+        an.stratified_folds(labels, k=2.5)
+
+
+def test_crossfit_removes_the_optimism_of_choosing_on_the_same_images():
+    rng = np.random.default_rng(2)
+    labels = np.repeat(np.arange(3), 20)
+    noise = rng.random((60, 300))  # no filter prefers anything
+    cf = an.crossfit_selection(noise, labels, target=0, k=5, seed=0, min_response=0.0)
+    assert list(cf.columns[:3]) == ["fold", "layer", "filter"] and len(cf) == 5
+    # The most selective of 300 noise filters looks good on the images that chose it ...
+    assert cf["train_auc"].mean() > 0.65 and cf["train_auc"].mean() - cf["test_auc"].mean() > 0.15
+    assert abs(cf["test_auc"].mean() - 0.5) < 0.12  # ... and is at chance on images it has not seen
+    planted = noise.copy()
+    planted[:, 17] += 2.0 * (labels == 0)
+    cf = an.crossfit_selection({"a": noise, "b": planted}, labels, target=0, k=5, seed=0)
+    assert (cf["layer"] == "b").all() and (cf["filter"] == 17).all() and (cf["test_auc"] > 0.95).all()
+    with pytest.raises(ValueError, match="target"):
+        an.crossfit_selection(noise, labels, target=7)
+
+
+def test_rsa_permutation_test_known_answers():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(12, 40))
+    D = an.rdm(X)
+    rho, p = an.rsa_permutation_test(D, 3 * D + 1, n_permutations=199, seed=0)
+    assert rho == pytest.approx(1.0) and p == pytest.approx(1 / 200)  # no relabelling does better
+    rho, p = an.rsa_permutation_test(D, an.rdm(rng.normal(size=(12, 40))), n_permutations=199, seed=0)
+    assert abs(rho) < 0.3 and p > 0.05
+    # Items without variance (NaN rows) are left out, and rho is compare_rdms on the rest.
+    X2 = np.vstack([X, np.ones((1, 40))])
+    D2 = an.rdm(X2)
+    E = an.rdm(np.vstack([rng.normal(size=(12, 40)), rng.normal(size=(1, 40))]))
+    rho, _ = an.rsa_permutation_test(D2, E, n_permutations=9)
+    assert rho == pytest.approx(an.compare_rdms(D2[:12, :12], E[:12, :12]))
+
+
+def test_split_half_reliability_and_noise_ceiling():
+    rng = np.random.default_rng(4)
+    signal = rng.normal(size=(15, 3))
+    stable = signal @ rng.normal(size=(3, 400)) + 0.05 * rng.normal(size=(15, 400))
+    assert an.split_half_reliability(stable, n_splits=5) > 0.95  # any half shows the same geometry
+    assert abs(an.split_half_reliability(rng.normal(size=(15, 400)), n_splits=5)) < 0.35  # pure noise
+    assert an.noise_ceiling(0.81, 1.0) == pytest.approx(0.9)
+    assert an.noise_ceiling(0.64, 0.25) == pytest.approx(0.4)
+    with pytest.raises(ValueError, match="Reliabilities"):
+        an.noise_ceiling(-0.2)

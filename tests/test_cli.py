@@ -46,9 +46,13 @@ def test_report_on_a_folder(folder, tmp_path, capsys, session_vgg16):
     assert list(table["layer"].unique()) == ["block1_conv1", "block3_conv1", "fc2"]
     assert set(table["category"]) == {"face", "i-see-face", "car", "dog"}
     assert (table.loc[table.layer == "fc2", "n_filters"] == 4096).all()
+    # The CSV carries the intervals of summary_table: bootstrap over images and Wilson.
+    assert {"ci_low", "ci_high", "wilson_low", "wilson_high", "n_unsettled", "ci_method"} <= set(table.columns)
+    assert ((table["ci_low"] <= table["proportion"]) & (table["proportion"] <= table["ci_high"])).all()
     assert (out / "selectivity_by_layer.png").stat().st_size > 10_000
     run = json.loads((out / "run.json").read_text())
     assert run["trained"] is False and "UNTRAINED" in run["model"]
+    assert run["resolve_q"] == [0.01, 0.05]  # the default levels: --correction none
     assert "UNTRAINED" in capsys.readouterr().out
     assert sorted(p.name for p in out.iterdir()) == ["run.json", "selectivity_by_layer.csv",
                                                      "selectivity_by_layer.png"]  # no temporaries
@@ -81,6 +85,25 @@ def test_bad_arguments_are_refused_before_any_work(folder, tmp_path, capsys, no_
     code = main(["report", "--stimuli", str(folder), "--out", str(tmp_path / "o"), "--profile", "quick", *extra])
     assert code == 2
     assert message in _one_error_line(capsys)
+
+
+def test_bh_at_a_level_not_resolved_by_default_is_resolved(folder, tmp_path, monkeypatch, session_vgg16):
+    from helpers import selectivity
+
+    seen = []
+    real = selectivity.analyze
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("resolve_q", "default"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(selectivity, "analyze", spy)
+    base = ["report", "--stimuli", str(folder), "--profile", "quick", "--layers", "block1_conv1",
+            "--permutations", "99", "--criterion", "p", "--correction", "bh", "--no-progress"]
+    assert main([*base, "--threshold", "0.02", "--out", str(tmp_path / "a")]) == 0
+    assert main([*base, "--threshold", "0.05", "--out", str(tmp_path / "b")]) == 0
+    assert seen == [0.02, "default"]  # 0.05 is one of selectivity.RESOLVE_Q already
+    assert json.loads((tmp_path / "a" / "run.json").read_text())["resolve_q"] == [0.02]
 
 
 def test_missing_or_wrong_stimuli_and_out_folders(folder, tmp_path, capsys, no_work):

@@ -93,8 +93,26 @@ def test_selectivity_results_are_cached_on_disk(vgg16, small_stimuli, monkeypatc
     monkeypatch.setattr(selectivity, "analyze", no_recompute)
     again = course.selectivity(acts)
     for name in acts:
-        np.testing.assert_array_equal(again[name].p, first[name].p)
         np.testing.assert_array_equal(first[name].p, fresh[name].p)
-        np.testing.assert_array_equal(again[name].index, first[name].index)
-        np.testing.assert_array_equal(again[name].silent, first[name].silent)
+        for field in ("index", "p", "silent", "n_perm", "crit", "boot"):
+            np.testing.assert_array_equal(getattr(again[name], field), getattr(first[name], field))
     assert again.categories == acts.categories and not again.trained
+    assert again.resolve_q == selectivity.RESOLVE_Q and again.n_boot == selectivity.N_BOOT
+
+
+def test_a_new_version_of_the_statistics_is_never_served_stale(vgg16, small_stimuli, monkeypatch):
+    acts = activations.collect(vgg16, small_stimuli, ["block1_conv1"], progress=False)
+    course.selectivity(acts)
+    calls = []
+    real = selectivity.analyze
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(selectivity, "analyze", counted)
+    course.selectivity(acts)
+    assert calls == []  # same version: read from the cache
+    monkeypatch.setattr(selectivity, "STATS_VERSION", selectivity.STATS_VERSION + 1)
+    course.selectivity(acts)
+    assert calls == [1]  # another version: another key, recomputed

@@ -27,12 +27,37 @@ def test_exemplar_ranking_matches_brute_force_sort():
         v = acts[:, f].tolist()
         top = ex.top_exemplars(acts, f, k=10, labels=labels, categories=cats)
         low = ex.top_exemplars(acts, f, k=10, bottom=True, labels=labels, categories=cats)
-        assert top.indices.tolist() == sorted(range(50), key=lambda i: (-v[i], i))[:10]
-        assert low.indices.tolist() == sorted(range(50), key=lambda i: (v[i], i))[:10]
-        assert top.values.tolist() == [v[i] for i in top.indices]
+        # The values are the 10 largest (smallest), in order; which of equal values is shown is a draw.
+        assert top.values.tolist() == sorted(v, reverse=True)[:10]
+        assert low.values.tolist() == sorted(v)[:10]
+        assert top.values.tolist() == [v[i] for i in top.indices] and len(set(top.indices)) == 10
         assert top.categories == [cats[labels[i]] for i in top.indices] and low.bottom
+        # A tie at the cut is reported with how many images share the value.
+        cut = sorted(v, reverse=True)[9]
+        n_cut, n_in = v.count(cut), sorted(v, reverse=True)[:10].count(cut)
+        assert top.tied == (n_cut if n_cut > n_in else 0)
+        if top.tied:
+            assert top.tie_value == pytest.approx(cut) and top.tied_shown == n_in
+            assert f"{n_cut} images at {cut:.3g}: {n_in} shown, drawn at random" == top.note
     with pytest.raises(ValueError, match="has 6 filters"):
         ex.top_exemplars(acts, 6)
+    with pytest.raises(ValueError, match="positive whole number"):
+        ex.top_exemplars(acts, 0, k=0)
+
+
+def test_tied_exemplars_are_a_seeded_draw_not_the_first_images():
+    acts = np.zeros((40, 1), np.float32)
+    acts[35:] = 1.0  # five images activate the filter; 35 sit at 0 after a ReLU
+    low = ex.top_exemplars(acts, 0, k=6, bottom=True)
+    assert low.tied == 35 and low.tied_shown == 6 and low.note == "35 images at 0: 6 shown, drawn at random"
+    assert low.label == "least\n(35 images at 0: 6 shown, drawn at random)"
+    assert sorted(low.indices.tolist()) != list(range(6))  # not the first six by index
+    again = ex.top_exemplars(acts, 0, k=6, bottom=True)
+    np.testing.assert_array_equal(low.indices, again.indices)
+    draws = {tuple(sorted(ex.top_exemplars(acts, 0, k=6, bottom=True, seed=s).indices)) for s in range(20)}
+    assert len(draws) > 15 and all(max(d) < 35 for d in draws)
+    top = ex.top_exemplars(acts, 0, k=5)
+    assert sorted(top.indices.tolist()) == [35, 36, 37, 38, 39] and top.tied == 0 and top.label == "most"
 
 
 def test_overlays_and_exemplar_figure(coloured):

@@ -1,6 +1,7 @@
 """The house rules of the helpers package, checked on its source: the profile is read at
 the edges only, names used across modules are public, there is no import cycle, the
-statistics import without torch, and the package's data and typing marker ship with it."""
+statistics (selectivity and the modules below it) and the analyses import without torch,
+and the package's data and typing marker ship with it."""
 
 from __future__ import annotations
 
@@ -119,7 +120,9 @@ def test_no_import_cycles():
             visit(name, [])
 
 
-@pytest.mark.parametrize("module", ["helpers.selectivity", "helpers.analysis", "helpers.labels", "helpers.cache"])
+@pytest.mark.parametrize("module", ["helpers.selectivity", "helpers.measure", "helpers.rules", "helpers.permutation",
+                                    "helpers.bootstrap", "helpers.binomial", "helpers.analysis", "helpers.labels",
+                                    "helpers.cache"])
 def test_numpy_modules_import_without_torch(module):
     code = f"import sys, {module}; sys.exit(3 if 'torch' in sys.modules else 0)"
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,

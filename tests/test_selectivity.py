@@ -1,126 +1,11 @@
-"""Known answers for eq. 1, eq. 2, the permutation test and the per-layer summary."""
-
-import warnings
+"""The per-layer analysis (helpers.selectivity): analyze, the decisions on its result, the
+summary table, the most selective filters, saving and loading; and the public names it
+re-exports from the modules below it."""
 
 import numpy as np
 import pytest
 
 from helpers import selectivity as sel
-
-
-def test_normalize_known_answer():
-    A = np.array([[0.0, 2.0], [5.0, 4.0], [10.0, 6.0]])
-    AN = sel.normalize(A, eps=0.0)
-    np.testing.assert_allclose(AN, [[0, 0], [0.5, 0.5], [1, 1]])
-    # The paper's epsilon shrinks the top value just below one.
-    assert sel.normalize(A, eps=1e-3)[2, 0] == pytest.approx(10 / (10 + 1e-3))
-
-
-def test_silent_filters_are_nan_without_warnings():
-    A = np.array([[0.0, 3.0, 1.0], [0.0, 3.0, 2.0], [0.0, 3.0, 4.0]])
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        AN = sel.normalize(A)
-        S = sel.selectivity_index(AN, np.array([0, 1, 1]))
-        p = sel.permutation_test(AN, np.array([0, 1, 1]), n_permutations=50)
-    assert np.isnan(AN[:, :2]).all() and not np.isnan(AN[:, 2]).any()
-    assert np.isnan(S[:2]).all() and np.isnan(p[:2]).all()
-    assert not np.isnan(S[2]).any()
-
-
-def test_selectivity_index_hand_computed():
-    # Two categories of two images; filter 0 fires only for category 0.
-    AN = np.array([[1.0, 0.5], [0.5, 0.0], [0.0, 1.0], [0.0, 0.5]])
-    labels = np.array([0, 0, 1, 1])
-    S = sel.selectivity_index(AN, labels)
-    np.testing.assert_allclose(S, [[1.0, 0.0], [0.25, 0.75]])
-
-
-def test_unequal_classes_balanced_versus_plain():
-    # Category 0 has three images, category 1 one; every image gives the same activation.
-    AN = np.array([[1.0], [1.0], [1.0], [1.0]])
-    labels = np.array([0, 0, 0, 1])
-    np.testing.assert_allclose(sel.selectivity_index(AN, labels, balanced=False), [[0.75, 0.25]])
-    # Share of class means: a filter that does not care about category sits at chance.
-    np.testing.assert_allclose(sel.selectivity_index(AN, labels, balanced=True), [[0.5, 0.5]])
-
-
-def test_balanced_equals_plain_for_equal_classes():
-    rng = np.random.default_rng(1)
-    AN = sel.normalize(rng.random((40, 30)))
-    labels = np.repeat(np.arange(4), 10)
-    rng.shuffle(labels)
-    S1 = sel.selectivity_index(AN, labels, balanced=True)
-    S2 = sel.selectivity_index(AN, labels, balanced=False)
-    np.testing.assert_allclose(S1, S2, atol=1e-12)
-    np.testing.assert_allclose(S1.sum(axis=1), 1.0)
-
-
-def test_bad_labels_are_explained():
-    AN = np.zeros((4, 2)) + np.arange(4)[:, None]
-    with pytest.raises(ValueError, match="one label per image"):
-        sel.selectivity_index(AN, np.array([0, 1, 1]))
-    with pytest.raises(ValueError, match="at least two"):
-        sel.selectivity_index(AN, np.zeros(4, int))
-    with pytest.raises(ValueError, match="no images"):
-        sel.selectivity_index(AN, np.array([0, 0, 2, 2]), n_categories=3)
-
-
-def _reference_p(AN, labels, n_perm, seed, balanced=True):
-    """Slow loop over the same shuffles: one selectivity_index call per permutation."""
-    shuffles = np.random.default_rng(seed).permuted(
-        np.broadcast_to(labels.astype(np.int16), (n_perm, len(labels))), axis=1)
-    obs = sel.selectivity_index(AN, labels, balanced=balanced)
-    count = np.zeros_like(obs)
-    for perm in shuffles:
-        count += sel.selectivity_index(AN, perm.astype(np.int64), labels.max() + 1, balanced) >= obs - 1e-12
-    return (1 + count) / (1 + n_perm)
-
-
-@pytest.mark.parametrize("balanced", [True, False])
-def test_permutation_test_matches_loop_and_is_chunk_invariant(balanced):
-    rng = np.random.default_rng(2)
-    AN = sel.normalize(rng.random((23, 17)))
-    labels = np.array([0] * 5 + [1] * 8 + [2] * 10)
-    p_ref = _reference_p(AN, labels, 60, seed=3, balanced=balanced)
-    for chunk in (7, 128):
-        p = sel.permutation_test(AN, labels, n_permutations=60, seed=3, balanced=balanced, chunk=chunk)
-        np.testing.assert_array_equal(p, p_ref)
-
-
-def test_planted_filter_gets_smallest_possible_p():
-    rng = np.random.default_rng(4)
-    labels = np.repeat([0, 1, 2], 20)
-    A = rng.random((60, 5))
-    A[labels == 1, 0] += 5.0  # filter 0 answers category 1 only
-    p = sel.permutation_test(sel.normalize(A), labels, n_permutations=999, seed=0)
-    assert p[0, 1] == pytest.approx(1 / 1000)
-    assert p[0, 0] > 0.5 and p[0, 2] > 0.5
-
-
-def test_p_values_uniform_under_the_null():
-    # Random activations, random labels: p-values should be uniform on (0, 1].
-    # KS distance of 800 (discrete) p-values from U(0,1); critical value at alpha=0.001 is ~0.069.
-    rng = np.random.default_rng(5)
-    AN = sel.normalize(rng.random((60, 200)))
-    labels = rng.permutation(np.repeat(np.arange(4), 15))
-    p = sel.permutation_test(AN, labels, n_permutations=499, seed=6).ravel()
-    grid = np.sort(p)
-    ecdf = np.arange(1, len(grid) + 1) / len(grid)
-    assert np.max(np.abs(ecdf - grid)) < 0.069
-    assert abs(np.mean(p <= 0.05) - 0.05) < 0.025  # false-positive rate near nominal
-
-
-def test_wilson_interval_known_values():
-    lo, hi = sel.wilson_interval(np.array([0, 5]), np.array([10, 10]))
-    np.testing.assert_allclose(lo, [0.0, 0.2366], atol=1e-4)
-    np.testing.assert_allclose(hi, [0.2775, 0.7634], atol=1e-4)
-
-
-def test_benjamini_hochberg_known_values():
-    q = sel.benjamini_hochberg(np.array([0.01, 0.04, 0.03, 0.005, np.nan]))
-    np.testing.assert_allclose(q[:4], [0.02, 0.04, 0.04, 0.02])
-    assert np.isnan(q[4])
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +28,9 @@ def test_summary_table_counts(planted_result):
     assert df.loc[("early", "a"), "n_silent"] == 1
     assert df.loc[("late", "c"), "n_selective"] == 1
     assert df.loc[("early", "a"), "proportion"] == pytest.approx(3 / 8)
-    assert df.loc[("early", "a"), "ci_low"] < 3 / 8 < df.loc[("early", "a"), "ci_high"]
+    assert df.loc[("early", "a"), "wilson_low"] < 3 / 8 < df.loc[("early", "a"), "wilson_high"]
+    assert (df["ci_low"] <= df["proportion"]).all() and (df["proportion"] <= df["ci_high"]).all()
+    assert (df["confidence"] == 0.95).all() and df["ci_method"].iloc[0].startswith("95% bootstrap")
     assert list(df.reset_index()["layer"].unique()) == ["early", "late"]
 
 
@@ -162,3 +49,75 @@ def test_most_selective(planted_result):
     assert list(top["index"]) == sorted(top["index"], reverse=True)
     with pytest.raises(KeyError, match="Unknown category"):
         sel.most_selective(planted_result, "early", "zebra")
+
+
+def test_a_correction_is_applied_or_refused(planted_result):
+    with pytest.raises(ValueError, match="correction applies to p-values"):
+        sel.summary_table(planted_result, "index", 0.3, correction="bh")
+    with pytest.raises(ValueError, match="threshold"):
+        sel.summary_table(planted_result, "p", 5)
+    with pytest.raises(ValueError, match="Unknown criterion"):
+        sel.selective(planted_result["early"], "pp", 0.01)
+    # Applied: BH differs from the raw rule on p-values built for it.
+    layer = sel.LayerSelectivity(index=np.full((4, 2), 0.5), p=np.array([[0.01, 1], [0.02, 1], [0.03, 1], [0.04, 1]]),
+                                 silent=np.zeros(4, bool))
+    assert sel.selective(layer, "p", 0.03).sum() == 3
+    assert sel.selective(layer, "p", 0.03, "bh").sum() == 0  # BH: 0.01 * 4 / 1 = 0.04 > 0.03, ...
+    assert sel.selective(layer, "p", 0.04, "bh").sum() == 4  # ... all four at q = 0.04
+
+
+def test_most_selective_refuses_unknown_ranking_and_bad_k(planted_result):
+    with pytest.raises(ValueError, match="'index' .* or 'p'"):
+        sel.most_selective(planted_result, "early", "a", by="pp")
+    for bad in (-1, 0, 2.5, True):
+        with pytest.raises(ValueError, match="positive whole number"):
+            sel.most_selective(planted_result, "early", "a", k=bad)
+    assert len(sel.most_selective(planted_result, "early", "a", k=100)) == 7  # all non-silent filters
+
+
+def test_non_finite_activations_name_layer_and_filters():
+    A = np.random.default_rng(0).random((12, 6))
+    A[3, 2], A[5, 4] = np.nan, np.inf
+    labels = np.repeat([0, 1, 2], 4)
+    with pytest.raises(ValueError, match=r"Layer 'conv9'.*filters 2, 4"):
+        sel.analyze({"conv9": A}, labels, ["a", "b", "c"], n_permutations=9)
+    with pytest.raises(ValueError, match=r"filters 2, 4"):
+        sel.normalize(A)
+
+
+def test_selective_for_any_category_is_corrected_over_categories():
+    p = np.array([[0.005, 0.5, 0.5, 0.5], [0.002, 0.5, 0.5, 0.5], [np.nan] * 4])
+    layer = sel.LayerSelectivity(np.full((3, 4), 0.25), p, np.array([False, False, True]))
+    # Bonferroni over the four categories: 4 * 0.005 > 0.01 >= 4 * 0.002.
+    assert sel.selective_any(layer, "p", 0.01).tolist() == [False, True, False]
+    assert sel.selective(layer, "p", 0.01).any(axis=1).tolist() == [True, True, False]
+    # BH over the two filters on their Bonferroni p-values 0.02 and 0.008:
+    # q = 0.02 takes both (0.02 <= 2 q / 2), q = 0.016 only the second (0.008 <= q / 2).
+    assert sel.selective_any(layer, "p", 0.02, "bh").tolist() == [True, True, False]
+    assert sel.selective_any(layer, "p", 0.016, "bh").tolist() == [False, True, False]
+    with pytest.raises(ValueError, match="correction applies to p-values"):
+        sel.selective_any(layer, "index", 0.5, "bh")
+
+
+def test_save_and_load_keep_every_field(planted_result, tmp_path, monkeypatch):
+    path = sel.save_selectivity(planted_result, tmp_path / "r.npz")
+    back = sel.load_selectivity(path)
+    assert back.categories == planted_result.categories and back.resolve_q == planted_result.resolve_q
+    assert back.n_boot == planted_result.n_boot == sel.N_BOOT
+    for name, layer in planted_result.layers.items():
+        for f in ("index", "p", "silent", "n_perm", "crit", "boot"):
+            np.testing.assert_array_equal(getattr(back[name], f), getattr(layer, f))
+    monkeypatch.setattr(sel, "STATS_VERSION", sel.STATS_VERSION + 1)
+    with pytest.raises(ValueError, match="statistics version"):
+        sel.load_selectivity(path)
+
+
+def test_the_modules_below_are_reexported_for_the_notebooks():
+    from helpers import binomial, bootstrap, measure, permutation, rules
+
+    for module in (binomial, bootstrap, measure, permutation, rules):
+        shared = [name for name in sel.__all__ if hasattr(module, name)]
+        assert all(getattr(sel, name) is getattr(module, name) for name in shared), module.__name__
+    assert {"normalize", "selectivity_index", "permutation_test", "run_permutations", "benjamini_hochberg",
+            "wilson_interval", "bootstrap_weights", "check_rule", "is_resolved"} <= set(sel.__all__)
+    assert all(hasattr(sel, name) for name in sel.__all__)

@@ -203,9 +203,9 @@ print(f"level = {level:.3f} (95th percentile of category means of normalised act
 strong.pivot(index="layer", columns="category", values="n_strong").loc[layers]
 
 # %%
-depth_strong = an.detector_depth(strong, count="n_strong")
+depth_strong = an.detector_depth(strong, weight="n_strong")
 table_sel = sel.summary_table(result, "p", 0.01)
-depth_selective = an.detector_depth(table_sel, count="n_selective")
+depth_selective = an.detector_depth(table_sel, weight="n_selective")
 
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.4), gridspec_kw={"width_ratios": [1.6, 1]})
 ax = axes[0]
