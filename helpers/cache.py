@@ -56,8 +56,9 @@ HASH = "sha256"
 #: fastest sound choice of the standard library, SHA-256 in two threads (SHA-NI), took
 #: 0.17 s idle and 0.35 s under load (SHA-1 0.16 s, BLAKE2b 0.42 s, MD5 0.74 s idle;
 #: CRC-32, 0.08 s, gives 32 bits and is linear: no key); XXH3-128 (the ``xxhash``
-#: package, one thread: it holds the GIL and is limited by memory bandwidth, so threads
-#: gain nothing) took 0.018 s idle and 0.026 s under load. XXH3 is not cryptographic:
+#: package) took 0.018 s idle and 0.019-0.026 s of CPU under load, in one thread: it
+#: releases the GIL, but two threads over halves were no faster here, as one core
+#: already reads about as fast as memory delivers. XXH3 is not cryptographic:
 #: someone able to craft colliding weights could make the cache serve another model's
 #: activations, but only someone who can already write to the cache folder. Against
 #: accidental collisions 128 bits are ample.
