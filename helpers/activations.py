@@ -197,12 +197,16 @@ def prepared(model: nn.Module, device: torch.device, channels_last: bool):
     the copy hold the values they held when it was made, checked by content key
     (:func:`helpers.cache.digest_buffers`) at every run: a lesion through
     ``weight.data[...] = 0`` between runs, or a write into the copy during a run, makes
-    a new copy. Measured on VGG16 (2 cores, ``benchmarks/run.py``): converting the conv
-    weights afresh costs about 0.09-0.16 s of CPU time per call; checking the kept copies
-    about 0.005 s. Converting in place and back instead would cost two conversions per
-    call. The price is memory: one copy of the conv weights stays resident between calls
-    while the model lives (59 MB for VGG16; during a run it is there either way, so peak
-    memory is unchanged). Moves to another device are made afresh at every call.
+    a new copy. Measured on VGG16 (2 shared cores, load 3-5, CPU time per call):
+    converting the conv weights afresh, as every call did before, 0.09-0.10 s;
+    converting them in place and back afterwards, 0.19 s; checking the kept copies
+    against the caller's by ``torch.equal`` (strided reads), 0.08-0.10 s; checking them
+    by content key, 0.005-0.006 s. The price is memory: one copy of the conv weights
+    stays resident between calls while the model lives (59 MB for VGG16; resident size
+    after a call 1.36 instead of 1.30 GB). During a run the copy is there either way, so
+    the peak is unchanged (64 images at 224 px, batch 8: 1582 MB, before 1599 MB; 32 at
+    batch 32: 2210 MB, before 2207 MB), which is what Binder's 2 GB limit sees. Moves to
+    another device are made afresh at every call.
     """
     was_training = model.training
     memory_format = torch.channels_last if channels_last else torch.contiguous_format

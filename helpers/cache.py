@@ -54,11 +54,12 @@ HASH = "sha256"
 #: through ``weight.data`` is invisible to torch's version counters, so nothing short of
 #: the values will do). Measured with ``benchmarks/fingerprint_bench.py`` on 2 cores: the
 #: fastest sound choice of the standard library, SHA-256 in two threads (SHA-NI), took
-#: 0.17 s idle and 0.35 s under load (SHA-1 0.16 s, BLAKE2b 0.42 s, MD5 0.74 s idle;
+#: 0.17 s idle and 0.31 s under load 4-5 (SHA-1 0.16 s, BLAKE2b 0.42 s, MD5 0.74 s idle;
 #: CRC-32, 0.08 s, gives 32 bits and is linear: no key); XXH3-128 (the ``xxhash``
-#: package) took 0.018 s idle and 0.019-0.026 s of CPU under load, in one thread: it
-#: releases the GIL, but two threads over halves were no faster here, as one core
-#: already reads about as fast as memory delivers. XXH3 is not cryptographic:
+#: package) took 0.018 s idle and 0.021 s under that load (best of 3; the whole
+#: fingerprint 0.022-0.024 s), in one thread: it releases the GIL, but two threads were
+#: no faster (0.023 s), as one core already reads about as fast as memory delivers. That
+#: is the floor of any key that reads every value once. XXH3 is not cryptographic:
 #: someone able to craft colliding weights could make the cache serve another model's
 #: activations, but only someone who can already write to the cache folder. Against
 #: accidental collisions 128 bits are ample.
