@@ -26,11 +26,13 @@ import json
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -147,6 +149,8 @@ def machine_info() -> dict:
     }
     with contextlib.suppress(OSError, AttributeError):
         info["load_average_start"] = [round(x, 2) for x in os.getloadavg()]
+    # Settings that change the timings (README, "Method": OpenMP's waiting on a shared CPU).
+    info["environment"] = {k: os.environ[k] for k in ENV_SETTINGS if k in os.environ}
     return info
 
 
@@ -188,6 +192,28 @@ def synthetic_stimuli(n: int, px: int, pool: int = 64, seed: int = 0):
 
 # --------------------------------------------------------------------------- 1. throughput
 
+# Section 1's sizes, beside MODES: ``batches``, the batch sizes collect() and the
+# channels-last forward and feature extractor run at (the first is the peers' too);
+# ``early``, the deepest layer of the early-stop rows; ``peer_mem``, the fresh-process
+# memory runs: collect() at each of ``ours`` (batch sizes), each peer at ``batch``, all
+# over ``n`` images of ``px`` px; ``parallel``: side by side, for sizes that fit the
+# machine; ``only``: the peers to run (default: all available).
+COLLECTION_MODES = {
+    "full": dict(batches=(32, 8), early="block3_conv3",
+                 peer_mem=dict(n=128, px=224, ours=(8, 32), batch=32, parallel=False)),
+    "quick": dict(batches=(4,), early="block3_conv3",
+                  peer_mem=dict(n=16, px=64, ours=(8,), batch=8, parallel=True)),
+    "smoke": dict(batches=(1,), early="block3_conv3",
+                  peer_mem=dict(n=4, px=32, ours=(), batch=2, parallel=True, only=("fx_channels_last",))),
+}
+COLLECTION_TARGETS = {
+    "fx_ratio": 1.00,               # collect() time / torchvision feature extractor (channels-last), same batch
+    "fixed_cost_seconds": 0.02,     # what a collect() call costs beyond its forward passes
+}
+ENV_SETTINGS = ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "MKL_NUM_THREADS", "MALLOC_MMAP_THRESHOLD_",
+                "MALLOC_ARENA_MAX")
+PEER_TOLERANCE = 1e-4  # largest difference of a peer's maxima from ours, relative to the layer's maximum
+
 
 def _sync(device: torch.device):
     if device.type == "cuda":
@@ -201,122 +227,276 @@ def _to_device(model, device, channels_last: bool):
     return m.eval()
 
 
-def throughput_methods(model, stim, batch: int, device: torch.device) -> tuple[dict, str]:
-    """The compared methods; each processes the whole stimulus set and returns nothing."""
-    from torchvision.models.feature_extraction import create_feature_extractor
+def _format(channels_last: bool):
+    return torch.channels_last if channels_last else torch.contiguous_format
 
+
+PEER_LABELS = {
+    "fx_channels_last": "torchvision create_feature_extractor + amax, channels-last model converted once",
+    "fx_contiguous": "torchvision create_feature_extractor + amax, contiguous (NCHW)",
+    "thingsvision": "thingsvision PyTorchExtractor.batch_extraction + amax",
+    "captum": "captum LayerActivation (list of layers) + amax",
+    "torchlens": "torchlens.extract (module paths) + amax",
+}
+
+
+def throughput_methods(model, cfg: dict, device: torch.device, peer_names=()) -> tuple[dict, dict]:
+    """The compared methods, and what they compute.
+
+    Returns ``methods`` (name -> ``run(warm)``: processes the whole stimulus set, or only
+    its first batch when ``warm``, and returns ``{layer: (n, C) maxima}`` or None) and
+    ``info`` (reference method of each method whose outputs are checked, sizes, layers).
+    Names: ``collect_b{B}``, ``plain_channels_last_b{B}`` and ``fx_channels_last_b{B}`` at
+    each batch size B of ``cfg["batches"]``; at the first one also ``plain_contiguous``,
+    ``fx_contiguous`` and the optional ``peer_names``; the early-stop methods
+    ``early_*`` (layers up to ``cfg["early"]``); and the fixed-cost methods ``one_*`` (one
+    image: ``one_collect`` uncached, ``one_cached``, ``one_plain``, the forward to fc2)
+    and ``prepared``.
+    """
+    from benchmarks import peers
     from helpers.activations import collect, prepared
     from helpers.models import VGG16_LAYERS
+    from helpers.stimuli import Preprocess, StimulusSet
 
-    n = len(stim)
+    px, n = cfg["px"], cfg["images"]
+    batches = list(cfg["batches"])
+    if device.type == "cuda":
+        n, batches = max(n, 256), [max(batches[0], 32)]
+    b0 = batches[0]
+    stim = synthetic_stimuli(n, px, pool=n)
+    names = list(VGG16_LAYERS)
+    early = names[:names.index(cfg["early"]) + 1]
     # The same input for every method. collect() normalises uint8 pixels itself (in a
     # background thread); the other methods get the normalised tensors ready-made.
-    xs = [stim.batch(range(s, min(s + batch, n))).to(device) for s in range(0, n, batch)]
-    fast = {"contiguous": _to_device(model, device, False), "channels_last": _to_device(model, device, True)}
-    # Naive extraction: the full post-ReLU maps of all 15 layers (torch.fx graph pruned after
-    # fc2, so it does the same work as collect), reduced to maxima afterwards.
-    naive_fmt = "channels_last" if device.type == "cpu" else "contiguous"
-    extractor = create_feature_extractor(fast[naive_fmt], return_nodes={p: k for k, p in VGG16_LAYERS.items()})
+    xs = {b: [stim.batch(range(s, min(s + b, n))).to(device) for s in range(0, n, b)] for b in batches}
+    cl = device.type == "cpu"  # channels-last is the fast layout on the CPU only
+    plain_models = {True: _to_device(model, device, True), False: _to_device(model, device, False)}
+    cut = int(VGG16_LAYERS[cfg["early"]].split(".")[1]) + 1  # features[:cut] ends with that layer's ReLU
+    floor = torch.nn.Sequential(*list(plain_models[cl].features)[:cut]).eval()
+    to_fc2 = torch.nn.Sequential(plain_models[cl].features, plain_models[cl].avgpool, torch.nn.Flatten(1),
+                                 *list(plain_models[cl].classifier)[:5]).eval()
 
-    def fmt(name):
-        return torch.channels_last if name == "channels_last" else torch.contiguous_format
-
-    def plain(name):
-        m = fast[name]
-
-        def run():
+    def plain(net, b, channels_last):
+        def run(warm=False):
             with torch.inference_mode():
-                for x in xs:
-                    m(x.contiguous(memory_format=fmt(name)))
+                for x in xs[b][:1] if warm else xs[b]:
+                    net(x.contiguous(memory_format=_format(channels_last)))
             _sync(device)
         return run
 
-    def naive():
-        results = {}
-        with torch.inference_mode():
-            for k, x in enumerate(xs):
-                maps = extractor(x.contiguous(memory_format=fmt(naive_fmt)))  # every full map of the batch
-                for name, a in maps.items():
-                    v = (a.amax(dim=(2, 3)) if a.dim() == 4 else a).float().cpu().numpy()
-                    results.setdefault(name, np.empty((n, v.shape[1]), np.float32))[k * batch:k * batch + len(v)] = v
+    def ours(layers, b):
+        first = synthetic_stimuli(min(b, n), px, pool=n)  # the warm-up's: one batch
+
+        def run(warm=False):
+            out = collect(model, first if warm else stim, layers, batch_size=b, device=device, progress=False, cache=False)
+            _sync(device)
+            return dict(out)
+        return run
+
+    def peer(run_peer, b):
+        def run(warm=False):
+            out = run_peer(xs[b][:1] if warm else xs[b])
+            _sync(device)
+            return out
+        return run
+
+    # The peers' models, one copy each (VGG16: 553 MB), shared by a peer's full and early
+    # runs; the feature extractors' graphs share the plain forward's parameters.
+    fx_fmt = "fx_channels_last" if cl else "fx_contiguous"
+    early_layers = {k: VGG16_LAYERS[k] for k in early}
+    peer_models = {"fx_channels_last": plain_models[True], "fx_contiguous": plain_models[False],
+                   **{name: copy.deepcopy(model) for name in peer_names}}
+
+    def built(name, layers):
+        return peers.make(name, peer_models[name], layers, device, own_copy=False)
+
+    methods, ref = {}, {}
+    for b in batches:
+        methods[f"collect_b{b}"] = ours(names, b)
+        methods[f"plain_channels_last_b{b}"] = plain(plain_models[True], b, True)
+    methods["plain_contiguous"] = plain(plain_models[False], b0, False)
+    fx_cl = built("fx_channels_last", VGG16_LAYERS) if cl else None
+    for b in batches:
+        if fx_cl is not None:
+            methods[f"fx_channels_last_b{b}"] = peer(fx_cl, b)
+            ref[f"fx_channels_last_b{b}"] = f"collect_b{b0}"
+        if b != b0:
+            ref[f"collect_b{b}"] = f"collect_b{b0}"
+    for name in ("fx_contiguous", *peer_names):
+        methods[name] = peer(built(name, VGG16_LAYERS), b0)
+        ref[name] = f"collect_b{b0}"
+    methods["early_floor"] = plain(floor, b0, cl)
+    methods["early_collect"] = ours(early, b0)
+    for name in (fx_fmt, *peer_names):
+        methods[f"early_{name}"] = peer(built(name, early_layers), b0)
+        ref[f"early_{name}"] = "early_collect"
+
+    # Fixed costs: one image, its pixels in memory (so that the stimuli's fingerprint, part
+    # of the cache key, hashes them as for the course's schematic drawings).
+    pixels = np.ascontiguousarray(stim.images([0]))
+    one = StimulusSet(["a"], [0], ["synthetic:0"], Preprocess(resize=px, crop=px), pixels=pixels,
+                      source="random pixels, seed 0")
+    cache_dir = tempfile.mkdtemp(prefix="bench-cache-")
+
+    def one_collect(warm=False):
+        collect(model, one, batch_size=1, device=device, progress=False, cache=False)
         _sync(device)
 
-    def collected():
-        collect(model, stim, batch_size=batch, device=device, progress=False, cache=False)
+    def one_cached(warm=False):
+        collect(model, one, batch_size=1, device=device, progress=False, cache=cache_dir)
         _sync(device)
 
-    def fixed_cost():
-        # What collect() does once per call whatever the number of images: move the model to
-        # the device and memory format of the run, and back.
-        with prepared(model, device, device.type == "cpu"):
+    def one_plain(warm=False):
+        # The same pipeline without collect()'s own work: the image decoded in a worker
+        # thread, as collect() does it. (Not only for fairness of the input: on a shared
+        # CPU, libgomp spins less once that thread has its own OpenMP team, which changes
+        # the forward pass's CPU time by up to 2x; README, "Method".)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            x = pool.submit(one.batch, [0]).result().to(device).contiguous(memory_format=_format(cl))
+            with torch.inference_mode():
+                to_fc2(x)
+            _sync(device)
+
+    def prepare(warm=False):
+        with prepared(model, device, cl):
             pass
         _sync(device)
 
-    return {"collect": collected, "plain_channels_last": plain("channels_last"),
-            "plain_contiguous": plain("contiguous"), "naive": naive, "collect_fixed_cost": fixed_cost}, naive_fmt
+    methods.update(one_collect=one_collect, one_cached=one_cached, one_plain=one_plain, prepared=prepare)
+    info = {"images": n, "batches": batches, "px": px, "early": cfg["early"], "ref": ref,
+            "cache_dir": cache_dir, "fx_format": fx_fmt}
+    return methods, info
 
 
-def alternate(methods: dict, repeats: int, warmup: int = 1) -> tuple[dict, dict]:
-    """Wall and CPU seconds per call of each method: warm-up, then ``repeats`` rounds in
-    which every method runs once, the order rotated each round (ABCD, BCDA, ...)."""
+def alternate(methods: dict, repeats: int, warmup: int = 1) -> tuple[dict, dict, dict]:
+    """Wall and CPU seconds per call of each method, and each method's outputs: ``warmup``
+    calls of each on its first batch only (``run(warm=True)``: first-call costs), then
+    ``repeats`` rounds in which every method runs once on everything, the order rotated
+    each round (ABCD, BCDA, ...). The outputs are those of each method's first full call."""
     names = list(methods)
     for _ in range(warmup):
         for name in names:
-            methods[name]()
+            methods[name](warm=True)
     wall = {name: [] for name in names}
     cpu = {name: [] for name in names}
+    outputs = {}
     for r in range(repeats):
         for name in names[r % len(names):] + names[:r % len(names)]:
             t, c = time.perf_counter(), time.process_time()
-            methods[name]()
+            out = methods[name]()
             wall[name].append(time.perf_counter() - t)
             cpu[name].append(time.process_time() - c)
-    return wall, cpu
+            if name not in outputs:
+                outputs[name] = out
+    return wall, cpu, outputs
 
 
-def bench_throughput(model, cfg: dict, device: torch.device, section: str) -> tuple[list, dict]:
-    px, n, batch, repeats = cfg["px"], cfg["images"], cfg["batch"], cfg["repeats"]
-    if device.type == "cuda":
-        n, batch = max(n, 256), max(batch, 32)
-    stim = synthetic_stimuli(n, px, pool=n)
-    methods, naive_fmt = throughput_methods(model, stim, batch, device)
-    times, cpu = alternate(methods, repeats, cfg.get("warmup", 1))
+def _rounds_note(wall: dict, cpu: dict, a: str, b: str) -> str:
+    rounds = [x / y for x, y in zip(wall[a], wall[b])]
+    cpu_ratio = _median([x / y for x, y in zip(cpu[a], cpu[b])])
+    return f"CPU-time ratio {cpu_ratio:.3f}; wall, per round: " + ", ".join(f"{r:.3f}" for r in rounds)
+
+
+def _ratio(wall: dict, a: str, b: str) -> float:
+    return _median([x / y for x, y in zip(wall[a], wall[b])])
+
+
+def bench_throughput(model, cfg: dict, device: torch.device, section: str,
+                     peer_names=(), missing: dict | None = None) -> tuple[list, dict]:
+    """Section 1 (or 6 on a GPU): collect() against the plain forward, the torchvision
+    feature extractor and the importable ``peer_names``; ``missing``: peer -> why it was
+    left out (a row each)."""
+    from benchmarks import peers
+
+    repeats = cfg["repeats"]
+    methods, info = throughput_methods(model, cfg, device, peer_names)
+    try:
+        times, cpu, outputs = alternate(methods, repeats, cfg.get("warmup", 1))
+    finally:
+        shutil.rmtree(info["cache_dir"], ignore_errors=True)
+    n, px, batches, b0 = info["images"], info["px"], info["batches"], info["batches"][0]
     med = {k: _median(v) for k, v in times.items()}
-    fastest = min(("plain_channels_last", "plain_contiguous"), key=med.get)
-    plain = times[fastest]
-    ratios = [c / p for c, p in zip(times["collect"], plain)]
-    cpu_ratio = _median([c / p for c, p in zip(cpu["collect"], cpu[fastest])])
-    # One call of collect() over the full profile's 300 images pays the fixed cost once:
-    # per-image cost from this round, fixed cost from this round, against the plain pass.
+    checks = {m: peers.compare(outputs[r], outputs[m], PEER_TOLERANCE) for m, r in info["ref"].items()}
+
+    def check(m):
+        return checks[m][1] if m in checks else ""
+
+    plain = {b: f"plain_channels_last_b{b}" for b in batches}
+    fastest = min((plain[b0], "plain_contiguous"), key=med.get)
+    fast_name = "channels_last" if fastest == plain[b0] else "contiguous"
+    where = f"{px} px, {n} images per call, median of {repeats} alternating rounds"
+    target, fx_target = TARGETS["collect_ratio"], COLLECTION_TARGETS["fx_ratio"]
+    rows = []
+    for b in batches:
+        rows.append(row(section, f"collect(): 15 layers, per-filter max (incl. uint8→float preprocessing), batch {b}",
+                        n / med[f"collect_b{b}"], "images/s", note=where + ("; " + check(f"collect_b{b}")
+                                                                               if b != b0 else "")))
+    for b in batches:
+        rows.append(row(section, f"plain forward, channels_last, batch {b}", n / med[plain[b]], "images/s",
+                        note="whole VGG16 to the logits, inputs already normalised"))
+    rows.append(row(section, f"plain forward, contiguous (NCHW), batch {b0}", n / med["plain_contiguous"],
+                    "images/s"))
+    for b in batches:
+        den = fastest if b == b0 else plain[b]
+        ratio = _ratio(times, f"collect_b{b}", den)
+        rows.append(row(section, f"ratio collect / fastest plain forward ({fast_name if b == b0 else 'channels_last'}), "
+                        f"batch {b}, {n} images per call", ratio, "×", f"≤ {target}", ratio <= target,
+                        note=_rounds_note(times, cpu, f"collect_b{b}", den)))
+    if device.type == "cpu":
+        for b in batches:
+            fx = f"fx_channels_last_b{b}"
+            ratio = _ratio(times, f"collect_b{b}", fx)
+            rows.append(row(section, f"ratio collect / torchvision feature extractor (channels-last), batch {b}",
+                            ratio, "×", f"≤ {fx_target:.2f}", ratio <= fx_target,
+                            note=_rounds_note(times, cpu, f"collect_b{b}", fx) + "; " + check(fx)))
+    # Fixed costs per call.
+    fixed_target = COLLECTION_TARGETS["fixed_cost_seconds"]
+    diffs = [c - p for c, p in zip(times["one_collect"], times["one_plain"])]
+    cpu_diff = _median([c - p for c, p in zip(cpu["one_collect"], cpu["one_plain"])])
+    fixed = _median(diffs)
+    rows.append(row(section, "collect() fixed cost: cached call, 1 image", med["one_cached"], "s",
+                    f"< {fixed_target} s", med["one_cached"] < fixed_target,
+                    note=f"CPU {_median(cpu['one_cached']):.4f} s; content keys of the weights (XXH3-128 over "
+                    "553 MB) and pixels, reading the entry back with its checksum"))
+    rows.append(row(section, "collect() fixed cost: 1-image call (cache=False) − its forward pass to fc2",
+                    fixed if fixed > 0 else None, "s", f"< {fixed_target} s", fixed < fixed_target,
+                    note=("" if fixed > 0 else f"not measurable: {fixed * 1000:+.1f} ms, the call was not slower "
+                          "than the plain forward; ")
+                    + f"paired per round; CPU {cpu_diff * 1000:+.1f} ms; 1-image call {med['one_collect']:.3f} s, "
+                    f"forward {med['one_plain']:.3f} s"))
+    rows.append(row(section, "prepared(): the run's device and memory format (kept channels-last weights, "
+                    "checked by content)", med["prepared"], "s",
+                    note=f"CPU {_median(cpu['prepared']):.4f} s; part of the fixed cost"))
     big = 300
+    per_round_fixed = [max(d, 0.0) for d in diffs]
     projected = [((c - f) / n * big + f) / (p / n * big)
-                 for c, f, p in zip(times["collect"], times["collect_fixed_cost"], plain)]
-    target = TARGETS["collect_ratio"]
-    where = f"{px} px, {n} images per call in batches of {batch}, median of {repeats} alternating rounds"
-    name_fast = fastest.replace("plain_", "")
-    rows = [
-        row(section, "collect(): 15 layers, per-filter max (incl. uint8→float preprocessing)",
-            n / med["collect"], "images/s", note=where),
-        row(section, "plain forward, channels_last", n / med["plain_channels_last"], "images/s",
-            note="whole VGG16 to the logits, inputs already normalised"),
-        row(section, "plain forward, contiguous (NCHW)", n / med["plain_contiguous"], "images/s"),
-        row(section, f"naive extraction: full maps of 15 layers, then amax ({naive_fmt})",
-            n / med["naive"], "images/s", note="torchvision create_feature_extractor; maps of a batch all kept"),
-        row(section, f"ratio collect / fastest plain forward ({name_fast}), {n} images per call", _median(ratios),
-            "×", f"≤ {target}", _median(ratios) <= target,
-            note="median of per-round ratios: " + ", ".join(f"{r:.3f}" for r in ratios)
-            + f"; CPU-time ratio {cpu_ratio:.3f}"),
-        row(section, "collect() fixed cost per call (weights to the run's memory format and back)",
-            med["collect_fixed_cost"], "s", note="paid once per call, whatever the number of images"),
-        row(section, f"ratio collect / fastest plain forward, one call over {big} images (full profile)",
-            _median(projected), "×", f"≤ {target}", _median(projected) <= target,
-            note=f"from this run's per-image times and fixed cost: ((collect − fixed)·{big}/{n} + fixed) "
-            f"/ (plain·{big}/{n})"),
-        row(section, "ratio naive / fastest plain forward", _median([a / p for a, p in zip(times["naive"], plain)]),
-            "×"),
-    ]
-    raw = {"seconds": times, "cpu_seconds": cpu, "images": n, "batch": batch, "px": px, "fastest_plain": fastest,
-           "ratio_rounds": ratios, "projected_300_rounds": projected, "device": str(device)}
+                 for c, f, p in zip(times[f"collect_b{b0}"], per_round_fixed, times[fastest])]
+    rows.append(row(section, f"ratio collect / fastest plain forward, one call over {big} images (full profile)",
+                    _median(projected), "×", f"≤ {target}", _median(projected) <= target,
+                    note=f"from this run's per-image times and fixed cost: ((collect − fixed)·{big}/{n} + fixed) "
+                    f"/ (plain·{big}/{n}), batch {b0}"))
+    # The peers, in the same rounds.
+    peer_rows = ([f"fx_channels_last_b{b0}", "fx_contiguous"] if device.type == "cpu" else ["fx_contiguous"])
+    for m in (*peer_rows, *peer_names):
+        base = m.removesuffix(f"_b{b0}")
+        label = PEER_LABELS[base] + (f" {peers.version(base)}" if peers.version(base) else "")
+        rows.append(row(section, f"peer: {label}, batch {b0}", n / med[m], "images/s", note=check(m)))
+        rows.append(row(section, f"ratio peer / plain channels_last forward: {base}, batch {b0}",
+                        _ratio(times, m, plain[b0]), "×", note=_rounds_note(times, cpu, m, plain[b0])))
+    for name, why in (missing or {}).items():
+        rows.append(row(section, f"peer: {PEER_LABELS[name]}", None, "images/s", note=why))
+    # Early stop: the layers up to cfg["early"].
+    early = info["early"]
+    for m, label in (("early_floor", f"plain forward to {early} ({'channels_last' if device.type == 'cpu' else 'contiguous'})"),
+                     ("early_collect", "collect()"),
+                     *((f"early_{p}", PEER_LABELS[p]) for p in (info["fx_format"], *peer_names))):
+        rows.append(row(section, f"early stop at {early}: {label} / plain channels_last forward (whole network)",
+                        _ratio(times, m, plain[b0]), "×",
+                        note=_rounds_note(times, cpu, m, plain[b0]) + ("; " + check(m) if m in checks else "")))
+    raw = {"seconds": times, "cpu_seconds": cpu, "images": n, "batches": batches, "px": px,
+           "fastest_plain": fastest, "projected_300_rounds": projected, "device": str(device),
+           "checks": {m: {"equal": ok, "note": note} for m, (ok, note) in checks.items()},
+           "peers": list(peer_names), "peers_missing": dict(missing or {})}
     return rows, raw
 
 
@@ -345,39 +525,60 @@ def _peak_rss() -> int:
     return int(peak * (1 if sys.platform == "darwin" else 1024))  # bytes on macOS, KiB elsewhere
 
 
-def memory_child(n: int, px: int, batch: int) -> dict:
-    """Runs in a fresh process: collect() on the CPU for ``n`` images; peak RSS."""
+def memory_child(n: int, px: int, batch: int, method: str = "collect") -> dict:
+    """Runs in a fresh process: ``method`` on the CPU for ``n`` images, all 15 layers of
+    VGG16; peak RSS. ``method``: "collect" (``helpers.activations.collect``) or a peer of
+    :mod:`benchmarks.peers` (built before the run, fed one normalised batch at a time)."""
+    from benchmarks import peers
     from helpers.activations import collect
-    from helpers.models import load_vgg16
+    from helpers.models import VGG16_LAYERS, load_vgg16
 
+    peers.use_path()  # the parent's --peers-path reaches us through the environment
     imported = _status_bytes("VmRSS")  # Python, torch, numpy and helpers imported
     model = load_vgg16(pretrained=False, progress=False)
     stim = synthetic_stimuli(n, px)
+    run = None if method == "collect" else peers.make(method, model, VGG16_LAYERS, own_copy=False)
     before = _status_bytes("VmRSS")
     t = time.perf_counter()
-    acts = collect(model, stim, batch_size=batch, device="cpu", progress=False, cache=False)
+    if run is None:
+        acts = collect(model, stim, batch_size=batch, device="cpu", progress=False, cache=False)
+    else:
+        acts = run(stim.batch(range(s, min(s + batch, n))) for s in range(0, n, batch))
     seconds = time.perf_counter() - t
-    return {"n": n, "px": px, "batch": batch, "peak_bytes": _peak_rss(), "rss_imported_bytes": imported,
-            "rss_before_bytes": before, "rss_after_bytes": _status_bytes("VmRSS"),
+    return {"n": n, "px": px, "batch": batch, "method": method, "peak_bytes": _peak_rss(),
+            "rss_imported_bytes": imported, "rss_before_bytes": before, "rss_after_bytes": _status_bytes("VmRSS"),
             "result_bytes": int(sum(a.nbytes for a in acts.values())), "seconds": seconds,
             "filters": int(sum(a.shape[1] for a in acts.values()))}
 
 
-def run_children(specs: list[tuple[int, int, int]], timeout: float = 7200) -> list[dict]:
-    """:func:`memory_child` for each (n, px, batch) in its own fresh process, all at once
-    (peak memory is per process, so running them side by side changes only their times)."""
+def run_children(specs: list[tuple], timeout: float = 7200, parallel: bool = True) -> list[dict]:
+    """:func:`memory_child` for each (n, px, batch[, method]) in its own fresh process: all
+    at once (peak memory is per process, so running them side by side changes only their
+    times), or one after the other when ``parallel`` is False (large runs: their peaks
+    together could exceed the machine's memory)."""
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    procs = [subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--memory-child",
-                               json.dumps({"n": n, "px": px, "batch": batch})],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
-             for n, px, batch in specs]
-    results = []
+
+    def start(spec):
+        n, px, batch, *method = spec
+        args = {"n": n, "px": px, "batch": batch, **({"method": method[0]} if method else {})}
+        return subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--memory-child", json.dumps(args)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+
+    def finish(spec, proc):
+        out, err = proc.communicate(timeout=timeout)
+        if proc.returncode != 0:
+            raise RuntimeError(f"memory child {spec} failed:\n{err[-3000:]}")
+        return json.loads(out.strip().splitlines()[-1])
+
+    procs, results = [], []
     try:
-        for (n, px, _), proc in zip(specs, procs):
-            out, err = proc.communicate(timeout=timeout)
-            if proc.returncode != 0:
-                raise RuntimeError(f"memory child ({n} images, {px} px) failed:\n{err[-3000:]}")
-            results.append(json.loads(out.strip().splitlines()[-1]))
+        if parallel:
+            procs = [start(spec) for spec in specs]
+            results = [finish(spec, proc) for spec, proc in zip(specs, procs)]
+        else:
+            for spec in specs:
+                procs.append(start(spec))
+                results.append(finish(spec, procs[-1]))
     finally:
         for proc in procs:
             if proc.poll() is None:
@@ -389,6 +590,26 @@ def run_children(specs: list[tuple[int, int, int]], timeout: float = 7200) -> li
 def run_child(n: int, px: int, batch: int, timeout: float = 7200) -> dict:
     """:func:`memory_child` in a fresh process."""
     return run_children([(n, px, batch)], timeout)[0]
+
+
+def bench_peer_memory(cfg: dict, peer_names=(), section: str = "2. Memory (peak RSS, fresh process each)"):
+    """Peak RSS of collect() and of each peer over the same images, each in a fresh process."""
+    from benchmarks import peers
+
+    pm = cfg["peer_mem"]
+    n, px = pm["n"], pm["px"]
+    names = [p for p in (*peers.ALWAYS, *peer_names) if p in pm.get("only", peers.NAMES)]
+    specs = [(n, px, b, "collect") for b in pm["ours"]] + [(n, px, pm["batch"], p) for p in names]
+    results = run_children(specs, parallel=pm["parallel"])
+    ours = {r["batch"]: r for r in results if r["method"] == "collect"}
+    rows = []
+    for r in results:
+        label = "collect()" if r["method"] == "collect" else PEER_LABELS[r["method"]]
+        vs = "" if r["method"] == "collect" else "; " + ", ".join(
+            f"{r['peak_bytes'] / c['peak_bytes']:.2f}× collect()'s at batch {b}" for b, c in ours.items())
+        rows.append(row(section, f"peak RSS, {n} images at {px} px, 15 layers: {label}, batch {r['batch']}",
+                        r["peak_bytes"] / MB, "MB", note=f"{r['seconds']:.1f} s; " + _breakdown(r, r["method"]) + vs))
+    return rows, {"runs": results}
 
 
 def bench_memory(cfg: dict) -> tuple[list, dict]:
@@ -435,11 +656,15 @@ def bench_memory(cfg: dict) -> tuple[list, dict]:
     return rows, raw
 
 
-def _breakdown(c: dict) -> str:
+def _breakdown(c: dict, method: str = "collect") -> str:
     """Where a child's peak went: importing, the loaded model, and the run itself."""
     imported, before, peak = c["rss_imported_bytes"], c["rss_before_bytes"], c["peak_bytes"]
     if not (imported and before):
         return ""
+    if method != "collect":
+        return (f"of which {imported / MB:.0f} MB after importing torch & co, {(before - imported) / MB:.0f} MB "
+                f"loading the model (memory-mapped) and building the peer on it, "
+                f"{(peak - before) / MB:.0f} MB during the run (the full maps of a batch)")
     return (f"of which {imported / MB:.0f} MB after importing torch & co, {(before - imported) / MB:.0f} MB "
             f"loading the model (memory-mapped), {(peak - before) / MB:.0f} MB during collect() "
             "(weight pages touched, channels-last copies of the conv weights, one batch's maps)")
@@ -637,7 +862,10 @@ def render_markdown(results: dict) -> str:
         f"{m.get('load_average_end')}: above {m['usable_cpus']} means other work shared the CPUs and "
         "absolute times are pessimistic (ratios are paired within rounds).",
         f"- **Versions:** Python {v['python']}, torch {v['torch']}, torchvision {v['torchvision']}, "
-        f"numpy {v['numpy']}, helpers {v['helpers']}, commit {v.get('git_commit')}",
+        f"numpy {v['numpy']}, helpers {v['helpers']}, commit {v.get('git_commit')}"
+        + "".join(f", {p} {ver}" for p, ver in (v.get("peers") or {}).items()),
+        f"- **Environment:** {', '.join(f'{k}={x}' for k, x in (m.get('environment') or {}).items()) or 'none of '}"
+        f"{'' if m.get('environment') else ', '.join(ENV_SETTINGS) + ' set'}",
         "",
         "| section | measure | value | unit | target | met | notes |",
         "|---|---|---:|---|---|---|---|",
@@ -660,6 +888,9 @@ def main(argv=None) -> int:
     ap.add_argument("--no-featureviz", action="store_true", help="leave out the feature-visualisation rows")
     ap.add_argument("--only", help="comma-separated sections to run (throughput, memory, statistics, "
                     "featureviz, course, gpu); the table then holds only those")
+    ap.add_argument("--peers-path", help="folder holding thingsvision, captum and torchlens, installed beside the "
+                    "environment (default $COURSE_BENCH_PEERS; benchmarks/README.md says how); those importable "
+                    "from it join the peers rows")
     ap.add_argument("--memory-child", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.memory_child:
@@ -667,8 +898,19 @@ def main(argv=None) -> int:
         return 0
     if args.smoke and not args.out:
         ap.error("--smoke writes a table not worth keeping: give --out")
+    from benchmarks import peers
+
+    try:
+        peers_path = peers.use_path(args.peers_path)
+    except ValueError as e:
+        ap.error(str(e))
+    if args.peers_path:  # the memory children look there too
+        os.environ[peers.PEERS_ENV] = peers_path
+    found = peers.available()
+    peer_names = [p for p in peers.OPTIONAL if not found[p]]
+    missing = {p: found[p] for p in peers.OPTIONAL if found[p]}
     mode = "smoke" if args.smoke else ("quick" if args.quick else "full")
-    cfg = dict(MODES[mode])
+    cfg = dict(MODES[mode], **COLLECTION_MODES[mode])
     out = Path(args.out) if args.out else ROOT / "benchmarks" / "results"
     start = time.perf_counter()
     torch.manual_seed(0)
@@ -676,7 +918,9 @@ def main(argv=None) -> int:
     results = {"schema": SCHEMA, "mode": mode,
                "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
                "args": "".join(f" {a}" for a in shown), "machine": machine_info(), "versions": versions(),
-               "settings": cfg, "targets": TARGETS, "rows": [], "raw": {}}
+               "settings": cfg, "targets": {**TARGETS, **COLLECTION_TARGETS}, "rows": [], "raw": {}}
+    results["versions"]["peers"] = {p: peers.version(p) for p in peer_names}
+    results["versions"]["peers_path"] = peers_path
 
     only = set(args.only.split(",")) if args.only else None
 
@@ -696,8 +940,9 @@ def main(argv=None) -> int:
 
     model = load_vgg16(pretrained=False, progress=False)  # also puts the weights in the cache for the children
     cpu = torch.device("cpu")
-    section("throughput", bench_throughput, model, cfg, cpu, "1. Activation collection (CPU)")
+    section("throughput", bench_throughput, model, cfg, cpu, "1. Activation collection (CPU)", peer_names, missing)
     section("memory", bench_memory, cfg)
+    section("memory_peers", bench_peer_memory, cfg, peer_names)
     section("statistics", bench_statistics, cfg)
     fv_skip = ("left out (--no-featureviz)" if args.no_featureviz
                else "skipped in --smoke (benchmarks/featureviz_bench.py --quick takes about 30 s alone)"

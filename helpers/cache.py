@@ -10,8 +10,10 @@ either complete and verified or absent:
   ``KeyboardInterrupt`` (Ctrl-C), the temporary is removed. A run killed outright
   (SIGKILL, power loss) cannot clean up; the next write into that folder sweeps its
   leftovers (:func:`sweep`).
-- :func:`checksum` and :func:`digest_buffers` give content hashes (SHA-256;
-  measured fastest sound choice of the standard library, see :data:`HASH`).
+- :func:`digest_buffers` gives content keys of data in memory (model weights, pixels)
+  with XXH3-128 (:data:`CONTENT_HASH`), :func:`checksum` the checksums of files:
+  SHA-256 (:data:`HASH`) for downloads, whose publishers state SHA-256, XXH3-128 for
+  the course's own cache entries (see :data:`CONTENT_HASH` for why and the timings).
 - :func:`write_entry` / :func:`read_entry` store a folder of files with a
   ``meta.json`` holding a format version, the key it was computed for and a
   checksum of every file; :func:`read_entry` refuses anything that does not match.
@@ -37,19 +39,31 @@ import socket
 import tempfile
 import time
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-#: The content hash of the course's caches, the fastest sound one of the standard library.
-#: On VGG16's 553 MB of parameters and buffers (``benchmarks/fingerprint_bench.py``, 2 idle
-#: cores, wall): SHA-256 in two threads 0.17 s (SHA-NI), SHA-1 0.16 s, BLAKE2b 0.42 s, MD5
-#: 0.74 s; CRC-32 (0.08 s) gives only 32 bits per piece and is linear, no sound key.
-#: xxHash's XXH3-128 (the ``xxhash`` package, not a dependency) takes 0.018 s: the way to
-#: a per-call fingerprint under 0.02 s is to switch to it here.
+import xxhash
+
+#: Checksums of downloaded files: the algorithm their publishers state (torch hub's file
+#: names carry a SHA-256 prefix, datasets list SHA-256 sums), so it must stay SHA-256.
 HASH = "sha256"
-PIECE = 1 << 24  # bytes hashed per task when hashing in threads
-THREADS = 2
+#: Content keys of data in memory (:func:`digest_buffers`: VGG16's weights for every
+#: activation cache key, in-memory pixels) and checksums of the course's own cache entries.
+#: Speed matters here, because :func:`helpers.models.fingerprint` hashes all 553 MB of
+#: VGG16's parameters and buffers on every cached ``collect()`` call (an in-place lesion
+#: through ``weight.data`` is invisible to torch's version counters, so nothing short of
+#: the values will do). Measured with ``benchmarks/fingerprint_bench.py`` on 2 cores: the
+#: fastest sound choice of the standard library, SHA-256 in two threads (SHA-NI), took
+#: 0.17 s idle and 0.31 s under load 4-5 (SHA-1 0.16 s, BLAKE2b 0.42 s, MD5 0.74 s idle;
+#: CRC-32, 0.08 s, gives 32 bits and is linear: no key); XXH3-128 (the ``xxhash``
+#: package) took 0.018 s idle and 0.021 s under that load (best of 3; the whole
+#: fingerprint 0.022-0.024 s), in one thread: it releases the GIL, but two threads were
+#: no faster (0.023 s), as one core already reads about as fast as memory delivers. That
+#: is the floor of any key that reads every value once. XXH3 is not cryptographic:
+#: someone able to craft colliding weights could make the cache serve another model's
+#: activations, but only someone who can already write to the cache folder. Against
+#: accidental collisions 128 bits are ample.
+CONTENT_HASH = "xxh3_128"
 STALE_SECONDS = 24 * 3600  # temporaries of other machines (or recycled pids) older than this are swept
 _TMP_MARK = ".tmp-"  # every temporary name holds this, after the destination's name
 
@@ -65,42 +79,45 @@ class StaleEntry(CacheError):
 # --------------------------------------------------------------------------- hashing
 
 
-def _hash_piece(piece) -> bytes:
-    return hashlib.new(HASH, piece).digest()
+def _hasher(algorithm: str):
+    """A new hash object (``update``, ``hexdigest``) of ``algorithm``: :data:`CONTENT_HASH`
+    or a name of :mod:`hashlib`."""
+    if algorithm == CONTENT_HASH:
+        return xxhash.xxh3_128()
+    return hashlib.new(algorithm)
 
 
 def digest_buffers(buffers: Iterable) -> str:
-    """Content hash of a sequence of byte buffers (``bytes``, ``memoryview``, uint8 arrays).
+    """Content key of a sequence of byte buffers (``bytes``, ``memoryview``, C-contiguous
+    arrays), with :data:`CONTENT_HASH`.
 
-    Large buffers are cut into pieces of :data:`PIECE` bytes hashed in
-    :data:`THREADS` threads (hashlib releases the GIL); the pieces' digests, in order,
-    are hashed again. The result depends on the bytes and their order only (and on
-    where buffers begin: ``[b"ab"]`` and ``[b"a", b"b"]`` differ).
+    Each buffer's length goes into the hash before its bytes, so the result depends on
+    the bytes, their order and where buffers begin (``[b"ab"]`` and ``[b"a", b"b"]``
+    differ). One pass, one thread: VGG16's 553 MB in about 0.02 s.
 
-    Returns ``"<HASH>:<hex digest>"``.
+    Returns ``"<CONTENT_HASH>:<hex digest>"``.
     """
-    pieces = []
+    h = xxhash.xxh3_128()
     for buf in buffers:
-        view = memoryview(buf).cast("B") if not isinstance(buf, (bytes, bytearray)) else memoryview(buf)
-        pieces.extend(view[i:i + PIECE] for i in range(0, max(len(view), 1), PIECE))
-    if sum(len(p) for p in pieces) >= 2 * PIECE:
-        with ThreadPoolExecutor(THREADS) as pool:
-            digests = list(pool.map(_hash_piece, pieces))
-    else:
-        digests = [_hash_piece(p) for p in pieces]
-    return f"{HASH}:" + hashlib.new(HASH, b"".join(digests)).hexdigest()
+        view = memoryview(buf)
+        if view.format != "B" or view.ndim != 1:
+            view = view.cast("B")
+        h.update(len(view).to_bytes(8, "little"))
+        h.update(view)
+    return f"{CONTENT_HASH}:{h.hexdigest()}"
 
 
 def checksum(path: str | os.PathLike, algorithm: str = HASH) -> str:
-    """``"<algorithm>:<hex digest>"`` of a file's bytes, read in 1 MiB chunks."""
+    """``"<algorithm>:<hex digest>"`` of a file's bytes, read in chunks; ``algorithm`` is
+    a name of :mod:`hashlib` (default SHA-256) or :data:`CONTENT_HASH`."""
     with open(path, "rb") as f:
-        return f"{algorithm}:" + hashlib.file_digest(f, algorithm).hexdigest()
+        return f"{algorithm}:" + hashlib.file_digest(f, lambda: _hasher(algorithm)).hexdigest()
 
 
 def verify(path: str | os.PathLike, expected: str) -> bool:
     """Whether ``path`` has the checksum ``expected`` (``"<algorithm>:<hex>"``)."""
     algorithm, _, _ = str(expected).partition(":")
-    if algorithm not in hashlib.algorithms_available:
+    if algorithm != CONTENT_HASH and algorithm not in hashlib.algorithms_available:
         return False
     return checksum(path, algorithm) == expected
 
@@ -363,12 +380,14 @@ def write_entry(folder: str | os.PathLike, key: dict, fmt: int, write: Callable[
 
     ``write(tmp_folder)`` writes the entry's files into ``tmp_folder`` and may return
     extra fields for ``meta.json``. Then ``meta.json`` gets ``format`` (``fmt``),
-    ``key`` and the checksum of every file, and the folder is moved into place.
+    ``key`` and the checksum of every file (:data:`CONTENT_HASH`: read back on every cache
+    hit), and the folder is moved into place.
     """
     with atomic_folder(folder) as tmp:
         extra = write(tmp) or {}
         files = sorted(p.name for p in tmp.iterdir() if p.is_file())
-        meta = dict(extra, format=fmt, key=key, checksums={name: checksum(tmp / name) for name in files})
+        meta = dict(extra, format=fmt, key=key,
+                    checksums={name: checksum(tmp / name, CONTENT_HASH) for name in files})
         (tmp / META).write_text(json.dumps(meta, indent=1, ensure_ascii=False, default=str), "utf-8")
     return Path(folder)
 

@@ -25,7 +25,8 @@ from typing import Callable
 
 # The packages the notebooks import (module name -> distribution name for pip).
 REQUIRED = {"torch": "torch", "torchvision": "torchvision", "numpy": "numpy", "pandas": "pandas",
-            "matplotlib": "matplotlib", "seaborn": "seaborn", "PIL": "pillow", "tqdm": "tqdm"}
+            "matplotlib": "matplotlib", "seaborn": "seaborn", "PIL": "pillow", "tqdm": "tqdm",
+            "xxhash": "xxhash"}
 # The two halves of working sliders: the kernel side (ipywidgets) and the front-end
 # extensions, one for JupyterLab and one for the classic notebook.
 WIDGET_FRONTENDS = ("jupyterlab_widgets", "widgetsnbextension")

@@ -363,3 +363,51 @@ def test_run_batches_is_the_shared_runner(small_stimuli):
     np.testing.assert_allclose(means["1"], collected["1"], rtol=1e-6)
     with pytest.raises(ValueError, match="at least 1"):
         activations.run_batches(net, small_stimuli, ["1"], lambda o: o.mean(dim=(2, 3)), batch_size=0)
+
+
+def test_channels_last_copies_are_kept_and_never_stale(small_stimuli):
+    """The run's channels-last weights are kept between calls, but a lesion of the caller's
+    weights, or a write into the kept copy during a run, is never run on stale values."""
+    net = planted_net()
+    cpu = torch.device("cpu")
+    w = net[2].weight
+    before = (w, w.detach().clone(), w.stride(), w.requires_grad)
+    with activations.prepared(net, cpu, True):
+        run_w = net[2].weight.data
+        assert run_w.is_contiguous(memory_format=torch.channels_last) and torch.equal(run_w, before[1])
+    with activations.prepared(net, cpu, True):
+        assert net[2].weight.data.data_ptr() == run_w.data_ptr()  # kept, not converted again
+    assert net[2].weight is before[0] and torch.equal(net[2].weight, before[1])
+    assert net[2].weight.stride() == before[2] and net[2].weight.requires_grad == before[3]
+
+    some = small_stimuli.subset(range(8))
+    contiguous = lambda: activations.collect(net, some, ["3"], progress=False, cache=False,  # noqa: E731
+                                             channels_last=False)["3"]
+    run = lambda: activations.collect(net, some, ["3"], progress=False, cache=False,  # noqa: E731
+                                      channels_last=True)["3"]
+    np.testing.assert_allclose(run(), contiguous(), rtol=1e-5, atol=1e-6)
+    # A lesion through .data, which torch's version counter does not see.
+    intact = run()
+    version = w._version
+    w.data[0] = 0
+    assert w._version == version
+    lesioned = run()
+    assert not np.allclose(lesioned[:, 0], intact[:, 0])
+    np.testing.assert_allclose(lesioned, contiguous(), rtol=1e-5, atol=1e-6)
+    # A write into the run's copy stays inside that run.
+    with activations.prepared(net, cpu, True):
+        net[2].weight.data.mul_(3)
+    np.testing.assert_allclose(run(), contiguous(), rtol=1e-5, atol=1e-6)
+    assert torch.equal(net[2].weight[1:], before[1][1:]) and (net[2].weight[0] == 0).all()
+
+
+def test_channels_last_copies_work_under_autograd_and_inference_mode(small_stimuli):
+    """A copy made inside torch.inference_mode() is reused later where autograd runs."""
+    net = planted_net()
+    some = small_stimuli.subset(range(4))
+    with torch.inference_mode():
+        activations.collect(net, some, ["3"], progress=False, cache=False, channels_last=True)
+    x = some.batch(range(4)).contiguous(memory_format=torch.channels_last).requires_grad_(True)
+    with activations.prepared(net, torch.device("cpu"), True):
+        net[:4](x).sum().backward()
+    assert x.grad is not None and x.grad.abs().sum() > 0

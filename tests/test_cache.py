@@ -13,6 +13,7 @@ import time
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from helpers import cache
@@ -116,7 +117,7 @@ def _entry(folder: Path, key=None, fmt=1):
 def test_entries_are_verified(tmp_path):
     folder = _entry(tmp_path / "e")
     meta = cache.read_entry(folder, {"k": 1}, 1)
-    assert meta["format"] == 1 and meta["note"] == "extra" and meta["checksums"]["data.bin"].startswith("sha256:")
+    assert meta["format"] == 1 and meta["note"] == "extra" and meta["checksums"]["data.bin"].startswith("xxh3_128:")
     with pytest.raises(cache.StaleEntry, match="format"):
         cache.read_entry(folder, {"k": 1}, 2)
     with pytest.raises(cache.StaleEntry, match="key"):
@@ -130,6 +131,24 @@ def test_entries_are_verified(tmp_path):
     (folder / "meta.json").write_text("{")
     with pytest.raises(cache.CacheError, match="unreadable"):
         cache.read_entry(folder, {"k": 1}, 1)
+
+
+def test_checksums_of_both_algorithms(tmp_path):
+    path = tmp_path / "f"
+    path.write_bytes(b"abc")
+    # Known answers: SHA-256 (FIPS 180-2's example) and XXH3-128 of b"abc".
+    sha = "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    import xxhash
+    xxh = "xxh3_128:" + xxhash.xxh3_128(b"abc").hexdigest()
+    assert cache.checksum(path) == sha and cache.checksum(path, cache.CONTENT_HASH) == xxh
+    assert cache.verify(path, sha) and cache.verify(path, xxh)
+    assert not cache.verify(path, "nosuchhash:00") and not cache.verify(path, xxh[:-1] + ("1" if xxh[-1] == "0" else "0"))
+    # An entry written before the switch (SHA-256 checksums in meta.json) still reads.
+    folder = _entry(tmp_path / "e")
+    meta = json.loads((folder / "meta.json").read_text())
+    meta["checksums"] = {"data.bin": sha}
+    (folder / "meta.json").write_text(json.dumps(meta))
+    assert cache.read_entry(folder, {"k": 1}, 1)["checksums"]["data.bin"] == sha
 
 
 def test_load_or_compute(tmp_path):
@@ -223,11 +242,17 @@ def test_json_manifests_are_written_whole_and_read_leniently(tmp_path):
 
 def test_digests_depend_on_content_and_order():
     a = cache.digest_buffers([b"ab", b"cd"])
-    assert a == cache.digest_buffers([b"ab", b"cd"]) and a.startswith(f"{cache.HASH}:")
+    assert a == cache.digest_buffers([b"ab", b"cd"]) and a.startswith(f"{cache.CONTENT_HASH}:")
     assert a != cache.digest_buffers([b"cd", b"ab"])
-    big = os.urandom(3 * cache.PIECE)  # hashed in threads
+    assert cache.digest_buffers([b"ab"]) != cache.digest_buffers([b"a", b"b"])  # where buffers begin counts
+    assert cache.digest_buffers([b"", b"ab"]) != cache.digest_buffers([b"ab"])
+    big = os.urandom(40 << 20)
     assert cache.digest_buffers([big]) == cache.digest_buffers([memoryview(big)])
+    assert cache.digest_buffers([np.frombuffer(big, np.float32)]) == cache.digest_buffers([big])
     flipped = bytearray(big)
     flipped[-1] ^= 1
     assert cache.digest_buffers([big]) != cache.digest_buffers([bytes(flipped)])
+    # Known answer: XXH3-128 of the length prefix and the bytes (xxHash's reference implementation).
+    import xxhash
+    assert cache.digest_buffers([b"abc"]) == "xxh3_128:" + xxhash.xxh3_128((3).to_bytes(8, "little") + b"abc").hexdigest()
     assert cache.key_digest({"a": 1, "b": [1, 2]}) == cache.key_digest({"b": [1, 2], "a": 1})

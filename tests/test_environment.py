@@ -8,7 +8,7 @@ from pathlib import Path
 from packaging.specifiers import SpecifierSet
 
 ROOT = Path(__file__).resolve().parents[1]
-CONDA_TO_PIP = {"pytorch": "torch", "pytorch-cpu": "torch"}  # conda-forge names that differ from PyPI's
+CONDA_TO_PIP = {"pytorch": "torch", "pytorch-cpu": "torch", "python-xxhash": "xxhash"}  # conda-forge names that differ from PyPI's
 NOT_PACKAGES = {"python", "pip"}
 RANGES = {"torch", "torchvision"}  # conda-forge lags PyPI for these (issue 13)
 
