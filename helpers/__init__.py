@@ -10,6 +10,8 @@ Each module is one idea:
 - :mod:`helpers.plots`        figures shared by the notebooks and the command line
 - :mod:`helpers.datasets`     the downloadable demo photographs (Caltech-101 selection)
 - :mod:`helpers.imagenet`     ImageNet class names, WordNet hierarchy, mistake severity
+- :mod:`helpers.miniworld`    a generated mini-ImageNet (dog breeds, cars, cups, ...) and measurement drawings
+- :mod:`helpers.organism`     the model organism: a small VGG16-shaped network trained on that world
 - :mod:`helpers.featureviz`   activation maximisation and dataset exemplars
 - :mod:`helpers.course`       glue for the notebooks (set-up, shared data, exercise checks)
 """

@@ -40,14 +40,19 @@ VGG16_LAYERS = {
 }
 VGG16_CONV_LAYERS = [n for n in VGG16_LAYERS if n.startswith("block")]
 
+# The model organism (helpers.organism): VGG16's module layout, fewer channels.
+ORGANISM_ARCH = "mini-vgg16"
+_ORGANISM_LOSSES = {"ce": "cross-entropy", "soft": "soft labels"}
+
 # Sensible default layers for other architectures (module paths, post-ReLU where possible).
 _DEFAULT_LAYERS = {
     "vgg16": list(VGG16_LAYERS),
+    ORGANISM_ARCH: list(VGG16_LAYERS),
     "alexnet": ["features.1", "features.4", "features.7", "features.9", "features.11",
                 "classifier.2", "classifier.5"],
     "resnet18": ["relu"] + [f"layer{b}.{k}" for b in range(1, 5) for k in range(2)] + ["avgpool"],
 }
-_ALIASES = {"vgg16": VGG16_LAYERS}
+_ALIASES = {"vgg16": VGG16_LAYERS, ORGANISM_ARCH: VGG16_LAYERS}
 
 
 class WeightsUnavailable(RuntimeError):
@@ -60,8 +65,8 @@ class ModelInfo:
 
     Attributes
     ----------
-    arch : torchvision architecture name, e.g. "vgg16"
-    weights : weights name, e.g. "IMAGENET1K_V1", or "untrained"
+    arch : torchvision architecture name, e.g. "vgg16", or "mini-vgg16" (the organism)
+    weights : weights name, e.g. "IMAGENET1K_V1", "ce" or "soft" (organism), or "untrained"
     seed : the seed of the random initialisation (untrained models), else None
     """
 
@@ -75,6 +80,11 @@ class ModelInfo:
 
     @property
     def label(self) -> str:
+        if self.arch == ORGANISM_ARCH:
+            if self.trained:
+                return (f"Mini-VGG16 organism ({_ORGANISM_LOSSES.get(self.weights, self.weights)}), "
+                        "trained on generated drawings — not the paper's VGG16")
+            return f"Mini-VGG16 organism, UNTRAINED (random weights, seed {self.seed})"
         name = self.arch.upper() if self.arch.startswith("vgg") else self.arch
         if self.trained:
             return f"{name}, ImageNet weights ({self.weights})"
