@@ -198,6 +198,18 @@ def test_collect_works_under_the_paper_layer_names(trained, subset):
     assert not model.training
 
 
+def test_feature_visualisation_runs_on_it(trained):
+    from helpers import featureviz
+
+    model = trained["ce"]
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    result = featureviz.visualize(model, "block5_conv3", [0, 1], size=64, steps=3, progress=False)
+    assert result.images.shape == (2, 64, 64, 3) and result.module == "features.29"
+    assert result.trained and "organism" in result.model_label
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+    assert model.features[29].inplace  # the in-place ReLU is restored after the pre-ReLU warm-up
+
+
 def test_trained_readout_beats_the_untrained_control(trained, untrained, subset):
     """5-fold linear read-out of the 14 classes from 10 held-out images per class
     (chance 1/14): the trained copy beats its own starting point by at least 0.3."""
