@@ -25,6 +25,8 @@ Each module is one idea:
 - :mod:`helpers.featureviz`   activation maximisation: parameterisations, transforms, objectives, render loop
 - :mod:`helpers.exemplars`    the stimuli that drive a filter most and least, with activation maps
 - :mod:`helpers.imagenet`     ImageNet class names, WordNet hierarchy, mistake severity
+- :mod:`helpers.miniworld`    a generated mini-ImageNet (dog breeds, cars, cups, ...) and measurement drawings
+- :mod:`helpers.organism`     the model organism: a small VGG16-shaped network trained on that world
 - :mod:`helpers.plots`        figures shared by the notebooks and the command line
 - :mod:`helpers.widgets`      interactive explorers for the notebooks
 """

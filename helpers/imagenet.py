@@ -151,20 +151,33 @@ def coarse_groups() -> list[str]:
     return list(_groups())
 
 
-@lru_cache(maxsize=1)
-def _matrix() -> np.ndarray:
-    classes = _data()["classes"]
-    depth = max(len(c["chain"]) for c in classes)
-    ids = {w: n for n, w in enumerate(_data()["synsets"])}
+def lca_heights(chains) -> np.ndarray:
+    """Height of the lowest common ancestor between all pairs of leaves of a tree.
+
+    Parameters
+    ----------
+    chains : sequence of n chains, one per leaf, each a list of hashable node names
+        from the leaf up to the root (leaf first, the same root last); together they
+        must form one tree
+
+    Returns
+    -------
+    int16 array (n, n), symmetric, 0 on the diagonal, read-only: entry (i, j) is
+    ``max(d_i, d_j)``, where ``d_i`` is the number of edges from leaf ``i`` up to the
+    deepest node on both chains (see the module docstring).
+    """
+    n = len(chains)
+    depth = max(len(c) for c in chains)
+    ids: dict = {}
     # chains root first, padded with distinct negative numbers so padding never matches
-    paths = -1 - np.arange(N_CLASSES)[:, None] * np.ones(depth, dtype=np.int64)
-    lengths = np.empty(N_CLASSES, dtype=np.int64)
-    for k, c in enumerate(classes):
-        chain = [ids[w] for w in reversed(c["chain"])]
+    paths = -1 - np.arange(n)[:, None] * np.ones(depth, dtype=np.int64)
+    lengths = np.empty(n, dtype=np.int64)
+    for k, c in enumerate(chains):
+        chain = [ids.setdefault(w, len(ids)) for w in reversed(c)]
         paths[k, :len(chain)] = chain
         lengths[k] = len(chain)
-    common = np.zeros((N_CLASSES, N_CLASSES), dtype=np.int64)  # length of the shared prefix
-    still = np.ones((N_CLASSES, N_CLASSES), dtype=bool)
+    common = np.zeros((n, n), dtype=np.int64)  # length of the shared prefix
+    still = np.ones((n, n), dtype=bool)
     for level in range(depth):
         still &= paths[:, level][:, None] == paths[:, level][None, :]
         common += still
@@ -173,6 +186,11 @@ def _matrix() -> np.ndarray:
     dist = dist.astype(np.int16)
     dist.flags.writeable = False
     return dist
+
+
+@lru_cache(maxsize=1)
+def _matrix() -> np.ndarray:
+    return lca_heights([c["chain"] for c in _data()["classes"]])
 
 
 def distance_matrix() -> np.ndarray:
@@ -218,12 +236,23 @@ def soft_labels(y, temperature: float = 0.5) -> np.ndarray:
     -------
     float32 array of shape (n, 1000) (or (1000,) for a scalar ``y``); rows sum to 1.
     """
-    if not temperature > 0:
-        raise ValueError(f"temperature must be positive, got {temperature!r}.")
     y = np.asarray(y)
     if y.size and (not np.issubdtype(y.dtype, np.integer) or y.min() < 0 or y.max() >= N_CLASSES):
         raise ValueError(f"y must hold integer class indices in 0..{N_CLASSES - 1}.")
-    logits = -_matrix()[y.astype(np.int64)].astype(np.float64) / temperature
+    return softmax_over_distances(_matrix()[y.astype(np.int64)], temperature)
+
+
+def softmax_over_distances(distances, temperature: float) -> np.ndarray:
+    """``softmax(-distances / temperature)`` along the last axis: soft targets from rows
+    of a class-distance matrix (the formula of :func:`soft_labels`, for any hierarchy).
+
+    distances : array (..., n_classes), in hierarchy edges
+    temperature : positive float
+    Returns float32 array of the same shape; each row sums to 1.
+    """
+    if not temperature > 0:
+        raise ValueError(f"temperature must be positive, got {temperature!r}.")
+    logits = -np.asarray(distances, dtype=np.float64) / temperature
     logits -= logits.max(axis=-1, keepdims=True)
     w = np.exp(logits)
     return (w / w.sum(axis=-1, keepdims=True)).astype(np.float32)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 UNTRAINED_NOTE = "UNTRAINED network: random weights, not the paper's pretrained VGG16"
 SCHEMATIC_NOTE = "SCHEMATIC stimuli (generated drawings)"
+ORGANISM_ARCH = "mini-vgg16"  # the model organism (helpers.organism): VGG16's layout, fewer channels
+ORGANISM_LOSSES = {"ce": "cross-entropy", "soft": "soft labels"}
 
 
 @dataclass(frozen=True)
@@ -22,8 +24,8 @@ class ModelInfo:
 
     Attributes
     ----------
-    arch : torchvision architecture name, e.g. "vgg16"
-    weights : weights name, e.g. "IMAGENET1K_V1", or "untrained"
+    arch : torchvision architecture name, e.g. "vgg16", or ORGANISM_ARCH (the model organism)
+    weights : weights name, e.g. "IMAGENET1K_V1", "ce" or "soft" (organism), or "untrained"
     seed : the seed of the random initialisation (untrained models), else None
     """
 
@@ -37,6 +39,11 @@ class ModelInfo:
 
     @property
     def label(self) -> str:
+        if self.arch == ORGANISM_ARCH:
+            if self.trained:
+                return (f"Mini-VGG16 organism ({ORGANISM_LOSSES.get(self.weights, self.weights)}): a small "
+                        "VGG16-shaped network trained on generated drawings, not the paper's VGG16")
+            return f"Mini-VGG16 organism, UNTRAINED (random weights, seed {self.seed})"
         name = self.arch.upper() if self.arch.startswith("vgg") else self.arch
         if self.trained:
             return f"{name}, ImageNet weights ({self.weights})"

@@ -32,7 +32,7 @@ from torch import nn
 from . import download
 from .cache import digest_buffers, load_or_compute, remove_inside
 from .config import UntrainedWarning, cache_dir
-from .labels import ModelInfo
+from .labels import ORGANISM_ARCH, ModelInfo  # ORGANISM_ARCH: the organism (helpers.organism) reuses VGG16_LAYERS
 
 # Paper name -> module path of the ReLU after that layer in torchvision's vgg16.
 VGG16_LAYERS = {
@@ -44,14 +44,17 @@ VGG16_LAYERS = {
     "fc1": "classifier.1", "fc2": "classifier.4",
 }
 
+# The model organism (helpers.organism): VGG16's module layout, fewer channels.
+
 # Sensible default layers for other architectures (module paths, post-ReLU where possible).
 _DEFAULT_LAYERS = {
     "vgg16": list(VGG16_LAYERS),
+    ORGANISM_ARCH: list(VGG16_LAYERS),
     "alexnet": ["features.1", "features.4", "features.7", "features.9", "features.11",
                 "classifier.2", "classifier.5"],
     "resnet18": ["relu"] + [f"layer{b}.{k}" for b in range(1, 5) for k in range(2)] + ["avgpool"],
 }
-_ALIASES = {"vgg16": VGG16_LAYERS}
+_ALIASES = {"vgg16": VGG16_LAYERS, ORGANISM_ARCH: VGG16_LAYERS}
 
 WEIGHTS_TIMEOUT = 20.0  # seconds to wait for the weights server (connection and each read)
 WEIGHTS_RETRIES = 2
