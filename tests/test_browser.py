@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "04_layer_profiles.ipynb"
+NOTEBOOK = ROOT / "notebooks" / "05_layer_profiles.ipynb"
 ARTEFACTS = ROOT / "build" / "browser"
 
 

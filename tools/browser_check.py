@@ -1,6 +1,6 @@
 """Drive a course notebook in a real browser: JupyterLab + headless Chromium (Playwright).
 
-    python tools/browser_check.py [notebooks/04_layer_profiles.ipynb] [--out build/browser]
+    python tools/browser_check.py [notebooks/05_layer_profiles.ipynb] [--out build/browser]
                                   [--chromium /usr/bin/chromium] [--slider threshold] [--demo]
 
 What it does, as a learner would:
@@ -42,7 +42,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_NOTEBOOK = ROOT / "notebooks" / "04_layer_profiles.ipynb"
+DEFAULT_NOTEBOOK = ROOT / "notebooks" / "05_layer_profiles.ipynb"
 CHROMIUM = "/usr/bin/chromium"
 # --disable-background-networking & co: on a closed network Chromium's own background
 # requests fail and slow everything down; none of them is needed to test a local page.

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # 05 · Representative filters: what the most selective filters respond to
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/OWNER/REPO/blob/main/notebooks/teacher/05_representative_filters.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/OWNER/REPO/blob/main/notebooks/teacher/06_representative_filters.ipynb)
 #
 # **Learning objectives.** After this notebook you can
 #

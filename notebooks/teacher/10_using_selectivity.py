@@ -16,7 +16,7 @@
 # %% [markdown]
 # # 07 · Using selectivity: choosing a layer, measuring visual complexity
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/OWNER/REPO/blob/main/notebooks/teacher/07_using_selectivity.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/OWNER/REPO/blob/main/notebooks/teacher/10_using_selectivity.ipynb)
 #
 # **Learning objectives.** After this notebook you can
 #

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # 06 · Latent space is not visual space
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/OWNER/REPO/blob/main/notebooks/teacher/06_latent_vs_visual.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/OWNER/REPO/blob/main/notebooks/teacher/07_latent_vs_visual.ipynb)
 #
 # **Learning objectives.** After this notebook you can
 #

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # 04 · Layer profiles: where the category-selective filters sit
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/OWNER/REPO/blob/main/notebooks/teacher/04_layer_profiles.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/OWNER/REPO/blob/main/notebooks/teacher/05_layer_profiles.ipynb)
 #
 # **Learning objectives.** After this notebook you can
 #
