@@ -29,6 +29,48 @@ def banner(profile: Profile | None = None) -> str:
             "and results are labelled UNTRAINED.)")
 
 
+PAPER_CATEGORIES = ("face", "i-see-face", "car", "dog")  # the paper's four categories (75 images each)
+
+
+def describe(net=None, stim=None) -> str:
+    """Markdown: which model and which categories this notebook's numbers come from, read off
+    the loaded model and stimulus set (default: the profile's), and how they differ from the
+    paper's (pretrained VGG16; 300 photographs of face, i-see-face, car and dog)."""
+    import numpy as np
+
+    from .models import model_info
+
+    net = model() if net is None else net
+    stim = stimuli() if stim is None else stim
+    counts = np.bincount(stim.labels, minlength=len(stim.categories))
+    parts = []
+    for c, n in zip(stim.categories, counts):
+        text = f"**{c}** ({n})"
+        if stim.subcategories is not None:
+            subs = sorted({str(s) for s, lab in zip(stim.subcategories, stim.labels)
+                           if lab == stim.categories.index(c) and str(s)})
+            if subs:
+                text += f": {len(subs)} kinds ({', '.join(subs)})"
+        parts.append(text)
+    missing = [c for c in PAPER_CATEGORIES if c not in stim.categories]
+    extra = [c for c in stim.categories if c not in PAPER_CATEGORIES]
+    lines = [f"- **Model:** {model_info(net).label}",
+             f"- **Stimuli:** {stim.source or 'a stimulus set'}; {len(stim.labels)} images in "
+             f"{len(stim.categories)} categories: " + "; ".join(parts)]
+    diff = []
+    if missing:
+        diff.append(f"lacks the paper's {', '.join(missing)}")
+    if extra:
+        diff.append(f"adds {', '.join(extra)} (not in the paper)")
+    if stim.schematic:
+        diff.append("uses generated drawings, not photographs")
+    if not model_info(net).trained:
+        diff.append("runs an untrained network")
+    lines.append("- **Compared with the paper** (pretrained VGG16, 300 photographs: face, i-see-face, car, "
+                 "dog): " + ("this set " + "; ".join(diff) + "." if diff else "the same four categories."))
+    return "\n".join(lines)
+
+
 def setup(threads: int | None = None) -> Profile:
     """Seed everything, set plotting defaults, print the profile banner; return the profile."""
     import matplotlib.pyplot as plt
