@@ -283,7 +283,7 @@ from helpers import plots
 first = [int(np.flatnonzero(stim.labels == k)[j]) for k in range(len(stim.categories)) for j in range(4)]
 axes = plots.image_grid(stim.images(first), titles=stim.label_names[first], ncols=8, size=1.3)
 kind = "generated drawings" if stim.schematic else "photographs"
-plt.suptitle(f"Four images of each category: {kind} ({stim.source})", fontsize=10, y=1.02)
+plt.suptitle(f"Four images of each category: {stim.source or kind}", fontsize=10, y=1.02)
 plt.show()
 
 # %% [markdown]
@@ -366,7 +366,7 @@ plt.show()
 # Write `conv_madds(layout)`: the total multiply-adds of the **13 convolutions** for one image.
 # Mind the first convolution, which reads the 3 colour channels, and that each later one reads
 # the channels of the layer before it. The check compares your function with a count taken by
-# hooks on the convolutions of a real VGG16 at 224 and at 64 px.
+# hooks on the convolutions of a network built from the same layout, VGG16's at 224 and at 64 px.
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 def conv_madds(layout):
@@ -384,20 +384,29 @@ def conv_madds(layout):
 # %%
 # NBVAL_CHECK_OUTPUT
 import torch
-from torchvision.models import vgg16
+from torch import nn
 
 
 def hooked_madds(layout):
-    """Multiply-adds of every Conv2d of torchvision's VGG16, counted by hooks during a forward
-    pass on the meta device (shapes only: no weights, no arithmetic)."""
-    side, counted = layout[0]["side"], []
+    """Multiply-adds of the convolutions of a network built from `layout` (a 3 x 3 convolution per
+    row, a 2 x 2 max-pool between blocks), counted by hooks during a forward pass on the meta
+    device (shapes only: no weights, no arithmetic)."""
+    layers, c_in, counted = [], 3, []
     with torch.device("meta"):
-        model = vgg16()
+        for before, row in zip([None] + layout[:-1], layout):
+            if not row["block"]:
+                break
+            if before is not None and before["block"] != row["block"]:
+                layers.append(nn.MaxPool2d(2))
+            layers.append(nn.Conv2d(c_in, row["channels"], 3, padding=1))
+            c_in = row["channels"]
+        model = nn.Sequential(*layers)
     hook = lambda m, i, o: counted.append(m.weight[0].numel() * o.shape[1] * o.shape[2] * o.shape[3])
-    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
-    model.features(torch.zeros(1, 3, side, side, device="meta"))
-    for h in handles:
-        h.remove()
+    for m in model:
+        if isinstance(m, nn.Conv2d):
+            m.register_forward_hook(hook)
+    side = layout[0]["side"]
+    model(torch.zeros(1, 3, side, side, device="meta"))
     return sum(counted)
 
 
