@@ -634,7 +634,7 @@ def picked_classes(m):
         idx = np.concatenate([np.flatnonzero(grp == g)[np.linspace(0, (grp == g).sum() - 1, 10).astype(int)]
                               for g in show_groups])
     else:
-        idx = np.argsort(grp, kind="stable")
+        idx = np.array(sorted(range(len(cls)), key=lambda i: (grp[i] != "dog", grp[i])))  # the breeds first
     return idx, grp[idx]
 
 
