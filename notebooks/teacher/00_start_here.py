@@ -248,9 +248,9 @@ print([item for item, ok, message in report])
 #   and says so loudly; copying the file from a machine that has it also works.
 # - **GPU** — not needed. The organism on a laptop CPU handles the 64-px drawings in a second;
 #   VGG16 needs roughly a second per 224-px photograph, i.e. some minutes for the demo set, once.
-# - **widgets** — notebooks 05 and 06 have sliders (`helpers.widgets`). They need `ipywidgets` in the kernel *and*
-#   the widget extension in the JupyterLab that shows the page (`jupyterlab_widgets`; the classic
-#   notebook uses `widgetsnbextension`). If a slider appears as a line of text such as
+# - **widgets** — notebooks 05 and 06 have sliders (`helpers.widgets`). They need `ipywidgets` in
+#   the kernel *and* the widget extension in the JupyterLab that shows the page
+#   (`jupyterlab_widgets`; the classic notebook uses `widgetsnbextension`). If a slider appears as a line of text such as
 #   `IntSlider(value=3, …)`, the kernel side works but the page does not: install the packages
 #   into the environment that runs JupyterLab, restart JupyterLab itself and reload the page.
 #   Every widget in the course is a thin layer over a plain function, so you can also call that
