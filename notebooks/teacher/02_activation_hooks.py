@@ -362,7 +362,9 @@ vgg_shapes = {r["name"]: (r["channels"], r["side"], r["side"]) for r in diagrams
 vgg_full_mb, vgg_maxima_mb = totals(memory_table(vgg_shapes))
 print(f"VGG16 at 224 px, {len(vgg_shapes)} layers: full maps {vgg_full_mb / 1e3:,.1f} GB; per-filter maxima "
       f"{vgg_maxima_mb:.2f} MB ({vgg_full_mb / vgg_maxima_mb:,.0f} times less)")
-print(f"the network in use needs {vgg_full_mb / full_mb:,.1f} times less for full maps than VGG16 at 224 px")
+ratio = vgg_full_mb / full_mb
+print("the network in use is VGG16 at 224 px itself" if np.isclose(ratio, 1) else
+      f"the network in use needs {ratio:,.1f} times less memory for full maps than VGG16 at 224 px")
 
 # %% [markdown]
 # Compare the two lines above with the table. For VGG16 at 224 px the full maps run to many
