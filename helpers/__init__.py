@@ -28,6 +28,7 @@ Each module is one idea:
 - :mod:`helpers.miniworld`    a generated mini-ImageNet (dog breeds, cars, cups, ...) and measurement drawings
 - :mod:`helpers.organism`     the model organism: a small VGG16-shaped network trained on that world
 - :mod:`helpers.plots`        figures shared by the notebooks and the command line
+- :mod:`helpers.diagrams`     the pipeline and VGG16's blocks, drawn in code (matplotlib)
 - :mod:`helpers.widgets`      interactive explorers for the notebooks
 """
 

@@ -26,10 +26,13 @@
 #    as far from the right one as every other;
 # 3. measure how bad a mistake is on the WordNet hierarchy and compute a hierarchy-aware loss
 #    (soft labels) next to the ordinary one;
-# 4. inspect the geometry a trained network learned in its last layer and compare it with an
+# 4. compute the soft targets the course's model organism was trained with, and find the
+#    temperature at which a target keeps half its mass on the true class (challenge);
+# 5. inspect the geometry a trained network learned in its last layer and compare it with an
 #    untrained control.
 #
-# **Estimated time:** about 40 minutes.
+# **Estimated time:** about 45 minutes (25 of reading, 20 for the three Think! prompts and the
+# three exercises); the code runs in about 20 seconds.
 #
 # **Prerequisites:** notebook 00; NumPy; the idea of a probability distribution. No deep-learning
 # background is needed: everything here is arithmetic on vectors.
@@ -58,7 +61,16 @@ from helpers import course
 
 profile = course.setup()
 
+# %%
+from IPython.display import Markdown, display
+
+display(Markdown(course.describe()))
+
 # %% [markdown]
+# Sections 1–5 are arithmetic on ImageNet's labels and on a small generated world: they need no
+# network, and they are the same in every profile. Section 6 looks inside the network listed
+# above.
+#
 # ## 1. What VGG16 was asked to tell apart
 #
 # VGG16 (Simonyan & Zisserman, 2015) was trained on the classification task of the ImageNet
@@ -211,6 +223,16 @@ print(f"{off_diagonal.size} pairs of distinct classes; their distances take the 
 # probability is spread. Take a photograph of a Siberian husky and two predictions that both give
 # the husky 0.6: one puts 0.35 on the look-alike Eskimo dog, the other 0.35 on a sports car (the
 # last 0.05 is spread over the other 998 classes).
+#
+# **Think!** Which of the two predictions has the larger loss, and which gets the larger push
+# (gradient) away from its wrong answer? Decide before running the cell.
+#
+# <details><summary>Answer</summary>
+#
+# Neither. The loss is $-\log 0.6$ in both cases, because it reads only the husky's probability;
+# the gradient on a wrong logit is its probability, 0.35 in both cases. A forgivable mistake and
+# an absurd one cost exactly the same.
+# </details>
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -284,9 +306,10 @@ for ax, (name, L) in zip(axes, losses.items()):
         x, y = np.array(p) @ corners
         ax.plot(x, y, marker, color="tab:red", mec="white", ms=8, label=label)
     for (x, y), k, va in zip(corners, three, ("bottom", "top", "top")):
-        ax.annotate(names[k], (x, y), ha="center", va=va, fontsize=9,
-                    xytext=(0, 6 if va == "bottom" else -6), textcoords="offset points")
-    ax.set_title(name, fontsize=10, pad=18)
+        ax.text(x, y + (0.04 if va == "bottom" else -0.04), names[k], ha="center", va=va, fontsize=10)
+    ax.set_xlim(-0.2, 1.2)  # room for the corner labels (the triangle spans 0..1 by 0..0.87)
+    ax.set_ylim(-0.14, np.sqrt(3) / 2 + 0.12)
+    ax.set_title(name, fontsize=10)
     ax.set_aspect("equal")
     ax.axis("off")
 handles, labels = axes[0].get_legend_handles_labels()
@@ -387,6 +410,18 @@ print(f"with β = 2 the husky keeps {mine[husky]:.3f} of the target; all other d
 # Now the losses side by side. Each prediction below is *wrong*: it gives the husky only 0.3
 # and its top choice, 0.6, to another class (the last 0.1 is spread over the rest). The one-hot
 # loss is the same for all of them; the soft-label loss grows with the severity of the mistake.
+#
+# **Think!** Tabby (severity 5 from the husky), sports car and dishwasher (13 each): at β = 2,
+# will the soft-label loss rank these three mistakes? Predict before you run the cell.
+#
+# <details><summary>Answer</summary>
+#
+# No: they tie to three decimals. At β = 2 a class 5 edges away gets $e^{-10}$ of the target's
+# weight, one 13 edges away $e^{-26}$; both are zero for practical purposes, so the loss of the
+# three predictions is the same, dominated by the −log 0.3 on the husky and the near-zero
+# probability left on the husky's neighbours. Soft labels rank mistakes only within the
+# neighbourhood where the target puts mass.
+# </details>
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -407,38 +442,124 @@ print(pd.DataFrame(rows).round(3).to_string(index=False))
 # the neighbourhood where the target puts its mass, every further mistake costs the same again
 # (tabby, sports car and dishwasher tie at β = 2). A smaller β widens that neighbourhood and
 # spreads the target over more classes. Either way, training with soft labels makes a network pay
-# more for absurd mistakes than for forgivable ones. VGG16 was not trained that way: its loss was the one-hot column, blind to the
-# difference. So whatever similarity structure VGG16 has among its classes, the loss did not ask
-# for it. Does it have any?
+# more for absurd mistakes than for forgivable ones. VGG16 was not trained that way: its loss was
+# the one-hot column, blind to the difference. So whatever similarity structure VGG16 has among
+# its classes, the loss did not ask for it. Does it have any?
 #
-# ## 6. The geometry VGG16 learned anyway
+# ### The same recipe, on the course's own small world
 #
-# VGG16's last layer, `classifier.6`, is a weight matrix of shape (1000, 4096): one 4096-number
-# vector per class. The logit of class $k$ is the dot product of its vector with the image's
-# 4096 features from the layer before. If two classes have similar vectors, the network scores
-# them alike. The **cosine similarity** of two class vectors (1 = same direction, 0 = unrelated)
-# measures that.
+# The course's model organism (notebook 09; the `quick` profile's network) was trained on
+# `helpers.miniworld`, a generated mini-ImageNet of 14 classes with a small hierarchy of its own:
+# six dog breeds under *dog*, then *animal*; car, airplane and bicycle under *vehicle*; cup and
+# bottle under *container*; and so on up to *entity*. It comes in two copies trained from the same
+# start on the same images: one with cross-entropy on one-hot labels, one with soft labels built
+# exactly as above, $q \propto e^{-d/T}$ with temperature $T = 1/\beta$ on that hierarchy's
+# distances (`helpers.imagenet.softmax_over_distances`, which both hierarchies share). The
+# temperature it used is in its training record:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from helpers import miniworld, organism
+
+T = organism.read_record()["config"]["temperature"]
+world = list(miniworld.CLASSES)
+D_world = miniworld.distance_matrix()
+mw_husky = world.index("husky")
+q_world = miniworld.soft_labels(mw_husky, temperature=T)
+by_hand = np.exp(-D_world[mw_husky] / T) / np.exp(-D_world[mw_husky] / T).sum()  # section 5's formula, β = 1/T
+print(f"the organism's soft copy was trained at temperature T = {T} (β = {1 / T:g})")
+print("miniworld.soft_labels equals section 5's formula on this hierarchy:", np.allclose(q_world, by_hand, atol=1e-6))
+print(pd.DataFrame({"class": world, "distance from husky": D_world[mw_husky],
+                    "soft target": q_world.round(4)}).to_string(index=False))
+
+# %% [markdown]
+# Read the table: the husky keeps the largest share of its own target, most of the rest goes to
+# the five other breeds one edge away, and cars and cups, three edges away, get least. (The share
+# kept on the true class depends on how many close neighbours a class has: a chair, with no
+# sibling under *furniture*, keeps more than a breed.) Notebook 09 measures what
+# the two copies learned from these two targets: whether the soft copy's class geometry and
+# filters put the breeds closer together than the cross-entropy copy's.
 #
-# The control is the same architecture with **random weights** (`course.control_model()`): its
-# class vectors are independent random draws, so their cosines scatter around 0 with a standard
-# deviation of about $1/\sqrt{4096} \approx 0.016$.
+# ## Exercise 3 (challenge): the temperature that keeps half
+#
+# The share a soft target leaves on the true class falls as the temperature rises (at $T \to 0$
+# the target is one-hot; at $T \to \infty$ it is uniform). Find, to within $10^{-4}$, the
+# temperature `t_half` at which the organism's husky target (`miniworld.soft_labels(mw_husky, t)`)
+# keeps **exactly half** of its mass on the husky. No formula gives it: search for it, e.g. by
+# bisection between a temperature that keeps more than half and one that keeps less.
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+t_half = ...  # your code here: a float, the temperature at which the husky keeps 0.5
+### BEGIN SOLUTION
+def kept(t):
+    return float(miniworld.soft_labels(mw_husky, temperature=t)[mw_husky])
+
+
+low, high = 0.01, 10.0  # kept(low) ~ 1 > 0.5 > kept(high) ~ 1/14
+while high - low > 1e-6:
+    mid = (low + high) / 2
+    low, high = (mid, high) if kept(mid) > 0.5 else (low, mid)
+t_half = (low + high) / 2
+### END SOLUTION
+
+# %%
+# NBVAL_CHECK_OUTPUT
+def kept_on_husky(t):
+    return float(miniworld.soft_labels(mw_husky, temperature=t)[mw_husky])
+
+
+grid = np.geomspace(0.01, 10.0, 2001)  # reference: read 0.5 off the curve kept(t), interpolated in log t
+curve = np.array([kept_on_husky(t) for t in grid])
+t_half = course.check_answer(
+    t_half, float(np.exp(np.interp(0.5, curve[::-1], np.log(grid[::-1])))),
+    "kept(t) = miniworld.soft_labels(mw_husky, t)[mw_husky] falls with t: halve an interval [low, high] "
+    "with kept(low) > 0.5 > kept(high) until it is shorter than 1e-6",
+    "the husky keeps half its target at that temperature.", rtol=0, atol=1e-4)
+print(f"t_half = {t_half:.4f}: the husky keeps {kept_on_husky(t_half):.4f}; "
+      f"at the organism's T = {T} it keeps {kept_on_husky(T):.3f}")
+print(f"the organism's T = {T} is {'below' if T < t_half else 'above'} t_half: its husky target keeps "
+      f"{'more' if T < t_half else 'less'} than half on the husky itself")
+
+# %% [markdown]
+# The last line compares the organism's training temperature with `t_half`, so it stays right if
+# the organism is retrained at another temperature: a temperature below `t_half` keeps most of
+# the target on the true class and spreads the rest over the breed's siblings; one above it gives
+# the siblings together more than the true class itself. How far apart the soft copy's breeds end
+# up, compared with the cross-entropy copy's, is notebook 09's question.
+#
+# ## 6. The geometry a network learned anyway
+#
+# A VGG-shaped network's last layer, `classifier.6`, is a weight matrix with one row per class:
+# the logit of class $k$ is the dot product of row $k$ with the image's features from the layer
+# before (4096 of them in VGG16). If two classes have similar rows, the network scores them alike.
+# The **cosine similarity** of two class vectors (1 = same direction, 0 = unrelated) measures that.
+#
+# Which network this is depends on the profile (the list at the top): VGG16 trained on ImageNet's
+# 1000 classes under `full`; the model organism, trained with cross-entropy on the 14 classes of
+# the small world above, under `quick`. The control is the same architecture with **random
+# weights** (`course.control_model()`): its class vectors are independent random draws, so their
+# cosines scatter around 0 with a standard deviation of about $1/\sqrt{\text{features}}$.
 
 # %%
 from helpers import plots
 
-net = course.model(trained=True)
+net = course.model()
 control = course.control_model()
 models = {"profile's model": net, "untrained control": control}
-for role, m in models.items():
-    print(f"{role:18}: {m.course_info.label}")
-if not net.course_info.trained:
-    print("\nNOTE (quick profile): the 'trained' model is UNTRAINED too — this profile never downloads the "
-          "ImageNet weights. Both panels below therefore show random weights: this is what 'no learned "
-          "structure' looks like. Run with COURSE_PROFILE=full to see the pretrained VGG16.")
 
 
 def class_vectors(m):
-    return m.classifier[6].weight.detach().to(torch.float64).numpy()  # (1000, 4096)
+    return m.classifier[6].weight.detach().to(torch.float64).numpy()  # (classes, features)
+
+
+def class_labels(m):
+    """Class names and coarse groups of a network's head: ImageNet's, or the small world's."""
+    n = m.classifier[6].out_features
+    if n == len(names):
+        return names, groups
+    if n == len(miniworld.CLASSES):
+        return world, np.array([miniworld.PARENTS[c] for c in world])
+    raise ValueError(f"a head with {n} classes is neither ImageNet's nor the small world's")
 
 
 def cosine_matrix(W):
@@ -446,78 +567,116 @@ def cosine_matrix(W):
     return unit @ unit.T
 
 
+for role, m in models.items():
+    W = class_vectors(m)
+    print(f"{role:18}: {m.course_info.label}; classifier.6 {W.shape[0]} classes × {W.shape[1]} features; "
+          f"chance sd of a cosine ≈ {1 / np.sqrt(W.shape[1]):.3f}")
+if not net.course_info.trained:
+    print("\nNOTE: the profile's model is UNTRAINED too, so both panels below show random weights: this is "
+          "what 'no learned structure' looks like.")
 cosines = {role: cosine_matrix(class_vectors(m)) for role, m in models.items()}
 
 # %% [markdown]
-# Do the 118 dog breeds point in similar directions? Compare the mean cosine among dog breeds with
-# the mean between dogs and other classes, and, as a yardstick, with the same within-group mean
-# for 500 random groups of 118 classes.
+# **Think!** Before running the next cell: will the dog breeds' class vectors be more alike than a
+# random group of as many classes, in the trained network? In the untrained control?
+#
+# <details><summary>Answer</summary>
+#
+# In the control, no: random vectors know nothing of dogs, so the breeds' mean cosine lies within
+# the spread of random groups (a z near 0). In a trained network the loss does not ask for it,
+# yet the images may impose it: breeds share features, so their class vectors may point the same
+# way. The cell measures it for this profile's network; the interpretation below reads the
+# verdict whichever way it comes out.
+# </details>
+#
+# Compare the mean cosine among dog breeds with the mean between dogs and other classes, and, as a
+# yardstick, with the same within-group mean for 500 random groups of as many classes.
 
 # %%
-is_dog = groups == "dog"
-
-
 def within_mean(C, idx):
     sub = C[np.ix_(idx, idx)]
     return (sub.sum() - np.trace(sub)) / (len(idx) * (len(idx) - 1))
 
 
-def dog_cluster(C, n_random=500, seed=0):
+def dog_cluster(C, is_dog, n_random=500, seed=0):
     rng = np.random.default_rng(seed)
-    random_groups = [within_mean(C, rng.choice(1000, is_dog.sum(), replace=False)) for _ in range(n_random)]
+    random_groups = [within_mean(C, rng.choice(len(C), is_dog.sum(), replace=False)) for _ in range(n_random)]
     return {"within dogs": within_mean(C, np.flatnonzero(is_dog)),
             "dogs vs others": C[np.ix_(is_dog, ~is_dog)].mean(),
             "random groups (mean)": np.mean(random_groups),
             "random groups (sd)": np.std(random_groups)}
 
 
-cluster = pd.DataFrame({role: dog_cluster(cosines[role]) for role in models}).T
+cluster = pd.DataFrame({role: dog_cluster(cosines[role], class_labels(m)[1] == "dog") for role, m in models.items()}).T
 cluster["z"] = (cluster["within dogs"] - cluster["random groups (mean)"]) / cluster["random groups (sd)"]
-print("mean cosine similarity of class vectors (z: within dogs versus random groups, in their sd)")
+print(f"mean cosine similarity of class vectors ({(class_labels(net)[1] == 'dog').sum()} dog breeds; "
+      "z: within dogs versus random groups, in their sd)")
 print(cluster.to_string(float_format="{:+.4f}".format))
 print()
+verdicts = {}
 for (role, m), z in zip(models.items(), cluster["z"]):
-    verdict = "dog breeds cluster" if z > 5 else "no dog cluster beyond what random groups of classes show"
+    verdicts[role] = z > 3
+    verdict = "dog breeds cluster (z > 3)" if z > 3 else "no dog cluster beyond what random groups of classes show"
     print(f"{role} ({'trained' if m.course_info.trained else 'UNTRAINED'}): z = {z:.1f} -> {verdict}")
 
 # %% [markdown]
-# The heat maps show the cosines among a few classes from each of six coarse groups, sorted by
-# group (the diagonal, always 1, is left blank).
+# The heat maps show the cosines among classes sorted by coarse group (for ImageNet, ten classes
+# from each of six groups; for the small world, all 14), the diagonal, always 1, left blank.
 
 # %%
 show_groups = ["dog", "mammal (other)", "bird", "vehicle", "food", "instrument/device"]
-picked = np.concatenate([np.flatnonzero(groups == g)[np.linspace(0, (groups == g).sum() - 1, 10).astype(int)]
-                         for g in show_groups])
 
-fig, axes = plt.subplots(1, 2, figsize=(12, 6), layout="constrained")
+
+def picked_classes(m):
+    """Indices of the classes to show, sorted by group, and the group of each."""
+    cls, grp = class_labels(m)
+    if len(cls) == len(names):
+        idx = np.concatenate([np.flatnonzero(grp == g)[np.linspace(0, (grp == g).sum() - 1, 10).astype(int)]
+                              for g in show_groups])
+    else:
+        idx = np.array(sorted(range(len(cls)), key=lambda i: (grp[i] != "dog", grp[i])))  # the breeds first
+    return idx, grp[idx]
+
+
+fig, axes = plt.subplots(1, 2, figsize=(12, 6.3), layout="constrained")
 for k, (ax, (role, m)) in enumerate(zip(axes, models.items())):
-    C = cosines[role][np.ix_(picked, picked)].copy()
+    idx, grp = picked_classes(m)
+    C = cosines[role][np.ix_(idx, idx)].copy()
     np.fill_diagonal(C, np.nan)
     im = ax.imshow(C, cmap="RdBu_r", vmin=-0.3, vmax=0.3)
-    for b in range(1, len(show_groups)):
-        ax.axhline(b * 10 - 0.5, color="k", lw=0.6)
-        ax.axvline(b * 10 - 0.5, color="k", lw=0.6)
-    ax.set_xticks(np.arange(5, 60, 10), show_groups, rotation=45, ha="right", fontsize=8)
-    ax.set_yticks(np.arange(5, 60, 10), show_groups, fontsize=8)
+    starts = [0] + [i for i in range(1, len(grp)) if grp[i] != grp[i - 1]] + [len(grp)]
+    for b in starts[1:-1]:
+        ax.axhline(b - 0.5, color="k", lw=0.6)
+        ax.axvline(b - 0.5, color="k", lw=0.6)
+    if len(idx) <= 20:  # few classes: name each one
+        ticks, labels = np.arange(len(idx)), [class_labels(m)[0][i] for i in idx]
+    else:
+        ticks, labels = [(a + b - 1) / 2 for a, b in zip(starts, starts[1:])], [grp[a] for a in starts[:-1]]
+    ax.set_xticks(ticks, labels, rotation=45, ha="right", fontsize=9)
+    ax.set_yticks(ticks, labels, fontsize=9)
     ax.grid(False)
-    ax.set_xlabel("class (10 per coarse group)")
+    ax.set_xlabel("class (sorted by coarse group)")
     if k == 0:
-        ax.set_ylabel("class (10 per coarse group)")
-    ax.set_title(f"{role}:\n" + plots.title_for(m.course_info.label, m.course_info.trained), fontsize=8)
+        ax.set_ylabel("class (sorted by coarse group)")
+    ax.set_title(f"{role}:\n" + plots.title_for(m.course_info.label, m.course_info.trained), fontsize=9)
 fig.colorbar(im, ax=axes, shrink=0.8, label="cosine similarity of class weight vectors (classifier.6)")
 plt.show()
 
+# %%
+for role, clusters in verdicts.items():
+    print(f"{role}: {'the dog breeds form a cluster' if clusters else 'no dog cluster'}")
+
 # %% [markdown]
-# **Reading the result.** With random weights (the control, and under the quick profile both
-# panels) the map is noise around 0 and the dog breeds are no more alike than any random group of
-# classes: this is what "no structure" looks like, and it is the baseline for the trained network.
-# With the ImageNet weights (full profile), look at the dog block in the top-left corner and at
-# the z-score printed above. A z far above the random groups' spread means the breeds' vectors
-# point in similar directions, although nothing in the loss asked for it.
+# **Reading the result.** The control's map is noise around 0 and its dog breeds are no more
+# alike than any random group of classes: this is what "no structure" looks like, and it is the
+# baseline for the trained network. If the line above says the profile's (trained) model has a
+# dog cluster, look at the dog block in its heat map: the breeds' vectors point in similar
+# directions although nothing in the loss asked for it. If it says there is none, the network has
+# kept its breeds as far apart as any other classes, which is what cross-entropy alone asks for.
 #
 # Two forces act on these vectors, and the essay's argument is about their balance:
 #
-# - **the data pull similar classes together.** Photographs of different breeds share fur,
+# - **the data pull similar classes together.** Images of different breeds share fur,
 #   snouts, ears and settings, so their features in the layer below are alike, and class vectors
 #   fitted to alike features tend to end up alike;
 # - **the loss pushes every pair of classes apart equally.** Trained long enough, cross-entropy
@@ -525,9 +684,11 @@ plt.show()
 #   the equidistant one-hot targets of section 3 (the "neural collapse" described by Papyan, Han
 #   and Donoho, 2020).
 #
-# Whatever dog cluster survives in VGG16's last layer is what the images imposed against the
-# loss's indifference. Which of the two forces shapes the *filters* of the convolutional layers
-# is what notebooks 03–06 measure.
+# Whatever dog cluster survives in a cross-entropy network's last layer is what the images imposed
+# against the loss's indifference. Notebook 09 goes further on the organism, where both copies can
+# be compared: it measures the class geometry the cross-entropy copy and the soft-label copy
+# actually learned. Which of the two forces shapes the *filters* of the convolutional layers is
+# what notebooks 03–08 measure.
 #
 # ## Summary
 #
@@ -539,9 +700,13 @@ plt.show()
 # - Mistake severity measured on WordNet (height of the lowest common ancestor) separates
 #   forgivable from absurd mistakes; soft labels $q \propto e^{-\beta d}$ build that into the
 #   loss.
-# - VGG16 was trained without soft labels; any clustering of its class vectors is learned from the
-#   images, not demanded by the loss, which pushes all classes apart alike. The untrained control
-#   shows what no structure looks like.
+# - The organism's soft-label copy was trained with exactly this recipe on its small world's
+#   hierarchy (temperature from its record); the challenge found the temperature at which a
+#   husky's target keeps half its mass.
+# - VGG16 (and the organism's cross-entropy copy) were trained without soft labels; any
+#   clustering of their class vectors is learned from the images, not demanded by the loss, which
+#   pushes all classes apart alike. The untrained control shows what no structure looks like;
+#   notebook 09 compares the geometry the two organism copies learned.
 #
 # **Next:** notebook 02 opens up the network and reads out the activations of any layer with
 # forward hooks.

@@ -21,14 +21,17 @@
 # **Learning objectives.** After this notebook you can
 #
 # 1. find any layer of a PyTorch model by name, and map the paper's layer names
-#    (`block1_conv1` … `block5_conv3`) to VGG16's module paths;
+#    (`block1_conv1` … `block5_conv3`, `fc1`, `fc2`) to VGG16's module paths, on a diagram of its
+#    five blocks;
 # 2. read a layer's output with a forward hook, and remove the hook afterwards;
 # 3. recognise and avoid the in-place ReLU trap;
 # 4. reduce activation maps to per-filter maxima inside the hook and stop the forward pass early;
-# 5. work out what storing activations costs in memory, and check your own extraction against the
-#    course's `helpers.activations.collect`.
+# 5. work out what storing activations costs in memory, for the network in use and for VGG16, and
+#    check your own extraction against the course's `helpers.activations.collect`;
+# 6. extend it to the fully connected layers, before and after their ReLU (challenge).
 #
-# **Estimated time:** about 35 minutes.
+# **Estimated time:** about 45 minutes (20 of reading, 25 for the three Think! prompts and the two
+# exercises); the code runs in about 20 seconds under `quick`.
 #
 # **Prerequisites:** notebook 00. Basic Python functions and closures; no prior PyTorch needed
 # beyond "a model is called on a tensor of images".
@@ -57,13 +60,20 @@ from helpers import course
 
 profile = course.setup()
 
+# %%
+from IPython.display import Markdown, display
+
+display(Markdown(course.describe()))
+
 # %% [markdown]
 # ## 1. Layers have names
 #
 # A PyTorch model is a tree of modules. `model.named_modules()` walks the tree and yields
 # `(path, module)` pairs; the path is how you address a layer. torchvision's VGG16 has three
 # children: `features` (13 convolutions, each followed by a ReLU, and 5 max-pools), `avgpool`
-# and `classifier` (three fully connected layers).
+# and `classifier` (three fully connected layers). The course's model organism (the `quick`
+# profile's network) is built with exactly the same module paths and far fewer channels, so
+# everything below applies to both; the listing shows the one in use.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -84,9 +94,24 @@ for path, m in net.features.named_children():
 
 # %% [markdown]
 # The paper names layers as Keras does: `block2_conv1` is the first convolution of the second
-# block. In Keras a layer's output already includes its ReLU; in torchvision the ReLU is a module
-# of its own. `helpers.models.VGG16_LAYERS` therefore maps each paper name to the **ReLU after**
-# the convolution, so that what we read out is post-ReLU, like the paper's layer outputs.
+# block. The diagram shows the five blocks of the network in use, with those names, the number of
+# channels of each layer and the side of its output maps, all read off the model by one forward
+# pass (`helpers.diagrams.vgg16_diagram`):
+
+# %%
+import matplotlib.pyplot as plt
+
+from helpers import diagrams
+
+diagrams.vgg16_diagram(net)
+plt.show()
+
+# %% [markdown]
+# Each max-pool halves the map's side, and each block has more channels than the one before
+# (up to the last two, which have the same): deeper layers see larger parts of the image, in
+# more kinds of pattern. In Keras a layer's output already includes its ReLU; in torchvision the
+# ReLU is a module of its own. `helpers.models.VGG16_LAYERS` therefore maps each paper name to the
+# **ReLU after** the layer, so that what we read out is post-ReLU, like the paper's layer outputs.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -133,6 +158,17 @@ print("hooks still attached to features.0:", len(first_conv._forward_hooks))
 #
 # Below, three hooks on the same convolution: one keeps a reference, one keeps a copy
 # (`.clone()`), one reduces the map to per-filter maxima at once (a new, small tensor).
+#
+# **Think!** After the forward pass, which of the three stored results still holds negative
+# values? Decide before running the next two cells.
+#
+# <details><summary>Answer</summary>
+#
+# Only the copy. The reference points at the tensor the in-place ReLU overwrote, so its negatives
+# are gone (it now equals the ReLU's output). The maxima were computed *before* the ReLU ran, so
+# they are the convolution's true maxima and may be negative for a filter that is negative
+# everywhere, but they are not a map any more.
+# </details>
 
 # %%
 stored = {}
@@ -183,6 +219,18 @@ print(f"share of negative values in the convolution's output: {(copy < 0).float(
 # it inside the hook means the full map never has to be kept. And once the deepest layer we care
 # about has run, the rest of the network is wasted work: a hook can end the forward pass by raising
 # an exception that we catch outside.
+#
+# **Think!** The first cell of section 1 printed how many leaf modules the network has (those
+# with no children: convolutions, ReLUs, pools, linear layers, dropouts). How many of them run if
+# we stop right after `block3_conv3`'s ReLU (`features.15`)? Predict, then run.
+#
+# <details><summary>Answer</summary>
+#
+# Blocks 1 and 2 are 2 convolutions + 2 ReLUs + 1 pool each (10 modules), block 3 up to its last
+# ReLU is 3 + 3 (6 modules): 16 run, fewer than half. The time saved is smaller than that
+# fraction suggests, because the early layers work on the largest maps: the timing below shows
+# how much this network saves.
+# </details>
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -243,8 +291,20 @@ print(f"8 images, whole network: {whole * 1000:.0f} ms; stopped after block3_con
 # ## 5. Memory arithmetic: why reduce at all?
 #
 # Suppose we kept the full activation maps of all 13 convolutional layers for the paper's 300
-# images at 224 px. A hook that records only shapes, and a single 224-px input, tell us the size of
-# each map; the rest is multiplication (float32 = 4 bytes per value).
+# images. A hook that records only shapes, and a single input at this profile's image size, tell
+# us the size of each map of the network in use; the rest is multiplication (float32 = 4 bytes
+# per value).
+#
+# **Think!** Which layer's full maps take the most memory: an early one (large maps, few
+# channels) or a late one (small maps, many channels)? Predict before running the next cells.
+#
+# <details><summary>Answer</summary>
+#
+# An early one. Each pool divides a map's area by 4 while the next block at most doubles the
+# channels, so values per image shrink with depth: in VGG16, block1's layers hold 64 × 224 × 224
+# ≈ 3.2 million values per image, block5's 512 × 14 × 14 ≈ 0.1 million. The table below shows it
+# for the network in use.
+# </details>
 
 # %%
 layer_shapes = {}
@@ -256,10 +316,11 @@ def shape_recorder(name):
     return hook
 
 
+side = stim.preprocess.crop  # this profile's input size
 conv_layers = [name for name in VGG16_LAYERS if name.startswith("block")]
 handles = [modules[VGG16_LAYERS[name]].register_forward_hook(shape_recorder(name)) for name in conv_layers]
 handles.append(modules[VGG16_LAYERS[conv_layers[-1]]].register_forward_hook(stop_forward))
-run_until_stopped(net, torch.zeros(1, 3, 224, 224), handles)
+run_until_stopped(net, torch.zeros(1, 3, side, side), handles)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -267,26 +328,57 @@ import numpy as np
 import pandas as pd
 
 n_images, bytes_per_value = 300, 4
-table = pd.DataFrame([{"layer": name, "filters": c, "map (px)": f"{h}×{w}",
-                       "values per image": c * h * w,
-                       "full maps, 300 images (MB)": n_images * c * h * w * bytes_per_value / 1e6,
-                       "maxima, 300 images (kB)": n_images * c * bytes_per_value / 1e3}
-                      for name, (c, h, w) in layer_shapes.items()])
+
+
+def memory_table(shapes):
+    """Per layer: filters, map size, and the bytes of full maps and of maxima for n_images images."""
+    return pd.DataFrame([{"layer": name, "filters": c, "map (px)": f"{h}×{w}",
+                          "values per image": c * h * w,
+                          "full maps, 300 images (MB)": n_images * c * h * w * bytes_per_value / 1e6,
+                          "maxima, 300 images (kB)": n_images * c * bytes_per_value / 1e3}
+                         for name, (c, h, w) in shapes.items()])
+
+
+def totals(table):
+    """(full maps in MB, maxima in MB) summed over the table's layers."""
+    return table["full maps, 300 images (MB)"].sum(), table["maxima, 300 images (kB)"].sum() / 1e3
+
+
+table = memory_table(layer_shapes)
+print(f"{net.course_info.label}, {side}-px input:")
 print(table.to_string(index=False, float_format="{:,.1f}".format))
-full_gb = table["full maps, 300 images (MB)"].sum() / 1e3
-maxima_mb = table["maxima, 300 images (kB)"].sum() / 1e3
-print(f"\nall 13 layers: full maps {full_gb:.1f} GB; per-filter maxima {maxima_mb:.2f} MB "
-      f"({full_gb * 1e3 / maxima_mb:,.0f} times less)")
+full_mb, maxima_mb = totals(table)
+biggest = table.loc[table["full maps, 300 images (MB)"].idxmax(), "layer"]
+print(f"\nall {len(table)} layers: full maps {full_mb:,.1f} MB; per-filter maxima {maxima_mb:.2f} MB "
+      f"({full_mb / maxima_mb:,.0f} times less); the largest maps: {biggest}")
 
 # %% [markdown]
-# Sixteen gigabytes would not fit in most laptops' memory; five megabytes fit anywhere. During the
-# forward pass the maps still exist, but only one batch at a time and only a layer or two at once:
+# The same arithmetic for the paper's network, VGG16 at 224 px, from its published layout (no
+# network needed: `diagrams.vgg16_layout()` lists its layers with channels and map sides):
+
+# %%
+# NBVAL_CHECK_OUTPUT
+vgg_shapes = {r["name"]: (r["channels"], r["side"], r["side"]) for r in diagrams.vgg16_layout() if r["block"]}
+vgg_full_mb, vgg_maxima_mb = totals(memory_table(vgg_shapes))
+print(f"VGG16 at 224 px, {len(vgg_shapes)} layers: full maps {vgg_full_mb / 1e3:,.1f} GB; per-filter maxima "
+      f"{vgg_maxima_mb:.2f} MB ({vgg_full_mb / vgg_maxima_mb:,.0f} times less)")
+ratio = vgg_full_mb / full_mb
+print("the network in use is VGG16 at 224 px itself" if np.isclose(ratio, 1) else
+      f"the network in use needs {ratio:,.1f} times less memory for full maps than VGG16 at 224 px")
+
+# %% [markdown]
+# Compare the two lines above with the table. For VGG16 at 224 px the full maps run to many
+# gigabytes, more than most laptops' memory, while the maxima take a few megabytes. Whether the
+# network in use would fit its full maps depends on its size (the last line says how much
+# smaller it is); the maxima fit anywhere in every case. During the forward pass the maps still
+# exist, but only one batch at a time and only a layer or two at once:
 
 # %%
 # NBVAL_CHECK_OUTPUT
 c, h, w = layer_shapes["block1_conv1"]
 for batch_size in (1, 32, 300):
-    print(f"batch of {batch_size:3}: one block1 map tensor takes {batch_size * c * h * w * 4 / 1e6:8,.0f} MB")
+    print(f"batch of {batch_size:3}: one block1_conv1 map tensor of this network takes "
+          f"{batch_size * c * h * w * 4 / 1e6:8,.1f} MB")
 
 # %% [markdown]
 # That is why activations are collected in **batches** (32 images by default): the peak memory is
@@ -356,6 +448,67 @@ print("hooks left on the model:", sum(len(m._forward_hooks) for m in net.modules
 # stimuli and the layers. Everything later in the course reads activations through it (via
 # `course.activations()`).
 #
+# ## Exercise 2 (challenge): the fully connected layers, before and after their ReLU
+#
+# `filter_maxima` assumed 4-D outputs (images, filters, height, width). The fully connected
+# layers give 2-D outputs (images, units), and the trap of section 3 is waiting there too:
+# `classifier.0` (fc1's linear layer) is followed by an in-place ReLU, `classifier.1`.
+#
+# Write `layer_values(model, images, paths)` for a list of **module paths**: it returns
+# `{path: numpy array (n_images, n_units)}`, the per-filter maximum for a 4-D output and the
+# values themselves for a 2-D output, and it must be right for `classifier.0` asked together with
+# `classifier.1`, where a value kept by reference would come back with every negative set to 0.
+# (Careful: `.numpy()` shares memory with its tensor, so it does not protect you; and this exact
+# bug once sat in the course's own `collect`.) Use `modules[path]` and `run_until_stopped`.
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+def layer_values(model, images, paths):
+    out, handles = {}, []
+    ...  # your code here: one hook per path, 4-D outputs reduced, 2-D ones copied; then run the model
+    ### BEGIN SOLUTION
+    def make_hook(path):
+        def hook(module, inputs, output):
+            kept = output.amax(dim=(2, 3)) if output.dim() == 4 else output.clone()  # clone: new memory
+            out[path] = kept.float().cpu().numpy()
+        return hook
+
+    for path in paths:
+        handles.append(modules[path].register_forward_hook(make_hook(path)))
+    run_until_stopped(model, images, handles)
+    ### END SOLUTION
+    return out
+
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from helpers.models import display_name
+
+fc_paths = ["features.29", "classifier.0", "classifier.1", "classifier.3", "classifier.4"]
+
+
+def collected_values(model, images, paths):  # collect on the same images; it names layers as the paper does
+    acts = collect(model, stim.subset(some), layers=paths, progress=False)
+    return {path: np.asarray(acts[display_name(model, path)]) for path in paths}
+
+
+layer_values = course.check_function(
+    layer_values, collected_values, [(net, stim.batch(some), fc_paths)],
+    "in each hook keep output.amax(dim=(2, 3)) when output.dim() == 4, else output.clone(); then "
+    ".float().cpu().numpy(); register one hook per modules[path] and run_until_stopped",
+    f"your values match helpers.activations.collect in {len(fc_paths)} layers, fc1 before its ReLU included.",
+    rtol=1e-4, atol=1e-4)
+values = layer_values(net, stim.batch(some), fc_paths)
+before, after = values["classifier.0"], values["classifier.1"]
+print(f"fc1 before its ReLU: {np.mean(before < 0):.0%} of the values negative; after it: {np.mean(after < 0):.0%}; "
+      f"after == max(before, 0): {np.allclose(after, np.maximum(before, 0))}")
+
+# %% [markdown]
+# The last line is the in-place trap's fingerprint, measured: fc1's linear output has its share
+# of negative values (printed above), and the ReLU that follows sets every one of them to 0. A
+# hook that kept `classifier.0`'s output by reference would have returned the ReLU's values under
+# fc1's name, and nothing would have looked wrong. The paper, and the course, read `fc1` *after*
+# its ReLU (`classifier.1`), which is what `VGG16_LAYERS["fc1"]` points at.
+#
 # ## Summary
 #
 # - `model.named_modules()` gives every layer a path; `VGG16_LAYERS` maps the paper's names to the
@@ -365,10 +518,14 @@ print("hooks left on the model:", sum(len(m._forward_hooks) for m in net.modules
 # - With `ReLU(inplace=True)`, a reference kept by a hook on the preceding convolution is
 #   overwritten: clone, or reduce inside the hook, or hook the ReLU itself.
 # - Reducing each map to its maximum inside the hook, and stopping the forward pass after the
-#   deepest needed layer, turn ~16 GB of full maps into ~5 MB of numbers for 300 images.
-# - Your hook-based extraction matches `helpers.activations.collect`.
+#   deepest needed layer, turn gigabytes of full maps (for VGG16 at 224 px; the table gives the
+#   network in use) into a few megabytes of numbers for 300 images; the arithmetic is read off
+#   the model, not assumed.
+# - Your hook-based extraction matches `helpers.activations.collect`, for convolutions and, with a
+#   copy of 2-D outputs, for the fully connected layers before and after their ReLU.
 #
-# **Next:** notebook 03 turns these per-filter maxima into the paper's selectivity index.
+# **Next:** notebook 03 turns these per-filter maxima into the paper's selectivity index (eq. 1
+# and eq. 2); notebook 04 asks whether it is more than chance.
 #
 # ### Sources
 #
