@@ -161,7 +161,7 @@ def describe_model(profile: Profile) -> str:
 def describe_stimuli(profile: Profile) -> str:
     """The profile's stimuli, in a few words."""
     what = {"miniworld": "generated drawings of face, i-see-face, car and dog (helpers.miniworld)",
-            "schematic": "SCHEMATIC drawings (helpers.stimuli.schematic)",
+            "schematic": "schematic drawings (helpers.stimuli.schematic)",
             "demo": "real photographs (the demo set)"}[profile.stimuli]
     return f"{what} at {profile.image_size} px"
 
