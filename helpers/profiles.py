@@ -149,8 +149,11 @@ def load_model(profile: Profile, trained: bool | None = None, seed: int | None =
 def describe_model(profile: Profile) -> str:
     """The profile's main model and its control, in a few words (for banners and checks)."""
     if profile.model == "organism":
+        from .labels import ORGANISM_LOSSES
+
+        loss = ORGANISM_LOSSES.get(profile.organism, profile.organism)
         return ("a small VGG16-shaped network trained on generated drawings — not the paper's VGG16 "
-                f"(the model organism, {profile.organism} copy), beside the same architecture UNTRAINED "
+                f"(the model organism, its {loss} copy), beside the same architecture UNTRAINED "
                 f"(random weights, seed {profile.control_seed}) as its control")
     if profile.pretrained:
         return (f"VGG16 with ImageNet weights, beside VGG16 UNTRAINED (random weights, seed "
