@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .activations import collect_maps
+from .labels import title_for
 from .models import display_name, model_info, resolve_layer
 from .stimuli import StimulusSet
 
@@ -207,6 +208,7 @@ def plot_exemplars(model: nn.Module, stimuli: StimulusSet, acts_layer: np.ndarra
     maps = activation_overlay(model, stimuli, layer, filter, idx, device=device) if heat else None
     name = display_name(model, resolve_layer(model, layer)[0])
     note = "; heat: activation map" if heat else ""
+    info = model_info(model)
     title = (f"{name} filter {filter}: most and least activating stimuli{note}\n"
-             f"{model_info(model).label}" + ("; SCHEMATIC stimuli" if stimuli.schematic else ""))
+             + title_for(info.label, info.trained, stimuli.schematic))
     return draw_exemplars(stimuli.images(idx), ranks, maps, title=title, alpha=alpha, size=size)

@@ -207,6 +207,36 @@ def load_vgg16(pretrained: bool = True, seed: int = 0, progress: bool = True, fa
     return load_model("vgg16", pretrained=pretrained, seed=seed, progress=progress, fallback=fallback, cache=cache)
 
 
+# --------------------------------------------------------------------------- output classes
+
+
+def output_classes(model: nn.Module) -> tuple[list[str], list[str]]:
+    """The classes a model's last layer scores, in logit order, and a coarse group of each.
+
+    VGG16 and the torchvision ImageNet classifiers (trained or not: the head has the same
+    1000 rows): ImageNet's class names and :func:`helpers.imagenet.coarse_groups` ("dog"
+    for the 118 breeds, ...). The model organism (:mod:`helpers.organism`):
+    :data:`helpers.miniworld.CLASSES` and each class's parent in
+    :data:`helpers.miniworld.PARENTS` ("dog" for the six breeds, "vehicle", "container",
+    "animal", "furniture"). So ``names, groups = output_classes(net)`` and
+    ``np.asarray(groups) == "dog"`` pick the dog rows of either network's head.
+
+    Raises ValueError for a model whose classes the course does not know.
+    """
+    info = model_info(model)
+    if info.arch == ORGANISM_ARCH:
+        from . import miniworld
+
+        return list(miniworld.CLASSES), [miniworld.PARENTS[c] for c in miniworld.CLASSES]
+    last = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    if info.weights != "custom" and last and last[-1].out_features == 1000:
+        from . import imagenet
+
+        return imagenet.class_names(), imagenet.coarse_groups()
+    raise ValueError(f"The output classes of {info.label} are not known to the course (it knows ImageNet's "
+                     "1000 and the model organism's 14).")
+
+
 # --------------------------------------------------------------------------- layers
 
 

@@ -64,8 +64,23 @@ def plot_layer_profile(table: pd.DataFrame, ax=None, title: str | None = None, c
         ax.legend(title="category" + (f"\nerror bars: {bars_note}" if ci else ""), fontsize=8, title_fontsize=8,
                   **where[legend])
     if title:
-        ax.set_title(title, fontsize=9)
+        set_title(ax, title, fontsize=9)
     return ax
+
+
+def set_title(ax, text: str, fontsize: float = 9, **kwargs):
+    """``ax.set_title(text)``, the text broken at spaces so that no line is wider than the
+    axes (a one-line caption from :func:`title_for` is often wider than one panel of a
+    figure; too wide, it runs into its neighbour). Existing line breaks are kept. The width
+    of a line is estimated at 0.6 ``fontsize`` per character, enough for matplotlib's
+    default font. Returns the title's Text."""
+    import textwrap
+
+    fig = ax.figure
+    width_in = ax.get_position().width * fig.get_figwidth()
+    per_line = max(20, int(width_in * 72 / (0.6 * fontsize)))
+    lines = [textwrap.fill(line, per_line, break_long_words=False) for line in str(text).split("\n")]
+    return ax.set_title("\n".join(lines), fontsize=fontsize, **kwargs)
 
 
 def layer_profile_figure(table: pd.DataFrame, title: str | None = None, ci: bool = True,

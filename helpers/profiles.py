@@ -149,8 +149,11 @@ def load_model(profile: Profile, trained: bool | None = None, seed: int | None =
 def describe_model(profile: Profile) -> str:
     """The profile's main model and its control, in a few words (for banners and checks)."""
     if profile.model == "organism":
+        from .labels import ORGANISM_LOSSES
+
+        loss = ORGANISM_LOSSES.get(profile.organism, profile.organism)
         return ("a small VGG16-shaped network trained on generated drawings — not the paper's VGG16 "
-                f"(the model organism, {profile.organism} copy), beside the same architecture UNTRAINED "
+                f"(the model organism, its {loss} copy), beside the same architecture UNTRAINED "
                 f"(random weights, seed {profile.control_seed}) as its control")
     if profile.pretrained:
         return (f"VGG16 with ImageNet weights, beside VGG16 UNTRAINED (random weights, seed "
@@ -161,7 +164,7 @@ def describe_model(profile: Profile) -> str:
 def describe_stimuli(profile: Profile) -> str:
     """The profile's stimuli, in a few words."""
     what = {"miniworld": "generated drawings of face, i-see-face, car and dog (helpers.miniworld)",
-            "schematic": "SCHEMATIC drawings (helpers.stimuli.schematic)",
+            "schematic": "schematic drawings (helpers.stimuli.schematic)",
             "demo": "real photographs (the demo set)"}[profile.stimuli]
     return f"{what} at {profile.image_size} px"
 

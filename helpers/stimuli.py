@@ -206,7 +206,7 @@ class StimulusSet:
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{c}: {n}" for c, n in self.counts().items())
-        kind = "SCHEMATIC (generated drawings)" if self.schematic else "images"
+        kind = "generated drawings" if self.schematic else "images"
         subs = ""
         if self.subcategories is not None:
             names = sorted({s for s in self.subcategories.tolist() if s})

@@ -176,3 +176,20 @@ def test_other_cnns_run_through_the_same_pipeline(arch):
     table = selectivity.summary_table(result)
     assert len(table) == len(acts) * 4
     assert np.isfinite(table["proportion"]).all()
+
+
+def test_output_classes_of_vgg16_and_of_the_organism(vgg16):
+    import numpy as np
+
+    from helpers import imagenet, miniworld, organism
+
+    names, groups = models.output_classes(vgg16)
+    assert len(names) == len(groups) == 1000 and names == imagenet.class_names()
+    assert (np.asarray(groups) == "dog").sum() == 118
+    net = organism.load_organism("untrained")
+    names, groups = models.output_classes(net)
+    assert names == list(miniworld.CLASSES) and net.classifier[6].out_features == len(names)
+    assert [n for n, g in zip(names, groups) if g == "dog"] == list(miniworld.BREEDS)
+    assert dict(zip(names, groups))["car"] == "vehicle" and dict(zip(names, groups))["cup"] == "container"
+    with pytest.raises(ValueError, match="not known"):
+        models.output_classes(torch.nn.Linear(3, 2))

@@ -66,3 +66,19 @@ def test_the_command_line_figure_keeps_its_legend_off_the_bars():
     plt.close(none.figure)
     with pytest.raises(ValueError, match="legend must be one of"):
         plots.plot_layer_profile(table, legend="left")
+
+
+def test_set_title_breaks_a_caption_only_where_the_panel_is_too_narrow():
+    caption = ("Mini-VGG16 organism (cross-entropy), trained on generated drawings — not the paper's VGG16 · "
+               "measured on generated drawings")
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+    narrow = plots.set_title(axes[0], "profile's network: " + caption, fontsize=8)
+    fig.canvas.draw()
+    assert narrow.get_text().count("\n") >= 1 and narrow.get_text().replace("\n", " ") == "profile's network: " + caption
+    panel = axes[0].get_window_extent()
+    assert narrow.get_window_extent().width <= panel.width  # no longer runs into the next panel
+    plt.close(fig)
+    fig, ax = plt.subplots(figsize=(12.5, 4.8))
+    assert "\n" not in plots.set_title(ax, caption, fontsize=9).get_text()  # wide enough: one line
+    assert plots.set_title(ax, "line one\nline two").get_text() == "line one\nline two"
+    plt.close(fig)
