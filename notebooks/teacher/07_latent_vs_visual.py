@@ -239,6 +239,23 @@ print(f"{ties.loc[TARGET, 'at exactly 0']} of the {ties.loc[TARGET, 'images']} {
 ties.round(2)
 
 # %% [markdown]
+# Where the stimulus set names subcategories (dog breeds in the organism's drawings), the same count
+# per subcategory shows whether the silent members of the category are a random handful or whole
+# kinds of it, the pattern the essay predicts for a unit that separates breeds.
+
+# %%
+if stim.subcategories is not None:
+    kinds = np.asarray([str(k) for k in stim.subcategories])
+    sub = pd.DataFrame({"kind": kinds[is_target], "silent": score[is_target] == 0})
+    by_kind = sub.groupby("kind")["silent"].agg(images="size", at_0="sum")
+    by_kind["share at 0"] = by_kind["at_0"] / by_kind["images"]
+    whole = by_kind.index[by_kind["share at 0"] == 1].tolist()
+    print(f"{TARGET} kinds that leave the filter silent in every image: {whole if whole else 'none'}.")
+    display(by_kind.round(2))
+else:
+    print("This stimulus set names no subcategories: no breakdown by kind.")
+
+# %% [markdown]
 # ## 2. Chosen and scored on the same images: an optimistic AUC
 #
 # The AUC printed above flatters the filter. We *chose* it because it looked best for dogs on these
