@@ -134,8 +134,10 @@ readout = pd.DataFrame({name: an.readout_accuracy(acts[name], labels, k=5, seed=
 readout.columns = [f"fold {j}" for j in range(readout.shape[1])]
 readout["mean"] = readout.mean(axis=1)
 readout["sd"] = readout.iloc[:, :5].std(axis=1, ddof=1)
-selective_any = pd.Series({name: sel.selective(result[name], "p", 0.01).any(axis=1).mean() for name in layers})
-readout["proportion selective"] = selective_any
+# "Selective for some category" asks one question per filter with one p-value per category:
+# sel.selective_any corrects for that (Bonferroni over the categories, then the threshold).
+any_category = pd.Series({name: sel.selective_any(result[name], "p", 0.01).mean() for name in layers})
+readout["proportion selective"] = any_category
 chance = 1 / len(categories)
 readout[["mean", "sd", "proportion selective"]].round(3).T
 
@@ -147,7 +149,7 @@ ax = axes[0]
 ax.errorbar(layers, readout["mean"], yerr=readout["sd"], marker="o", ms=4, capsize=2,
             label="read-out accuracy (mean ± sd over 5 folds)")
 ax.plot(layers, readout["proportion selective"], "s--", ms=4,
-        label="proportion of filters selective (p ≤ 0.01, any category)")
+        label="proportion of filters selective for some category (Bonferroni over categories, p ≤ 0.01)")
 ax.axhline(chance, c="0.4", ls=":", lw=1, label=f"chance accuracy (1/{len(categories)})")
 ax.set_ylim(0, 1.05)
 ax.set_xlabel("layer (shallow → deep)")
@@ -169,7 +171,7 @@ for name, text, dy in marks:
     ax.annotate(f"{text}: {name}", (readout.loc[name, "proportion selective"], readout.loc[name, "mean"]),
                 xytext=(-10, dy), textcoords="offset points", ha="right", fontsize=7,
                 arrowprops={"arrowstyle": "-", "lw": 0.6})
-ax.set_xlabel("proportion of filters selective (p ≤ 0.01)")
+ax.set_xlabel("proportion of filters selective for some category")
 ax.set_ylabel("read-out accuracy (mean over folds)")
 ax.set_title(f"One dot per layer (colour: depth); Spearman ρ = {rho:.2f}", fontsize=8)
 fig.tight_layout()
@@ -271,8 +273,7 @@ ax.set_xlabel("layer (shallow → deep)")
 ax.set_ylabel("proportion of filters that\nrespond strongly to the category")
 plt.setp(ax.get_xticklabels(), rotation=60, ha="right")
 ax.legend(title="category", fontsize=7, title_fontsize=7)
-ax.set_title(f"Strongly responding filters per layer (mean normalised activation ≥ {level:.2f})\n{title}",
-             fontsize=8)
+ax.set_title(f"Strongly responding filters per layer (mean normalised activation ≥ {level:.2f})", fontsize=8)
 ax = axes[1]
 x = np.arange(len(categories))
 for offset, col, n_col, label in ((-0.2, "strong: proportion-weighted", "n strong (all layers)", "strongly responding"),
@@ -291,6 +292,7 @@ ax.set_ylim(-0.5, len(layers) - 0.5)
 ax.set_ylabel("mean depth of the detectors\n(proportion-weighted)")
 ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
 ax.set_title("Where each category's detectors sit (n: filters behind each mean)", fontsize=8)
+fig.suptitle(title, fontsize=8)
 fig.tight_layout()
 plt.show()
 depth.round(2)
@@ -468,10 +470,10 @@ cols = ["layer", "category", "n_selective", "n_filters", "proportion", "ci_low",
 tables["network"][cols].round(3)
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(12, 3.8), sharey=True)
-for ax, (role, table) in zip(axes, tables.items()):
-    plots.plot_layer_profile(table, ax=ax, title=f"{role}: selective filters (BH q ≤ 0.05)\n"
-                                                 f"{figure_title(studies[role])}")
+fig, axes = plt.subplots(1, 2, figsize=(13, 3.8), sharey=True)
+for ax, (role, table), legend in zip(axes, tables.items(), ["none", "outside"]):
+    plots.plot_layer_profile(table, ax=ax, legend=legend,
+                             title=f"{role}: selective filters (BH q ≤ 0.05)\n{figure_title(studies[role])}")
     ax.title.set_fontsize(8)
 fig.tight_layout()
 plt.show()
@@ -495,10 +497,11 @@ print(f"Bootstrap interval wider than Wilson's in {int((boot_w > wilson_w).sum()
       f"(median widths {boot_w.median():.3f} vs {wilson_w.median():.3f}).")
 diff = (tables["network"].set_index(["layer", "category"])["proportion"]
         - tables["control"].set_index(["layer", "category"])["proportion"])
-print(f"Largest difference network − control: {diff.abs().max():.3f} ({diff.abs().idxmax()[1]!r} in "
-      f"{diff.abs().idxmax()[0]}); " + ("both are untrained here, so any difference is chance and initialisation."
-                                       if not studies["network"].trained else
-                                       "the part of selectivity that training added."))
+where = diff.abs().idxmax()
+print(f"Largest difference in the proportion, network − control: {diff[where]:+.3f} ({where[1]!r} in {where[0]}); "
+      + ("both are untrained here, so any difference is chance and initialisation." if not studies["network"].trained
+         else "a difference training made, to be read against the intervals above (one control seed, "
+              f"{N_PER_CATEGORY} images per category)."))
 
 # %% [markdown]
 # The report, filled in from the objects themselves (so it cannot drift from what was run):
