@@ -186,7 +186,8 @@ def draw_exemplars(images: np.ndarray, ranks: Sequence[Exemplars], maps: np.ndar
         for ax in axes[1:, 0]:
             ax.axis("off")
     for row, r in enumerate(ranks):
-        axes[row, extra].set_ylabel(r.label, fontsize=7 if r.note else 9)
+        # A tie note is long: break it so that the rotated label fits the row's height.
+        axes[row, extra].set_ylabel(r.label.replace(": ", ":\n", 1), fontsize=7 if r.note else 9)
         for j in range(k):
             ax = axes[row, extra + j]
             ax.imshow(images[row * k + j])

@@ -173,7 +173,7 @@ top
 best = {cat: int(top[top["category"] == cat]["filter"].iloc[0]) for cat in categories}
 for cat, f in best.items():
     fig = exemplars.plot_exemplars(model, stim, acts[LAYER], LAYER, f, k=6)
-    fig.text(0.01, 0.01, f"most selective filter for '{cat}'", fontsize=8)
+    fig.suptitle(f"The most selective filter for '{cat}': {fig.get_suptitle()}", fontsize=9)
     plt.show()
 
 # %% [markdown]
