@@ -255,7 +255,7 @@ REFERENCES = {
     "permutation_p": _permutation_p,  # 03: p-value of an observed share given its null
     "strongest_layer": _strongest_layer,  # 05: layer with the largest BH-corrected proportion
     "exemplar_purity": _exemplar_purity,  # 06: share of a filter's top-k exemplars in a category
-    "zero_fraction": _zero_fraction,  # 07 or 08: per selective filter, share of own images at 0
+    "zero_fraction": _zero_fraction,  # 07: per selective filter, share of own images at 0
     "best_readout_layer": _best_readout_layer,  # 10: layer with the best mean read-out
 }
 

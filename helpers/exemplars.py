@@ -156,24 +156,28 @@ def draw_exemplars(images: np.ndarray, ranks: Sequence[Exemplars], maps: np.ndar
         with its categories; a row is labelled by :attr:`Exemplars.label` ("most" or
         "least", and a tie at the cut if there is one)
     maps : float (same N, H, W) activation maps to overlay, on one colour scale for all
-        images (from min(0, lowest) to the highest value), or None
+        images (from min(0, lowest) to the highest value), shown by a colour bar, or None
     feature_image : uint8 (h, w, 3), e.g. the filter's optimised image, drawn in an extra
         first column, or None
     title : the figure's title; size : inches per image
     Returns the matplotlib Figure.
     """
+    import matplotlib
     import matplotlib.pyplot as plt
 
     k = len(ranks[0].indices)
     if any(len(r.indices) != k for r in ranks) or len(images) != k * len(ranks):
         raise ValueError(f"Expected {len(ranks)} rankings of {k} images each and {k * len(ranks)} images, "
                          f"got rankings of {[len(r.indices) for r in ranks]} and {len(images)} images.")
+    cmap = "inferno"
     if maps is not None:
         lo, hi = min(0.0, float(maps.min())), float(maps.max())
-        images = np.stack([overlay(im, m, alpha, vmin=lo, vmax=hi) for im, m in zip(images, maps)])
+        images = np.stack([overlay(im, m, alpha, cmap, vmin=lo, vmax=hi) for im, m in zip(images, maps)])
     extra = 0 if feature_image is None else 1
-    fig, axes = plt.subplots(len(ranks), k + extra, figsize=((k + extra) * size, len(ranks) * size * 1.25 + 0.7),
-                             squeeze=False)
+    bar = 0.0 if maps is None else 0.9  # inches for the colour bar
+    fig, axes = plt.subplots(len(ranks), k + extra,
+                             figsize=((k + extra) * size + bar, len(ranks) * size * 1.25 + 0.7),
+                             squeeze=False, layout="constrained")
     for ax in axes.ravel():
         ax.set_xticks([])
         ax.set_yticks([])
@@ -183,13 +187,19 @@ def draw_exemplars(images: np.ndarray, ranks: Sequence[Exemplars], maps: np.ndar
         for ax in axes[1:, 0]:
             ax.axis("off")
     for row, r in enumerate(ranks):
-        axes[row, extra].set_ylabel(r.label, fontsize=7 if r.note else 9)
+        # A tie note is long: break it so that the rotated label fits the row's height.
+        axes[row, extra].set_ylabel(r.label.replace(": ", ":\n", 1), fontsize=7 if r.note else 9)
         for j in range(k):
             ax = axes[row, extra + j]
             ax.imshow(images[row * k + j])
             ax.set_title(f"{r.categories[j]}\n{r.values[j]:.3g}", fontsize=8)
+    if maps is not None:
+        # Without a scale the overlay's colours cannot be read as activations.
+        scale = matplotlib.cm.ScalarMappable(matplotlib.colors.Normalize(lo, hi if hi > lo else lo + 1), cmap)
+        cb = fig.colorbar(scale, ax=axes, shrink=0.8, pad=0.01)
+        cb.set_label("activation map (a.u.;\noverlay colour, same scale for all)", fontsize=7)
+        cb.ax.tick_params(labelsize=7)
     fig.suptitle(title, fontsize=9)
-    fig.tight_layout()
     return fig
 
 

@@ -96,6 +96,7 @@ def test_draw_exemplars_lays_out_rows_and_the_optimised_image(coloured):
     assert axes[0, 1].get_title() == f"{cats[coloured.labels[n - 1]]}\n{2 * (n - 1):.3g}"
     assert axes[1, 3].get_title() == f"{cats[coloured.labels[2]]}\n{4:.3g}"
     assert fig._suptitle.get_text() == "a title"
+    assert len(fig.axes) == 8  # no heat maps: no colour bar
     plt.close(fig)
     # Heat maps: a uniform map at the top of the shared scale gives the colour map's end.
     maps = np.zeros((6, 32, 32), np.float32)
@@ -103,6 +104,8 @@ def test_draw_exemplars_lays_out_rows_and_the_optimised_image(coloured):
     fig = ex.draw_exemplars(coloured.images(idx), ranks, maps, alpha=1.0)
     shown = np.asarray(fig.axes[0].get_images()[0].get_array())
     assert shown.shape == (32, 32, 3) and len(np.unique(shown.reshape(-1, 3), axis=0)) == 1
+    bar = fig.axes[-1]  # the colour bar that makes the overlay readable, spanning the shared scale
+    assert len(fig.axes) == 7 and bar.get_ylim() == (0.0, 1.0) and "activation" in bar.get_ylabel()
     plt.close(fig)
     with pytest.raises(ValueError, match="Expected 2 rankings of 3 images"):
         ex.draw_exemplars(coloured.images(idx[:5]), ranks)

@@ -14,7 +14,7 @@
 # ---
 
 # %% [markdown]
-# # 06 · Latent space is not visual space
+# # 07 · Latent vs visual space I: does a "dog" filter see dogs?
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/OWNER/REPO/blob/main/notebooks/teacher/07_latent_vs_visual.ipynb)
 #
@@ -22,18 +22,17 @@
 #
 # 1. check whether a "dog-selective" filter really ranks dogs above everything else, and measure
 #    the overlap between categories with the ROC AUC, computed from ranks in NumPy;
-# 2. compare a network's representations with pixel space across depth by representational
-#    similarity analysis (RDMs, Spearman correlation);
-# 3. find pairs of images that look alike in pixels but lie far apart deep in the network, and the
-#    reverse;
-# 4. look for a selective filter that is *inhibited* by members of its own category, after and
-#    before the ReLU;
-# 5. state what these analyses can and cannot show when the network is untrained and the images are
-#    drawings.
+# 2. explain why a filter chosen on some images must be scored on *other* images, and do it by
+#    cross-fitting (`analysis.crossfit_selection`);
+# 3. look for a selective filter that is *inhibited* by members of its own category, after and
+#    before the ReLU, and report tied images honestly;
+# 4. state what these analyses can and cannot show about the essay's claim.
 #
-# **Estimated time:** about 45 minutes.
+# **Estimated time:** about 40 minutes (20 reading and running, 20 for the exercises and the
+# challenge).
 #
-# **Prerequisites:** notebooks 03–05 (selectivity, layer profiles, representative filters).
+# **Prerequisites:** notebooks 03–06 (selectivity, its statistics, layer profiles, representative
+# filters). Notebook 08 continues with the geometry of whole layers.
 
 # %%
 # Google Colab set-up (written by tools/editions.py). Inside Colab this cell fetches the course
@@ -55,9 +54,12 @@ if "google.colab" in sys.modules:
     print(f"Colab: the course's helpers ({TAG} of github.com/{REPO}) are installed.")
 
 # %%
+from IPython.display import Markdown, display
+
 from helpers import course
 
 profile = course.setup()
+display(Markdown(course.describe()))
 
 # %% [markdown]
 # ## The essay's claim
@@ -74,13 +76,14 @@ profile = course.setup()
 # 3. a unit highly selective for some members of a category can be *inhibited* by other members of
 #    the same category.
 #
-# Each section below turns one symptom into a measurement.
+# This notebook measures symptoms 1 and 3 on single filters; notebook 08 measures symptom 2 on whole
+# layers. All of them are *observations*: seeing a symptom in one network does not show that the
+# loss function caused it. **Notebook 09 tests this in a network whose training we know**: the same
+# architecture trained here with cross-entropy and with soft labels, on generated images.
 #
-# **What the quick profile can show.** Under `quick` the network is *untrained* and the images are
-# schematic drawings, so cross-entropy training, the essay's proposed cause, is absent. What you see
-# then is how far random weights alone produce the same symptoms: a baseline, not a test of the
-# essay. Only the `full` profile (ImageNet-trained VGG16 and photographs, with cups among the
-# categories) speaks to the claim itself.
+# What the numbers below speak to depends on the network named in the table above: an untrained
+# network shows how far random weights alone produce the same symptoms (a baseline, not a test of
+# the essay); a trained one shows whether the symptoms appear after training.
 
 # %%
 import matplotlib.pyplot as plt
@@ -88,15 +91,15 @@ import numpy as np
 import pandas as pd
 
 from helpers import analysis as an
-from helpers import plots
+from helpers import exemplars, plots
 from helpers import selectivity as sel
+from helpers.labels import title as figure_title
 
 stim = course.stimuli()
 acts = course.activations()
 result = course.selectivity(acts)
 model = course.model()
-schematic = bool(acts.meta.get("schematic"))
-title = plots.title_for(result.model_label, result.trained, schematic)
+title = figure_title(result)
 categories = result.categories
 labels = acts.labels
 TARGET = "dog" if "dog" in categories else categories[-1]
@@ -109,7 +112,7 @@ print(stim)
 #
 # We look for the filter the selectivity measure likes best for dogs in the deep layers
 # (`block5_conv3`, `fc1`, `fc2`): among the filters that pass the permutation test for dogs at
-# p ≤ 0.01, the one with the largest share of eq. 2. Notebook 05 showed one trap of the share: a
+# p ≤ 0.01, the one with the largest share of eq. 2. Notebook 06 showed one trap of the share: a
 # filter that fires for a handful of images only can reach a share near 1. A detector worth the
 # name should respond to typical members of its category, so we also require that the filter
 # responds at all (activation above 0) to at least half of the dogs. (If no filter meets both
@@ -136,8 +139,21 @@ print(f"Chosen: {LAYER} filter {FILTER}: share {row['index']:.3f} (chance {1 / l
 
 # %% [markdown]
 # Now sort all images by this filter's activation. If the filter were a perfect dog detector, every
-# dog would rank above every other image. The figure shows the activation of each image, grouped by
-# category; the dashed line marks the weakest dog.
+# dog would rank above every other image.
+#
+# **Think!** The filter passed a permutation test for dogs with a share well above chance. Predict:
+# will *any* non-dog image activate it more than the weakest dog does?
+#
+# <details><summary>Answer</summary>
+#
+# Almost certainly yes. The share and the permutation test are statements about where the filter's
+# activation goes *on average*; a category wins them if its images drive the filter harder in total.
+# Nothing stops single cars or faces from beating the weakest dogs, and with a few dozen images per
+# category some will. The question is how many: the ROC AUC below measures exactly that.
+# </details>
+#
+# The figure shows the activation of each image, grouped by category; the dashed line marks the
+# weakest dog.
 
 # %%
 score = acts[LAYER][:, FILTER].astype(np.float64)
@@ -175,78 +191,156 @@ above = int((score[others] > weakest).sum())
 strongest_other = score[others].max()
 below = int((score[is_target] < strongest_other).sum())
 auc = an.roc_auc(score, is_target)
-print(f"non-{TARGET} images above the weakest {TARGET}: {above} of {others.sum()}")
-print(f"{TARGET} images below the strongest non-{TARGET}: {below} of {is_target.sum()}")
-print(f"ROC AUC ({TARGET} vs rest): {auc:.3f}")
 beats = {}
 for c, cat in enumerate(categories):
     if c == t:
         continue
     pair = (labels == t) | (labels == c)
     beats[cat] = 1 - an.roc_auc(score[pair], labels[pair] == t)
-pd.Series(beats, name=f"P(image beats a random {TARGET})").round(3).to_frame()
+beats = pd.Series(beats, name=f"P(image beats a random {TARGET})")
+print(f"non-{TARGET} images above the weakest {TARGET}: {above} of {others.sum()}")
+print(f"{TARGET} images below the strongest non-{TARGET}: {below} of {is_target.sum()}")
+print(f"ROC AUC ({TARGET} vs rest, on the same images that chose the filter): {auc:.3f}")
+worst = beats.idxmax()
+print(f"The category most likely to beat a random {TARGET}: {worst!r} ({beats[worst]:.0%} of pairs)"
+      + (f"; it beats {TARGET} images MORE often than not: the essay's first symptom." if beats[worst] > 0.5 else
+         f"; no category beats {TARGET} images in more than half of the pairs."))
+beats.round(3).to_frame()
 
 # %% [markdown]
 # The essay's figure 1 in miniature: the non-dog images that drive the filter hardest (top row)
 # next to the dogs that drive it least (bottom row), each titled with category and activation.
+# Many dogs may sit at exactly 0; then the six shown are a seeded random draw among them
+# (`exemplars.top_exemplars`, as in notebook 06), and the title says how many tie.
 
 # %%
 k = 6
-top_other = np.flatnonzero(others)[np.argsort(-score[others], kind="stable")[:k]]
-low_target = np.flatnonzero(is_target)[np.argsort(score[is_target], kind="stable")[:k]]
-idx = np.concatenate([top_other, low_target])
+strong = exemplars.top_exemplars(np.where(others, score, -np.inf)[:, None], 0, k)
+weak = exemplars.top_exemplars(np.where(is_target, score, np.inf)[:, None], 0, k, bottom=True)
+idx = np.concatenate([strong.indices, weak.indices])
 fig, axes = plt.subplots(2, k, figsize=(1.8 * k, 5.6))
 plots.image_grid(stim.images(idx), titles=[f"{categories[labels[i]]}\n{score[i]:.3g}" for i in idx], axes=axes)
-fig.suptitle(f"{LAYER} filter {FILTER}: strongest non-{TARGET} images (top) vs weakest "
-             f"{TARGET} images (bottom)\n{title}", fontsize=8)
+fig.suptitle(f"{LAYER} filter {FILTER}: strongest non-{TARGET} images (top) vs weakest {TARGET} images (bottom"
+             + (f"; {weak.note}" if weak.note else "") + f")\n{title}", fontsize=8)
 fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# ## 2. How well does one filter separate its category? AUC across layers
-#
-# The share of eq. 2 and the AUC answer different questions. The share asks where most of a filter's
-# activation goes; the AUC asks whether the filter *orders* the images by category. A filter can put
-# most of its activation on dogs because a few dogs drive it very hard, while many dogs leave it
-# silent: high share, modest AUC.
-#
-# `an.roc_auc(scores, positive)` computes the AUC from ranks (the Mann–Whitney statistic divided by
-# the number of positive–negative pairs) for all filters of a layer at once. For every filter we
-# take the AUC for its *preferred* category, the one with its largest share.
+# **Ties, per category.** A post-ReLU maximum of exactly 0 means the filter never fired anywhere in
+# the image. How many images of each category leave the chosen filter at 0?
 
 # %%
+ties = pd.DataFrame({"images": np.bincount(labels, minlength=len(categories)),
+                     "at exactly 0": np.bincount(labels[score == 0], minlength=len(categories))}, index=categories)
+ties["share at 0"] = ties["at exactly 0"] / ties["images"]
+print(f"{ties.loc[TARGET, 'at exactly 0']} of the {ties.loc[TARGET, 'images']} {TARGET} images leave the "
+      f"'{TARGET}' filter silent" + (", more than some other category does." if
+                                     (ties["share at 0"].drop(TARGET) < ties.loc[TARGET, "share at 0"]).any() else "."))
+ties.round(2)
+
+# %% [markdown]
+# Where the stimulus set names subcategories (dog breeds in the organism's drawings), the same count
+# per subcategory shows whether the silent members of the category are a random handful or whole
+# kinds of it, the pattern the essay predicts for a unit that separates breeds.
+
+# %%
+if stim.subcategories is not None:
+    kinds = np.asarray([str(k) for k in stim.subcategories])
+    sub = pd.DataFrame({"kind": kinds[is_target], "silent": score[is_target] == 0})
+    by_kind = sub.groupby("kind")["silent"].agg(images="size", at_0="sum")
+    by_kind["share at 0"] = by_kind["at_0"] / by_kind["images"]
+    whole = by_kind.index[by_kind["share at 0"] == 1].tolist()
+    print(f"{TARGET} kinds that leave the filter silent in every image: {whole if whole else 'none'}.")
+    display(by_kind.round(2))
+else:
+    print("This stimulus set names no subcategories: no breakdown by kind.")
+
+# %% [markdown]
+# ## 2. Chosen and scored on the same images: an optimistic AUC
+#
+# The AUC printed above flatters the filter. We *chose* it because it looked best for dogs on these
+# very images; any filter chosen that way benefits from the noise of this sample as well as from
+# its real preference (selection bias, "double dipping"). The honest score comes from images that
+# played no part in the choice.
+#
+# **Think!** If we choose the best "dog" filter on half of the images and score it on the other
+# half, will its AUC on the held-out half be higher, the same or lower than on the half that chose
+# it?
+#
+# <details><summary>Answer</summary>
+#
+# Lower on average, the more so the more filters compete and the fewer images choose among them:
+# the winner of many noisy comparisons is partly the luckiest. With a genuinely strong detector the
+# drop is small; if the held-out AUC is near 0.5, the "detector" was mostly luck.
+# </details>
+#
+# `an.crossfit_selection(acts, labels, target, k=5)` splits the images into five stratified folds;
+# for each fold it chooses the filter on the other four (same rule as above: filters that respond to
+# at least half of the training dogs, largest share of eq. 2 computed on the training images) and
+# scores it on the held-out fold.
+
+# %%
+deep_acts = {name: acts[name] for name in DEEP}
+cross = an.crossfit_selection(deep_acts, labels, t, k=5, seed=0)
+print(f"AUC on the images that chose the filter: {cross['train_auc'].mean():.3f} (mean of 5 folds)")
+print(f"AUC on held-out images (the honest score): {cross['test_auc'].mean():.3f} "
+      f"± {cross['test_auc'].std(ddof=1):.3f} (sd over folds)")
+drop = cross["train_auc"].mean() - cross["test_auc"].mean()
+print(f"Optimism of scoring on the choosing images: {drop:+.3f}."
+      + (" The held-out AUC is close to chance: the chosen filter is no reliable dog detector."
+         if cross["test_auc"].mean() < 0.6 else ""))
+n_same = cross.groupby(["layer", "filter"]).ngroups
+print(f"Different filters chosen across the 5 folds: {n_same}"
+      + (" (the choice itself is unstable)" if n_same > 2 else ""))
+cross.round(3)
+
+# %% [markdown]
+# ### How well does one filter separate its preferred category? All layers, held out
+#
+# The share of eq. 2 and the AUC answer different questions. The share asks where most of a
+# filter's activation goes; the AUC asks whether the filter *orders* the images by category. A
+# filter can put most of its activation on dogs because a few dogs drive it very hard, while many
+# dogs leave it silent: high share, modest AUC.
+#
+# For every filter we find its *preferred* category on one half of the images (the largest mean
+# normalised activation, `an.category_means`, which ranks categories as eq. 2 does when they are of
+# equal size) and measure the AUC for that category on the other half. `an.roc_auc(scores,
+# positive)` computes the AUC from ranks (the Mann–Whitney statistic divided by the number of
+# positive–negative pairs) for all filters of a layer at once.
+
+# %%
+train, test = an.stratified_folds(labels, k=2, seed=0)[0]
 rows = []
 for name, A in acts.items():
-    L = result[name]
-    alive = np.flatnonzero(~L.silent)
-    pref = np.nanargmax(L.index[alive], axis=1)
-    aucs = np.column_stack([an.roc_auc(A[:, alive], labels == c) for c in range(len(categories))])
-    best_auc = aucs[np.arange(len(alive)), pref]
-    rows += [{"layer": name, "filter": f, "preferred": categories[p], "auc": a, "share": L.index[f, p]}
-             for f, p, a in zip(alive, pref, best_auc)]
+    M = an.category_means(A[train], labels[train], len(categories))
+    alive = np.flatnonzero(~np.isnan(M).any(axis=1) & (A[test].max(axis=0) > A[test].min(axis=0)))
+    pref = np.argmax(M[alive], axis=1)
+    aucs = np.column_stack([an.roc_auc(A[test][:, alive], labels[test] == c) for c in range(len(categories))])
+    rows += [{"layer": name, "filter": f, "preferred": categories[p], "auc": a}
+             for f, p, a in zip(alive, pref, aucs[np.arange(len(alive)), pref])]
 aucs_df = pd.DataFrame(rows)
 
-fig, axes = plt.subplots(1, 2, figsize=(12, 3.8), gridspec_kw={"width_ratios": [2, 1]})
+fig, ax = plt.subplots(figsize=(9, 3.8))
 order = list(acts)
-axes[0].boxplot([aucs_df.loc[aucs_df["layer"] == n, "auc"] for n in order], showfliers=False)
-axes[0].set_xticks(range(1, len(order) + 1), order, rotation=60, ha="right")
-axes[0].axhline(0.5, ls="--", c="0.4", lw=1)
-axes[0].set_xlabel("layer (shallow → deep)")
-axes[0].set_ylabel("ROC AUC for the filter's\npreferred category (0.5 = chance)")
-axes[0].set_title(f"Single-filter separation per layer\n{title}", fontsize=8)
-deep = aucs_df[aucs_df["layer"] == LAYER]
-for cat in categories:
-    sub = deep[deep["preferred"] == cat]
-    axes[1].scatter(sub["share"], sub["auc"], s=8, alpha=0.6, label=cat)
-axes[1].set_xlabel(f"share of eq. 2 for the preferred category ({LAYER})")
-axes[1].set_ylabel("ROC AUC")
-axes[1].set_title(f"{LAYER}: share vs AUC, one dot per filter", fontsize=8)
-axes[1].legend(fontsize=7, title="preferred", title_fontsize=7)
+ax.boxplot([aucs_df.loc[aucs_df["layer"] == n, "auc"] for n in order], showfliers=False)
+ax.set_xticks(range(1, len(order) + 1), order, rotation=60, ha="right")
+ax.axhline(0.5, ls="--", c="0.4", lw=1)
+ax.set_xlabel("layer (shallow → deep)")
+ax.set_ylabel("held-out ROC AUC for the filter's\npreferred category (0.5 = chance)")
+ax.set_title(f"Single-filter separation per layer (preference chosen on half the images, AUC on the other)\n{title}",
+             fontsize=8)
 fig.tight_layout()
 plt.show()
 
 summary_auc = aucs_df.groupby("layer", sort=False)["auc"].agg(
     median="median", best="max", share_above_0_9=lambda a: (a >= 0.9).mean())
+first, last = summary_auc["median"].iloc[0], summary_auc["median"].iloc[-1]
+print(f"Median held-out AUC: {first:.3f} in {order[0]} → {last:.3f} in {order[-1]}; "
+      f"best single filter anywhere: {summary_auc['best'].max():.3f} ({summary_auc['best'].idxmax()}).")
+print("Single filters separate their preferred category better in deeper layers."
+      if last > first + 0.02 else
+      "Deeper filters do NOT separate their preferred category better than the first layer's: "
+      "depth alone does not make single-filter detectors here.")
 summary_auc.round(3).T
 
 # %% [markdown]
@@ -278,133 +372,7 @@ my_auc = course.check_function(
     "your AUC matches the rank-based AUC.")
 
 # %% [markdown]
-# ## 3. Visual similarity across depth: representational similarity analysis
-#
-# Representational similarity analysis (Kriegeskorte, Mur & Bandettini, 2008, *Frontiers in Systems
-# Neuroscience*) compares representations that live in different spaces through the *distances*
-# they put between the same items. For each representation we build a representational
-# dissimilarity matrix (RDM): entry (i, j) is 1 − the Pearson correlation between the
-# representations of images i and j. Two RDMs are then compared by the Spearman correlation of their
-# entries above the diagonal.
-#
-# Pixel space has a layout: two images are similar when the same places have the same colours. The
-# paper's per-filter maxima forget *where* a filter fired, so even the first layer would look far from
-# pixel space for that reason alone. We therefore also build a layout-preserving representation:
-# every activation map averaged over a 4 × 4 grid of regions (`an.pooled_activations`). Finally a
-# *category model* RDM (0 for two images of the same category, 1 otherwise) asks how much each
-# layer's geometry is organised by category.
-
-# %%
-pixels = stim.images().reshape(len(stim), -1)  # uint8; an.rdm converts a slice at a time
-rdm_pixels = an.rdm(pixels)
-rdm_category = (labels[:, None] != labels[None, :]).astype(np.float64)
-# Batches of 8 images keep the forward pass small at 224 px (full profile); speed is the same.
-pooled = an.pooled_activations(model, stim, list(acts), grid=4, batch_size=8)
-rdms_pooled = {name: an.rdm(X) for name, X in pooled.items()}
-rdms_max = {name: an.rdm(A) for name, A in acts.items()}
-
-rsa = pd.DataFrame({
-    "pixels ~ 4×4 pooled maps": {n: an.compare_rdms(rdm_pixels, D) for n, D in rdms_pooled.items()},
-    "pixels ~ per-filter maxima": {n: an.compare_rdms(rdm_pixels, D) for n, D in rdms_max.items()},
-    "category ~ 4×4 pooled maps": {n: an.compare_rdms(rdm_category, D) for n, D in rdms_pooled.items()},
-})
-rsa.index.name = "layer"
-
-# %%
-# NBVAL_CHECK_OUTPUT
-print(f"pixel RDM: {rdm_pixels.shape}, from {pixels.shape[1]} pixel values per image")
-print({name: X.shape[1] for name, X in list(pooled.items())[::7]})
-
-# %%
-fig, ax = plt.subplots(figsize=(9, 3.8))
-for col, style in zip(rsa.columns, ["-o", "--o", ":s"]):
-    ax.plot(rsa.index, rsa[col], style, ms=4, label=col)
-ax.axhline(0, c="0.5", lw=0.8)
-ax.set_xlabel("layer (shallow → deep)")
-ax.set_ylabel("Spearman correlation\nbetween RDMs")
-plt.setp(ax.get_xticklabels(), rotation=60, ha="right")
-ax.set_title(f"How each layer's geometry relates to pixel space and to categories\n{title}", fontsize=8)
-ax.legend(fontsize=8)
-fig.tight_layout()
-plt.show()
-print("Spearman correlation with the pixel RDM, first vs last layer (4×4 pooled): "
-      f"{rsa.iloc[0, 0]:.2f} → {rsa.iloc[-1, 0]:.2f}")
-
-# %% [markdown]
-# With the layout kept, the agreement with pixel space falls with depth: each stage of the network
-# discards more of the pixel arrangement. In a trained network one expects the category curve to rise
-# towards the top, the fingerprint of a representation organised for the training objective rather
-# than for appearance. Under the quick profile (random weights) watch instead how much of the fall
-# needs no training at all.
-#
-# The RDMs themselves, images sorted by category (the lines mark category borders). Each matrix is
-# shown as percentiles of its own distances, the scale RSA compares, so that all panels share one
-# colour bar.
-
-# %%
-def as_percentiles(D):
-    """The RDM with each off-diagonal distance replaced by its percentile among all pairs."""
-    iu = np.triu_indices(len(D), k=1)
-    P = np.zeros_like(D)
-    P[iu] = 100 * an.rankdata(D[iu]) / len(iu[0])
-    return P + P.T
-
-
-show = [name for name in ("block1_conv2", "block3_conv3", "block5_conv3", "fc2") if name in rdms_pooled]
-mats = [("pixels", rdm_pixels)] + [(f"{n} (4×4 pooled)", rdms_pooled[n]) for n in show]
-fig, axes = plt.subplots(1, len(mats), figsize=(3.2 * len(mats) + 1, 4.1), layout="constrained")
-edges = np.flatnonzero(np.diff(labels)) + 0.5
-ticks = [np.mean(np.flatnonzero(labels == c)) for c in range(len(categories))]
-for ax, (name, D) in zip(axes, mats):
-    ax.grid(False)
-    im = ax.imshow(as_percentiles(D), cmap="viridis", vmin=0, vmax=100)
-    for e in edges:
-        ax.axhline(e, c="w", lw=0.8)
-        ax.axvline(e, c="w", lw=0.8)
-    ax.set_xticks(ticks, categories, rotation=60, ha="right", fontsize=7)
-    ax.set_yticks(ticks, categories, fontsize=7)
-    ax.set_title(name, fontsize=8)
-fig.colorbar(im, ax=axes, fraction=0.015, pad=0.02, label="dissimilarity (percentile of all pairs)")
-fig.suptitle(f"Representational dissimilarity matrices (1 − Pearson r)\n{title}", fontsize=8)
-plt.show()
-
-# %% [markdown]
-# ### Close in pixels, far apart deep in the network (and the reverse)
-#
-# Distances in different spaces have different scales, so we compare *ranks*: each pair of images
-# gets its percentile among all pairs in pixel space and in `fc2`. The pairs whose percentile jumps
-# most, up or down, are the clearest cases where the network's geometry departs from appearance.
-
-# %%
-DEEP_RSA = "fc2" if "fc2" in rdms_pooled else list(rdms_pooled)[-1]
-iu = np.triu_indices(len(stim), k=1)
-pct_pixels = an.rankdata(an.upper_triangle(rdm_pixels)) / len(iu[0])
-pct_deep = an.rankdata(an.upper_triangle(rdms_pooled[DEEP_RSA])) / len(iu[0])
-jump = pct_deep - pct_pixels
-
-
-def show_pairs(order, heading):
-    idx, titles = [], []
-    for p in order:
-        i, j = iu[0][p], iu[1][p]
-        idx += [i, j]
-        note = f"pixels {pct_pixels[p]:.0%} · {DEEP_RSA} {pct_deep[p]:.0%}"
-        titles += [f"{categories[labels[i]]}\n{note}", f"{categories[labels[j]]}\n(pair)"]
-    fig, axes = plt.subplots(1, len(idx), figsize=(1.9 * len(idx), 3.6))
-    plots.image_grid(stim.images(idx), titles=titles, axes=axes)
-    fig.suptitle(f"{heading} (percentile of the pair's distance among all pairs)\n{title}", fontsize=8)
-    fig.tight_layout()
-    plt.show()
-
-
-show_pairs(np.argsort(-jump, kind="stable")[:3], f"Similar in pixels, far apart in {DEEP_RSA}")
-show_pairs(np.argsort(jump, kind="stable")[:3], f"Different in pixels, close in {DEEP_RSA}")
-same = labels[iu[0]] == labels[iu[1]]
-print(f"pairs from the same category among the 100 biggest upward jumps: {same[np.argsort(-jump)[:100]].mean():.0%}; "
-      f"among all pairs: {same.mean():.0%}")
-
-# %% [markdown]
-# ## 4. A filter inhibited by members of its own category
+# ## 3. A filter inhibited by members of its own category
 #
 # The essay's strongest claim: a unit highly selective for some members of a category can be
 # *inhibited* by other members of that same category. Our activations are post-ReLU maxima over each
@@ -439,7 +407,10 @@ print(f"{LAYER} is the ReLU {post_path}; its input is {pre_path}. Neutral-image 
 
 # %%
 own = np.flatnonzero(is_target)
-lowest = own[np.argsort(score[own], kind="stable")]
+# All own-category images from weakest to strongest; equal values (often many at 0) in the seeded
+# random order of notebook 06, not by image index.
+ranking = exemplars.top_exemplars(score[own][:, None], 0, len(own), bottom=True)
+lowest = own[ranking.indices]
 table = pd.DataFrame({"image": lowest, "post-ReLU max": score[lowest], "pre-ReLU max": pre[lowest]})
 n_zero = int((score[own] == 0).sum())
 n_below = int((pre[own] < baseline).sum())
@@ -482,10 +453,25 @@ plt.show()
 # Reading the result: if many images of the filter's own category sit *below* the neutral image
 # before the ReLU, while others of the same category drive it strongly, the filter does more than
 # ignore part of its category; it actively separates members of the category from each other, the
-# pattern the essay describes. One filter is an anecdote: to make a claim, repeat the count for every
-# selective filter of the layer, and compare it with the untrained control.
+# pattern the essay describes. For this filter:
+
+# %%
+strong_own = int((pre[own] > np.median(pre[others])).sum())
+print(f"{TARGET} images pushed below the neutral image: {n_below} of {len(own)}; "
+      f"{TARGET} images driving it above the median non-{TARGET} image: {strong_own} of {len(own)}.")
+if n_below and strong_own:
+    print(f"Both groups exist: the filter separates {TARGET}s from each other, the essay's third symptom "
+          "(in this filter, in this network).")
+elif n_below == 0:
+    print(f"No {TARGET} image is pushed below the neutral image: no sign of own-category suppression here.")
+else:
+    print(f"Some {TARGET} images suppress it, but none drives it strongly: a weak filter rather than a split category.")
+
+# %% [markdown]
+# One filter is an anecdote: to make a claim, repeat the count for every selective filter of the
+# layer, and compare it with the untrained control.
 #
-# ## Exercise 2: how common is own-category suppression?
+# ## Exercise 2: how common is own-category silence?
 #
 # For every filter of `LAYER` that passes p ≤ 0.01 for `TARGET` (use `sel.selective`), compute the
 # fraction of `TARGET` images whose post-ReLU maximum is exactly 0. Store the fractions, one per
@@ -508,43 +494,78 @@ print(f"{len(zero_fraction)} filters; median fraction of {TARGET} images driven 
       f"{np.median(zero_fraction) if len(zero_fraction) else float('nan'):.2f}")
 
 # %% [markdown]
-# ## What can be concluded, and what cannot
+# ## Challenge: one cross-fitted choice by hand
 #
-# - **Under the full profile** (trained VGG16, photographs): overlap between a "dog" filter's
-#   responses to dogs and to cars or cups, falling agreement with pixel space, and own-category
-#   suppression are observations about a network trained with cross-entropy on ImageNet. They are
-#   consistent with the essay's argument; they do not prove that the loss function *causes* them.
-#   That needs networks trained with other objectives or label structures, on the same images.
-# - **Under the quick profile** everything above comes from an **untrained** network and
-#   **schematic** drawings. Whatever symptom appears here appears *without any training*, so it
-#   cannot be attributed to cross-entropy. It tells you how large these effects are by chance and by
-#   architecture alone, which is the baseline a trained network must beat.
-# - In both profiles, the statistics come from one stimulus set of modest size (the paper: 300
-#   images). Percentile jumps of single pairs and one filter's exemplars are illustrations; the AUC
-#   distributions and RSA curves are the quantitative part.
+# Reproduce the first fold of section 2 for the single layer `LAYER`. Split the images with
+# `train, test = an.stratified_folds(labels, k=5, seed=0)[0]`. On the **training** images only:
+# normalise the layer with `sel.normalize`, compute the shares with `sel.selectivity_index(AN,
+# labels[train], len(categories))[:, t]`, keep the filters that respond (activation > 0) to at
+# least half of the training `TARGET` images (all non-silent filters if none does), and choose the
+# one with the largest share. Store the AUC of that filter **on the test images** in
+# `heldout_auc`. The check compares it with `an.crossfit_selection(acts[LAYER], labels, t, k=5,
+# seed=0)`.
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+heldout_auc = ...  # your code here: a number between 0 and 1
+### BEGIN SOLUTION
+train, test = an.stratified_folds(labels, k=5, seed=0)[0]
+A = acts[LAYER].astype(np.float64)
+S = sel.selectivity_index(sel.normalize(A[train]), labels[train], len(categories))[:, t]
+responds = (A[train][labels[train] == t] > 0).mean(axis=0) >= 0.5
+pool = np.flatnonzero(responds & ~np.isnan(S))
+if pool.size == 0:
+    pool = np.flatnonzero(~np.isnan(S))
+f = pool[np.argmax(S[pool])]
+heldout_auc = an.roc_auc(A[test, f], labels[test] == t)
+### END SOLUTION
 
 # %%
-if profile.is_quick:
-    print("Reminder: UNTRAINED network and SCHEMATIC stimuli. These numbers rehearse the analysis; "
-          "they are not evidence for or against the essay.")
+# NBVAL_CHECK_OUTPUT
+one_layer = an.crossfit_selection(acts[LAYER], labels, t, k=5, seed=0)
+heldout_auc = course.check_answer(heldout_auc, float(one_layer["test_auc"].iloc[0]),
+                                  "choose on labels[train] only (normalise A[train], not A), then score "
+                                  "A[test, f] against labels[test] == t",
+                                  "that is fold 0 of the cross-fitted estimate.")
+
+# %% [markdown]
+# ## What can be concluded, and what cannot
+#
+# - With a **trained network** (the full profile's VGG16, or the organism of notebook 09), overlap
+#   between a "dog" filter's responses to dogs and to other categories, and own-category
+#   suppression, are observations about a network trained with cross-entropy. They are consistent
+#   with the essay's argument; they do not prove that the loss *causes* them. That needs networks
+#   trained with other objectives on the same images: **notebook 09 tests this in a network whose
+#   training we know**.
+# - With an **untrained network**, whatever symptom appears, appears *without any training*, so it
+#   cannot be attributed to cross-entropy. It tells you how large these effects are by chance and by
+#   architecture alone: the baseline a trained network must beat.
+# - Always score a chosen filter on images that did not choose it (section 2). The statistics come
+#   from one stimulus set of modest size (the paper: 300 images): single filters and their
+#   exemplars are illustrations; held-out AUC distributions are the quantitative part.
+
+# %%
+print(f"This notebook's numbers: {result.model_label}; stimuli: {stim.source}.")
+if not result.trained:
+    print("UNTRAINED network: a baseline for the symptoms, not evidence for or against the essay.")
 
 # %% [markdown]
 # ## Summary
 #
 # - A filter can be "selective" for a category (large share, significant) and still rank many images
 #   of other categories above some members of its own: the ROC AUC measures that overlap directly.
-# - RSA compares representations through their distance structure; with the spatial layout kept,
-#   agreement with pixel space falls with depth, and pairs of images swap neighbours between pixel
-#   space and the top layers.
-# - Post-ReLU "inhibition" can only show as zero; the pre-ReLU value, compared with a neutral image,
-#   shows whether a filter is actively pushed down by images of its own category.
+# - A filter chosen on some images must be scored on others: cross-fitting
+#   (`an.crossfit_selection`) gives the honest AUC, and the gap to the same-image AUC is the
+#   optimism of double dipping.
+# - Post-ReLU "inhibition" can only show as zero, often for many tied images (report how many, and
+#   draw the shown ones at random); the pre-ReLU value, compared with a neutral image, shows whether
+#   a filter is actively pushed down by images of its own category.
 #
 # **Sources.** The essay on latent representations (`../shared/seeds/000_…`); the short paper on
-# category selectivity (`../shared/seeds/002_…`); N. Kriegeskorte, M. Mur & P. Bandettini,
-# *Representational similarity analysis: connecting the branches of systems neuroscience*, Frontiers
-# in Systems Neuroscience, 2008; J. A. Hanley & B. J. McNeil, *The meaning and use of the area under a
-# ROC curve*, Radiology, 1982 (AUC as the Mann–Whitney statistic); K. Simonyan & A. Zisserman, ICLR
-# 2015 (VGG16).
+# category selectivity (`../shared/seeds/002_…`); J. A. Hanley & B. J. McNeil, *The meaning and use
+# of the area under a ROC curve*, Radiology, 1982 (AUC as the Mann–Whitney statistic);
+# N. Kriegeskorte, W. K. Simmons, P. S. F. Bellgowan & C. I. Baker, *Circular analysis in systems
+# neuroscience: the dangers of double dipping*, Nature Neuroscience, 2009; K. Simonyan &
+# A. Zisserman, ICLR 2015 (VGG16).
 #
-# **Next:** notebook 07 puts selectivity to work: choosing a layer for feature extraction, and
-# measuring the visual complexity of a stimulus set.
+# **Next:** notebook 08 compares whole layers with visual space (representational similarity),
+# and notebook 09 tests the essay's claim in a network trained here.
