@@ -231,7 +231,7 @@ def test_readme_badge_opens_the_first_notebook_in_lab():
 
 def test_readme_links_every_notebook():
     names = notebook_names()
-    assert len(names) == 8 and names[0] == "00_start_here", names
+    assert len(names) == 11 and names[0] == "00_start_here", names
     linked = {m.group(1) for l in binder_links() if (m := re.search(r"urlpath=lab/tree/notebooks/(\w+)\.ipynb$", l))}
     assert set(names) <= linked, f"README has no Binder link for {sorted(set(names) - linked)}"
     assert linked <= set(names), f"README links notebooks the course does not list: {sorted(linked - set(names))}"
