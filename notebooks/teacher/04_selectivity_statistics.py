@@ -181,7 +181,7 @@ print(f"filter {g}: {categories[face]} share {S[g, face]:.3f}; maximum above 0 f
 #
 # **Think!** With $K = 1000$ shuffles, what is the smallest p-value the test can ever report,
 # however selective the filter? And Benjamini–Hochberg (section 3) at level $q = 0.01$ over
-# $m = 512$ filters calls the filter with the smallest p-value selective only when
+# $m = 512$ filters (a layer the size of VGG16's `block5_conv3`) calls the filter with the smallest p-value selective only when
 # $p_{(1)} \le q/m$. Can one strongly selective filter among 512 ever pass?
 
 # %% [markdown]
@@ -212,6 +212,7 @@ for m in (64, 512, 4096):
               f"≥ {at_floor:4d} filters at the floor")
 
 # %%
+n_tested = int(ok.sum())  # this layer's non-silent filters
 # A known answer: 512 filters over the layer's images, 20 of them planted strongly selective for
 # category 0 (their response is raised on its images), the rest pure noise.
 rng = np.random.default_rng(5)
@@ -232,8 +233,8 @@ for q, ls in ((0.05, "-"), (0.01, "--")):
     ax.plot(ms, q / ms, color="tab:red", ls=ls, label=f"BH's bar for one filter, q/m (q = {q})")
 for k_perm, colour in ((100, "0.75"), (1000, "0.45"), (10000, "0.15")):
     ax.axhline(1 / (k_perm + 1), color=colour, lw=1.5, label=f"floor 1/(K+1), K = {k_perm:,}")
-ax.axvline(512, color="C0", lw=0.8, ls=":")
-ax.text(530, 2e-6, "512 filters\n(block5_conv3)", fontsize=7, color="C0")
+ax.axvline(n_tested, color="C0", lw=0.8, ls=":")
+ax.text(n_tested * 1.05, 2e-6, f"{n_tested} filters\n({LAYER})", fontsize=7, color="C0")
 ax.set(xscale="log", yscale="log", xlabel="filters tested together, m", ylabel="p-value",
        title="A single filter can pass BH only where the floor lies below q/m")
 ax.legend(fontsize=7, loc="lower left")
@@ -324,7 +325,6 @@ my_bh = course.check_function(
 # resolved for BH at 0.01 like the real data:
 
 # %%
-n_tested = int(ok.sum())
 rng = np.random.default_rng(2)
 false_pos, false_pos_bh, any_naive, any_corrected = [], [], [], []
 for world in range(30):
