@@ -143,7 +143,7 @@ print("Both networks are untrained: the panels compare two random initialisation
 # %% [markdown]
 # <details><summary>Answer</summary>
 #
-# It usually does: random filters still respond more to some images than to others, and when a
+# Often it does, at least in some layers: random filters still respond more to some images than to others, and when a
 # category's images differ from the rest in low-level statistics, many filters pass the test
 # (Baek et al. 2021). The error bars are not about the number of filters at all: they come from
 # resampling images, and they are widest where a proportion hinges on a few images that drive many
@@ -348,8 +348,8 @@ plt.show()
 #
 # An untrained network can only pick up differences in the pixels; once luminance and contrast
 # no longer differ between categories, only the rest (shape, colour, size, spatial frequency) is
-# left to drive it, so its proportions usually drop, and what remains is what those other
-# differences produce. A trained network's learned preferences respond to shape and layout, which
+# left to drive it. Its proportions should drop where luminance and contrast carried them; but
+# rescaling every image's contrast can also amplify other differences, so some may rise. A trained network's learned preferences respond to shape and layout, which
 # equalising leaves alone, so if they are real they should survive better than the control's.
 # Whether they do is measured below, not assumed.
 # </details>
@@ -448,6 +448,34 @@ print(f"\nprofile's network ({'trained' if result.trained else 'untrained'}): se
       f"{', '.join(beat) or 'no category'}.")
 
 # %% [markdown]
+# Equalising can also *raise* a proportion: it scales every image's contrast to the same target, so
+# a category whose images had less contrast than the target is amplified, and clipping changes
+# some images more than others. Which bars rose beyond their original interval, and how much did
+# equalising change each category's images?
+
+# %%
+gain = stats[("equalised", "RMS contrast")] / stats[("original", "RMS contrast")]
+clipped_by_cat = pd.Series([eq_report.clipped[stim.labels == c].mean() for c in range(len(cats))], index=cats)
+rose = []
+for name in results:
+    for cat in cats:
+        before, after = at(tables[name], L5, cat), at(eq_tables[name], L5, cat)
+        if after["ci_low"] > before["ci_high"]:
+            rose.append(f"{name}: {cat} {before['proportion']:.3f} -> {after['proportion']:.3f}")
+print(f"{L5}: proportions that rose beyond their original interval after equalising: "
+      + ("; ".join(rose) if rose else "none"))
+print(pd.DataFrame({"contrast gain (equalised / original)": gain.round(2),
+                    "pixels clipped": clipped_by_cat.map("{:.1%}".format)}).to_string())
+
+# %% [markdown]
+# If a bar rose, equalising did not remove a low-level difference for that network but created or
+# exposed one: the category's images were rescaled more (a gain above 1 amplifies whatever
+# structure they have; a gain below 1 flattens it), or clipped more, or their remaining
+# differences (spatial frequency, edge density, colour) now stand out against images of equal
+# contrast. A rise in the **untrained** control is a warning that its filters follow such pixel
+# statistics; it says nothing learned. Equalising is therefore a control to report beside the
+# original measurement, not a correction that yields the "true" proportion.
+#
 # **Interpretation.** Read the printout with these rules:
 #
 # - a category whose proportion collapses towards zero after equalising, in both networks, was
@@ -549,8 +577,9 @@ any_by_hand = course.check_answer(
 # - The error bars are bootstrap intervals over images: how much a bar would move with other
 #   stimuli of the same kind. Single bars are uncertain; the shape of the profile is more
 #   trustworthy than any single height.
-# - Counts and proportions answer different questions: fully connected layers have many more
-#   filters than `block5_conv3`, so they can hold the most detectors without being the densest.
+# - Counts and proportions answer different questions: fully connected layers have more filters
+#   than `block5_conv3` (eight times as many in VGG16), so they can hold the most detectors without
+#   being the densest.
 # - An untrained network is the baseline any claim about learned detectors must beat (Baek et al.
 #   2021), and two random networks can differ a lot. Equalising luminance and contrast removes one
 #   family of low-level explanations; a learned preference should survive it and stay above the
