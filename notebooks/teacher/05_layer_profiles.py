@@ -218,8 +218,10 @@ print("Both networks untrained." if both_untrained else "Profile's network train
 # Benjamini–Hochberg decision at q = 0.01 or 0.05 the floor left open got more (notebook 04,
 # section 2). A raw threshold below 1/1001 therefore keeps only filters whose p-value was resolved
 # below it; for the others, more shuffles could still change the decision, and the line above the
-# figure counts those **open decisions** instead of hiding them. With BH at 0.01 or 0.05 the
-# decisions are exact; at other BH levels the line says so.
+# figure counts those **open decisions** instead of hiding them. With BH at 0.01 or 0.05 the floor
+# no longer limits any decision; the decisions still open there rest on p-values close to BH's
+# cut-off, which only very many more shuffles would settle (Monte Carlo precision), and are counted
+# too. At other BH levels the line says that the p-values were not resolved for them.
 
 # %%
 ui, update = widgets.layer_profile_explorer(results, criterion="p", threshold=0.01)
