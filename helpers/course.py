@@ -252,7 +252,7 @@ def _best_readout_layer(readout):
 
 REFERENCES = {
     "pixel_ratio": _pixel_ratio,  # notebook 00: pixels of a full-profile image / a quick one
-    "permutation_p": _permutation_p,  # 03: p-value of an observed share given its null
+    "permutation_p": _permutation_p,  # 04: p-value of an observed share given its null
     "strongest_layer": _strongest_layer,  # 05: layer with the largest BH-corrected proportion
     "exemplar_purity": _exemplar_purity,  # 06: share of a filter's top-k exemplars in a category
     "zero_fraction": _zero_fraction,  # 07: per selective filter, share of own images at 0
