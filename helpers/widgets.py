@@ -4,13 +4,13 @@ Each builder returns ``(ui, update)``: ``ui`` is the widget to display, ``update
 a plain function of the widget values that redraws the figure and returns what it
 drew, so tests (and learners) can call it directly without a browser.
 
-- :func:`layer_profile_explorer` (notebook 4): the paper's figure, proportion of
+- :func:`layer_profile_explorer` (notebook 05): the paper's figure, proportion of
   category-selective filters per layer, with a threshold slider, a p-value / index
   switch and Benjamini-Hochberg correction. Error bars are the bootstrap intervals of
   :func:`helpers.selectivity.summary_table`; BH decisions are exact at the levels the
   p-values were resolved for (``Selectivity.resolve_q``, 0.01 and 0.05 by default) and
   the summary line says how many decisions are still open at any other level.
-- :func:`filter_browser` (notebook 5): the most selective filters of a layer and
+- :func:`filter_browser` (notebook 06): the most selective filters of a layer and
   category, with their most and least activating stimuli.
 
 CSS classes on the widgets (for browser tests): ``layer-profile-explorer``,

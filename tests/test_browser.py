@@ -1,4 +1,4 @@
-"""A real browser: JupyterLab in headless Chromium runs notebook 04, in its learner edition (what
+"""A real browser: JupyterLab in headless Chromium runs notebook 05, in its learner edition (what
 a learner opens, blank exercises and all), and its threshold slider redraws the plot
 (tools/browser_check.py does the driving; see its docstring).
 

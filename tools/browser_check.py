@@ -20,7 +20,7 @@ What it does, as a learner would:
    move) and a ``result.json`` under ``--out``.
 
 Exit status 0 when every check passed. ``tests/test_browser.py`` runs the same code under
-pytest (``make test``), on the learner edition of notebook 04 (the default here too). The
+pytest (``make test``), on the learner edition of notebook 05 (the default here too). The
 profile comes from ``COURSE_PROFILE`` (default here: quick).
 """
 
