@@ -2,7 +2,8 @@
 #   make course   set everything up (.venv), run the pipeline, execute and render the notebooks
 #   make test     run every test (unit tests, teacher notebooks under nbval, learner notebooks,
 #                 browser test)
-# PROFILE=quick (default here: runs offline, untrained network, schematic stimuli) or
+# PROFILE=quick (default here: runs offline; the model organism, a small VGG16-shaped network
+# trained on generated drawings, with its untrained control, on generated drawings) or
 # PROFILE=full (pretrained VGG16 and real photographs; needs the internet once).
 
 PYTHON ?= python3

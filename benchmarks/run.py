@@ -730,6 +730,126 @@ def _bench_resolved(section: str, cfg: dict) -> dict:
                     f"resolved, up to {int(res.n_perm.max()):,} shuffles; {int(res.unsettled.sum())} left unsettled")
 
 
+# --------------------------------------------------------------------------- 7. the model organism
+
+#: Sizes of the organism rows: measurement drawings per category collected, training
+#: images per class of the short training run (after one warm-up step), rounds.
+ORGANISM_MODES = {
+    "full": dict(measure_per_category=36, train_per_class=64, organism_repeats=3),
+    "quick": dict(measure_per_category=8, train_per_class=16, organism_repeats=1),
+    "smoke": dict(measure_per_category=1, train_per_class=1, organism_repeats=1),
+}
+ORGANISM_TARGETS = {"training_minutes": 15.0}  # issue 10: the training script within 15 min on 2 CPU cores
+
+
+def _timed(fn):
+    """(result, wall s, CPU s of this process, all threads) of ``fn()``."""
+    t, c = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
+    out = fn()
+    d = resource.getrusage(resource.RUSAGE_SELF)
+    return out, time.perf_counter() - t, d.ru_utime + d.ru_stime - c.ru_utime - c.ru_stime
+
+
+def training_schedule(config: dict) -> dict:
+    """Images the whole training script handles under ``config`` (organism.json's "config"):
+    generated (training and test splits of every class), trained (epochs × training
+    images, for each of the two copies)."""
+    from helpers import miniworld, organism
+
+    classes = len(miniworld.CLASSES)
+    return {"generated": (config["n_train_per_class"] + config["n_test_per_class"]) * classes,
+            "trained": config["epochs"] * config["n_train_per_class"] * classes * len(organism.TRAINED_KINDS)}
+
+
+def bench_organism(cfg: dict, vgg16) -> tuple[list, dict]:
+    """Section 7: what the model organism costs. Its training (generation and training-step
+    rates of a short run with the committed configuration of ``tools/train_organism.py``,
+    extrapolated to the full schedule, beside the times recorded in ``organism.json``), and
+    its collection speed on the quick profile's measurement drawings beside ``vgg16``'s on
+    the same images."""
+    from helpers import activations, miniworld, organism
+    from tools import train_organism as trainer
+
+    s = "7. Model organism"
+    record = organism.read_record()
+    conf = record["config"]
+    per_class = cfg["train_per_class"]
+    rows, raw = [], {}
+
+    # generation: the training split's images of every class, as the script draws them
+    _, gen_wall, gen_cpu = _timed(lambda: miniworld.dataset("train", per_class, conf["image_size"], conf["seed"]))
+    n_gen = per_class * len(miniworld.CLASSES)
+    images, labels = miniworld.dataset("train", per_class, conf["image_size"], conf["seed"])
+    # training steps: the committed configuration (the script's defaults), one epoch over these images
+    args = trainer.parse_args(["--out", str(Path(tempfile.gettempdir()) / "organism-bench-unused"),
+                               "--quiet", "--epochs", "1"])
+    init = organism.initial_network(args.seed, len(miniworld.CLASSES), args.widths, args.fc, args.dropout, args.pool)
+    state = {k: v.clone() for k, v in init.state_dict().items()}
+    quiet = lambda *a: None  # noqa: E731
+    warm = min(len(images), args.batch_size)
+    trainer.train_copy("ce", state, images[:warm], labels[:warm], args, quiet)  # first-step costs (allocations)
+    walls, cpus = [], []
+    for _ in range(cfg["organism_repeats"]):
+        _, w, c = _timed(lambda: trainer.train_copy("ce", state, images, labels, args, quiet))
+        walls.append(w)
+        cpus.append(c)
+    wall, cpu = _median(walls), _median(cpus)
+    n = len(images)
+    sched = training_schedule(conf)
+    minutes = (sched["generated"] * gen_wall / n_gen + sched["trained"] * wall / n) / 60
+    cpu_minutes = (sched["generated"] * gen_cpu / n_gen + sched["trained"] * cpu / n) / 60
+    threads = torch.get_num_threads()
+    rows.append(row(s, "training world: generation", 1000 * gen_wall / n_gen, "ms/image",
+                    note=f"{n_gen} images at {conf['image_size']} px (helpers.miniworld, one process); "
+                         f"CPU {1000 * gen_cpu / n_gen:.2f} ms/image"))
+    rows.append(row(s, f"training step rate, committed configuration (batch {args.batch_size}, SGD)",
+                    n / wall, "images/s",
+                    note=f"one epoch over {n} images (forward, backward, step, augmentation), median of "
+                         f"{len(walls)}, {threads} threads; {1000 * wall / n:.2f} ms wall, "
+                         f"{1000 * cpu / n:.2f} ms CPU per image"))
+    rows.append(row(s, "training script, whole schedule extrapolated from the two rates above", minutes, "min",
+                    f"≤ {ORGANISM_TARGETS['training_minutes']:.0f} min on 2 cores",
+                    minutes <= ORGANISM_TARGETS["training_minutes"],
+                    note=f"{sched['generated']:,} images generated + {sched['trained']:,} trained "
+                         f"({conf['epochs']} epochs × {conf['n_train_per_class']} × {len(miniworld.CLASSES)} classes "
+                         f"× {len(organism.TRAINED_KINDS)} copies); CPU {cpu_minutes:.1f} min; evaluation left out "
+                         "(seconds)"))
+    timing = record.get("timing", {})
+    total = timing.get("total")
+    if total:
+        phases = "; ".join(f"{k} {v['wall_s']:.0f} s wall, {v['cpu_s']:.0f} s CPU" for k, v in timing.items()
+                           if k != "total")
+        rows.append(row(s, "training script as recorded in organism.json (the committed weights' run)",
+                        total["wall_s"] / 60, "min", note=f"measured under load (other jobs on the 2 cores); "
+                        f"CPU {total['cpu_s'] / 60:.1f} min; {phases}"))
+    else:
+        rows.append(row(s, "training script as recorded in organism.json", None, "min",
+                        note="organism.json records no timing"))
+
+    # collection: the quick profile's measurement drawings, the organism and VGG16 (64 px, untrained)
+    stim = miniworld.measurement_stimuli(cfg["measure_per_category"], conf["image_size"], seed=0)
+    net = organism.load_organism("ce")
+    rates = {}
+    for name, model in (("organism", net), ("vgg16", vgg16)):
+        def once():
+            return activations.collect(model, stim, batch_size=32, progress=False, cache=False)
+
+        once()  # warm-up
+        times = [_timed(once)[1:] for _ in range(cfg["organism_repeats"])]
+        rates[name] = len(stim) / _median([t[0] for t in times])
+        raw[f"collect_{name}"] = times
+    info = net.course_info.label
+    rows.append(row(s, "collect(): the organism, 15 layers, measurement drawings", rates["organism"], "images/s",
+                    note=f"{info}; {len(stim)} images at {conf['image_size']} px, batch 32, cache off, "
+                         f"median of {cfg['organism_repeats']}"))
+    rows.append(row(s, "collect(): VGG16 (untrained), 15 layers, the same drawings", rates["vgg16"], "images/s",
+                    note=f"{conf['image_size']} px; its weights do not change the cost"))
+    rows.append(row(s, "ratio organism / VGG16 collection speed", rates["organism"] / rates["vgg16"], "×"))
+    raw.update(generation={"wall_s": gen_wall, "cpu_s": gen_cpu, "images": n_gen},
+               training={"wall_s": walls, "cpu_s": cpus, "images": n}, extrapolated_minutes=minutes)
+    return rows, raw
+
+
 # --------------------------------------------------------------------------- 4. feature visualisation
 
 
@@ -887,7 +1007,7 @@ def main(argv=None) -> int:
                     help="execute the course (quick profile) and time it, instead of reading build/timings.json")
     ap.add_argument("--no-featureviz", action="store_true", help="leave out the feature-visualisation rows")
     ap.add_argument("--only", help="comma-separated sections to run (throughput, memory, statistics, "
-                    "featureviz, course, gpu); the table then holds only those")
+                    "organism, featureviz, course, gpu); the table then holds only those")
     ap.add_argument("--peers-path", help="folder holding thingsvision, captum and torchlens, installed beside the "
                     "environment (default $COURSE_BENCH_PEERS; benchmarks/README.md says how); those importable "
                     "from it join the peers rows")
@@ -910,7 +1030,7 @@ def main(argv=None) -> int:
     peer_names = [p for p in peers.OPTIONAL if not found[p]]
     missing = {p: found[p] for p in peers.OPTIONAL if found[p]}
     mode = "smoke" if args.smoke else ("quick" if args.quick else "full")
-    cfg = dict(MODES[mode], **COLLECTION_MODES[mode])
+    cfg = dict(MODES[mode], **COLLECTION_MODES[mode], **ORGANISM_MODES[mode])
     out = Path(args.out) if args.out else ROOT / "benchmarks" / "results"
     start = time.perf_counter()
     torch.manual_seed(0)
@@ -918,7 +1038,7 @@ def main(argv=None) -> int:
     results = {"schema": SCHEMA, "mode": mode,
                "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
                "args": "".join(f" {a}" for a in shown), "machine": machine_info(), "versions": versions(),
-               "settings": cfg, "targets": {**TARGETS, **COLLECTION_TARGETS}, "rows": [], "raw": {}}
+               "settings": cfg, "targets": {**TARGETS, **COLLECTION_TARGETS, **ORGANISM_TARGETS}, "rows": [], "raw": {}}
     results["versions"]["peers"] = {p: peers.version(p) for p in peer_names}
     results["versions"]["peers_path"] = peers_path
 
@@ -944,6 +1064,7 @@ def main(argv=None) -> int:
     section("memory", bench_memory, cfg)
     section("memory_peers", bench_peer_memory, cfg, peer_names)
     section("statistics", bench_statistics, cfg)
+    section("organism", bench_organism, cfg, model)
     fv_skip = ("left out (--no-featureviz)" if args.no_featureviz
                else "skipped in --smoke (benchmarks/featureviz_bench.py --quick takes about 30 s alone)"
                if mode == "smoke" else "")

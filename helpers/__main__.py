@@ -1,6 +1,8 @@
 """Command line: ``python -m helpers report --stimuli DIR --out DIR``.
 
-Runs the whole pipeline (stimuli -> activations -> selectivity) and writes the
+Runs the whole pipeline (stimuli -> activations -> selectivity) on the profile's model
+(quick: the model organism, a small VGG16-shaped network trained on generated drawings;
+full: the pretrained VGG16) or the one given with ``--model``, and writes the
 per-layer table (CSV), a figure of proportions per layer and category (PNG) and
 ``run.json`` saying what was run.
 
@@ -19,6 +21,7 @@ import warnings
 from pathlib import Path
 
 EXIT_ERROR = 2
+ORGANISM = "organism"  # --model value of the model organism (helpers.organism)
 EXIT_INTERRUPTED = 130
 
 
@@ -127,9 +130,11 @@ def check_args(args) -> dict:
     check_out(Path(args.out))
     import torchvision
 
-    if args.model not in torchvision.models.list_models(torchvision.models):
+    if args.model is None:
+        args.model = prof.model
+    if args.model != ORGANISM and args.model not in torchvision.models.list_models(torchvision.models):
         raise UsageError(f"--model {args.model!r} is not a torchvision image classifier (e.g. vgg16, alexnet, "
-                         "resnet18).")
+                         f"resnet18) nor {ORGANISM!r} (the course's model organism).")
     device = check_device(args.device)
     cache = not args.no_cache
     if cache:
@@ -172,8 +177,18 @@ def _report(args, checked: dict) -> int:
             stim = profiles.stimulus_set(prof, progress=not args.no_progress)
         except DownloadError as e:
             raise DownloadError(f"{e} Offline? Pass your own folder with --stimuli, or use --profile quick.") from None
-    pretrained = prof.pretrained if args.pretrained is None else args.pretrained
-    model = models.load_model(args.model, pretrained=pretrained, seed=args.seed)
+    if args.pretrained is not None:
+        pretrained = args.pretrained
+    elif args.model == ORGANISM:
+        pretrained = True  # its weights ship with the course
+    else:  # ImageNet weights only where the profile downloads them (full), never under quick
+        pretrained = prof.pretrained and prof.model != ORGANISM
+    if args.model == ORGANISM:
+        from .organism import load_organism
+
+        model = load_organism(prof.organism) if pretrained else load_organism("untrained", seed=args.seed)
+    else:
+        model = models.load_model(args.model, pretrained=pretrained, seed=args.seed)
     info = models.model_info(model)
     layers = args.layers or None
     for name in layers or ():
@@ -188,15 +203,14 @@ def _report(args, checked: dict) -> int:
     out.mkdir(parents=True, exist_ok=True)
     with atomic_file(out / "selectivity_by_layer.csv", "w") as f:
         table.to_csv(f, index=False, lineterminator="\n")
-    fig, ax = plt.subplots(figsize=(11, 4.6))
+    fig = plots.layer_profile_figure(table, title=plots.title(acts))
     try:
-        plots.plot_layer_profile(table, ax=ax, title=plots.title(acts))
-        fig.tight_layout()
         with atomic_file(out / "selectivity_by_layer.png") as f:
             fig.savefig(f, format="png", dpi=120)
     finally:
         plt.close(fig)
-    run = {"model": info.label, "trained": info.trained, "stimuli": stim.source,
+    run = {"model": info.label, "arch": info.arch, "weights": info.weights, "trained": info.trained,
+           "stimuli": stim.source,
            "schematic": stim.schematic, "counts": stim.counts(), "skipped": stim.skipped,
            "criterion": args.criterion, "threshold": args.threshold, "correction": args.correction,
            "n_permutations": args.permutations, "resolve_q": list(result.resolve_q), "seed": args.seed,
@@ -207,6 +221,8 @@ def _report(args, checked: dict) -> int:
     print(f"\nSelective filters per layer ({args.criterion} threshold {args.threshold}):\n{pivot.to_string()}")
     if not info.trained:
         print("\nNOTE: these numbers come from an UNTRAINED network (random weights).")
+    elif args.model == ORGANISM:
+        print(f"\nNOTE: these numbers come from {info.label}.")
     print(f"\nWrote {out / 'selectivity_by_layer.csv'}, {out / 'selectivity_by_layer.png'} and {out / 'run.json'}")
     return 0
 
@@ -220,10 +236,15 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--stimuli", help="folder with one sub-folder per category (default: the profile's set)")
     r.add_argument("--out", default="build/report", help="output folder (default: build/report)")
     r.add_argument("--profile", choices=["full", "quick"], help="default: $COURSE_PROFILE or full")
-    r.add_argument("--model", default="vgg16", help="torchvision architecture (default: vgg16)")
+    r.add_argument("--model", default=None,
+                   help=f"{ORGANISM!r} (the course's model organism: a small VGG16-shaped network trained on "
+                        "generated drawings) or a torchvision architecture such as vgg16 (default: the "
+                        "profile's: quick organism, full vgg16)")
     g = r.add_mutually_exclusive_group()
-    g.add_argument("--pretrained", dest="pretrained", action="store_true", default=None)
-    g.add_argument("--untrained", dest="pretrained", action="store_false")
+    g.add_argument("--pretrained", dest="pretrained", action="store_true", default=None,
+                   help="trained weights (ImageNet's; the organism's committed copy); default: the profile's")
+    g.add_argument("--untrained", dest="pretrained", action="store_false",
+                   help="random weights with --seed (the control)")
     r.add_argument("--layers", nargs="*", help="layer names (default: all of the model's)")
     r.add_argument("--criterion", choices=["p", "index"], default="p")
     r.add_argument("--threshold", type=float, default=0.01,

@@ -19,11 +19,13 @@ SEED = 0
 
 def banner(profile: Profile | None = None) -> str:
     """One paragraph saying what the numbers in this notebook come from."""
+    from .profiles import describe_model, describe_stimuli
+
     p = profile or get_profile()
     if p.is_quick:
-        return ("PROFILE quick: an UNTRAINED VGG16 (random weights, seed 0) and SCHEMATIC stimuli "
-                f"(generated drawings, {p.image_size} px). Every number and figure below rehearses the "
-                "method; none of them is the paper's result. Set COURSE_PROFILE=full for the real analysis.")
+        return (f"PROFILE quick: {describe_model(p)}; stimuli: {describe_stimuli(p)}. "
+                "Every number and figure below is measured on this small network, offline; none of "
+                "them is the paper's result. Set COURSE_PROFILE=full for the pretrained VGG16 on photographs.")
     return ("PROFILE full: VGG16 with ImageNet weights and real photographs at "
             f"{p.image_size} px. (If the weights cannot be downloaded you will see a loud warning, "
             "and results are labelled UNTRAINED.)")
@@ -38,6 +40,7 @@ def describe(net=None, stim=None) -> str:
     paper's (pretrained VGG16; 300 photographs of face, i-see-face, car and dog)."""
     import numpy as np
 
+    from .labels import ORGANISM_ARCH
     from .models import model_info
 
     net = model() if net is None else net
@@ -64,10 +67,15 @@ def describe(net=None, stim=None) -> str:
         diff.append(f"adds {', '.join(extra)} (not in the paper)")
     if stim.schematic:
         diff.append("uses generated drawings, not photographs")
-    if not model_info(net).trained:
+    info = model_info(net)
+    if info.arch == ORGANISM_ARCH:
+        diff.append("runs a small VGG16-shaped network trained here on generated drawings of 14 classes "
+                    "(6 dog breeds and 8 objects, never a face), not the paper's VGG16 trained on ImageNet"
+                    if info.trained else "runs the organism's architecture untrained (random weights)")
+    elif not info.trained:
         diff.append("runs an untrained network")
     lines.append("- **Compared with the paper** (pretrained VGG16, 300 photographs: face, i-see-face, car, "
-                 "dog): " + ("this set " + "; ".join(diff) + "." if diff else "the same four categories."))
+                 "dog): " + ("this run " + "; ".join(diff) + "." if diff else "the same four categories."))
     return "\n".join(lines)
 
 
@@ -254,31 +262,37 @@ REFERENCES = {
 
 @functools.lru_cache(maxsize=None)
 def stimuli():
-    """The profile's stimulus set (schematic drawings for quick; photographs for full)."""
+    """The profile's stimulus set (quick: the organism's measurement drawings of face,
+    i-see-face, car and dog; full: photographs)."""
     from .profiles import stimulus_set
 
     return stimulus_set(get_profile())
 
 
-@functools.lru_cache(maxsize=None)
 def model(trained: bool | None = None, seed: int = SEED):
-    """The profile's VGG16 (``trained=None``), or explicitly a trained/untrained one.
-
-    In the quick profile ``trained=True`` still gives an untrained network, because
-    the quick profile never downloads anything; its label says so.
-    """
-    from .models import load_vgg16
-
+    """The profile's network (``trained=None``: quick, the cross-entropy model organism;
+    full, the pretrained VGG16), or explicitly a trained or untrained one of the same
+    architecture; an untrained one has random weights with ``seed``. Every model says
+    what it is in ``model.course_info`` (:func:`helpers.models.model_info`). The same
+    network is one object, however it is asked for (``model()`` is ``model(trained=True)``
+    where the profile's model is trained)."""
     profile = get_profile()
-    pretrained = profile.pretrained if trained is None else (trained and profile.pretrained)
-    return load_vgg16(pretrained=pretrained, seed=seed)
+    trained = profile.pretrained if trained is None else bool(trained)
+    return _model(profile.name, trained, None if trained else int(seed))
+
+
+@functools.lru_cache(maxsize=None)
+def _model(profile_name: str, trained: bool, seed: int | None):
+    from .profiles import load_model
+
+    return load_model(get_profile(profile_name), trained=trained, seed=seed)
 
 
 def control_model():
-    """The untrained control beside the profile's model: random weights with seed 0 under
-    ``full``; under ``quick`` (whose main model is already untrained) a second random
-    network, seed 1, so the two panels still differ only by their weights."""
-    return model(trained=False, seed=SEED if get_profile().pretrained else SEED + 1)
+    """The untrained control beside the profile's model: the same architecture with random
+    weights, seed ``SEED`` (quick: the organism's architecture at the very initialisation
+    its trained copies started from; full: VGG16)."""
+    return model(trained=False, seed=SEED)
 
 
 def activations(net=None, layers=None, stim=None):

@@ -54,9 +54,11 @@ def _check_profile():
                       "below assume `full`, the default.")
     source = f"COURSE_PROFILE={raw}" if raw else "COURSE_PROFILE is not set, so the default applies"
     if prof.is_quick:
-        what = (f"quick ({source}): an UNTRAINED VGG16 and SCHEMATIC drawings at {prof.image_size} px, "
-                "offline. Good for learning the method; for the paper's analysis set COURSE_PROFILE=full "
-                "and restart the kernel.")
+        from .profiles import describe_model, describe_stimuli
+
+        what = (f"quick ({source}): {describe_model(prof)}; {describe_stimuli(prof)}; offline. Good for "
+                "learning the method on a network whose training is fully known; for the paper's analysis "
+                "set COURSE_PROFILE=full and restart the kernel.")
     else:
         what = (f"full ({source}): VGG16 with ImageNet weights and real photographs at "
                 f"{prof.image_size} px. For an offline rehearsal set COURSE_PROFILE=quick.")
@@ -104,19 +106,25 @@ def _check_stimuli(prof):
         why = f" ({type(e).__name__}: {e})"
     else:
         why = ""
-    if prof.stimuli == "schematic":
+    if prof.stimuli in ("schematic", "miniworld"):
         photos = ("the demo photographs are there too" if have_photos else
                   "the demo photographs are not downloaded, which this profile does not need")
+        what = "schematic drawings" if prof.stimuli == "schematic" else "measurement drawings (helpers.miniworld)"
         try:
             import numpy as np
 
-            from .stimuli import draw_schematic
+            if prof.stimuli == "schematic":
+                from .stimuli import draw_schematic
 
-            draw_schematic("face", 32, np.random.default_rng(0))
+                draw_schematic("face", 32, np.random.default_rng(0))
+            else:
+                from .miniworld import draw
+
+                draw("face", 32, np.random.default_rng(0))
         except Exception as e:  # noqa: BLE001
-            return ("stimuli", False, f"the schematic drawings cannot be generated ({type(e).__name__}: {e}); "
+            return ("stimuli", False, f"the {what} cannot be generated ({type(e).__name__}: {e}); "
                     "reinstall the packages with `make setup`.")
-        return ("stimuli", True, f"schematic drawings are generated offline; {photos}.")
+        return ("stimuli", True, f"{what} are generated offline; {photos}.")
     if have_photos:
         return ("stimuli", True, f"demo photographs present in {folder}.")
     return ("stimuli", False,
@@ -159,7 +167,7 @@ def _check_weights(prof, probe):
     if prof is not None and prof.is_quick:
         return ("pretrained weights", False,
                 f"not cached in {path.parent}. The quick profile does not need them and does not download "
-                "anything. For the full profile, run once with internet: "
+                f"anything{_organism_note(prof)}. For the full profile, run once with internet: "
                 "`python -c \"from helpers.models import load_vgg16; load_vgg16()\"`, " + copy + ".")
     problem = probe(url, PROBE_TIMEOUT)
     if problem is None:
@@ -171,6 +179,20 @@ def _check_weights(prof, probe):
             "Connect to the internet and run "
             "`python -c \"from helpers.models import load_vgg16; load_vgg16()\"` once, " + copy + ". "
             "Until then the full profile falls back to an UNTRAINED network (with a loud warning).")
+
+
+def _organism_note(prof) -> str:
+    """Whether the quick profile's own trained weights (the model organism's, shipped with
+    the course) are there and intact, as a clause of the weights message."""
+    if prof.model != "organism":
+        return ""
+    from .organism import OrganismError, load_organism
+
+    try:
+        load_organism(prof.organism)
+    except (OrganismError, ValueError, KeyError) as e:
+        return f" (but its model organism's weights are unusable: {e})"
+    return " (its model organism's weights ship with the course and check out against their sha256)"
 
 
 def _check_gpu():

@@ -4,16 +4,17 @@ Untrained networks and schematic drawings are legitimate controls and rehearsals
 but their numbers must never pass for the paper's. Every model loaded by
 :mod:`helpers.models` carries a :class:`ModelInfo`; every result computed from it
 (activations, selectivity) carries a ``meta`` dict and the :class:`ModelMeta`
-properties that read it; :func:`title` turns either into a figure title that says
-UNTRAINED and SCHEMATIC where that is so.
+properties that read it; :func:`title` turns either into a one-line figure title that
+says which network (and UNTRAINED where that is so) and which stimuli.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-UNTRAINED_NOTE = "UNTRAINED network: random weights, not the paper's pretrained VGG16"
-SCHEMATIC_NOTE = "SCHEMATIC stimuli (generated drawings)"
+UNTRAINED_NOTE = "UNTRAINED (random weights)"  # added to a title whose model label does not say so itself
+SCHEMATIC_NOTE = "measured on generated drawings"  # the stimuli part of a title (not photographs)
+TITLE_SEPARATOR = " · "
 ORGANISM_ARCH = "mini-vgg16"  # the model organism (helpers.organism): VGG16's layout, fewer channels
 ORGANISM_LOSSES = {"ce": "cross-entropy", "soft": "soft labels"}
 
@@ -41,8 +42,8 @@ class ModelInfo:
     def label(self) -> str:
         if self.arch == ORGANISM_ARCH:
             if self.trained:
-                return (f"Mini-VGG16 organism ({ORGANISM_LOSSES.get(self.weights, self.weights)}): a small "
-                        "VGG16-shaped network trained on generated drawings, not the paper's VGG16")
+                return (f"Mini-VGG16 organism ({ORGANISM_LOSSES.get(self.weights, self.weights)}), trained on "
+                        "generated drawings — not the paper's VGG16")
             return f"Mini-VGG16 organism, UNTRAINED (random weights, seed {self.seed})"
         name = self.arch.upper() if self.arch.startswith("vgg") else self.arch
         if self.trained:
@@ -77,13 +78,20 @@ class ModelMeta:
 
 
 def title_for(model_label: str, trained: bool, schematic: bool = False) -> str:
-    """A figure title that never lets untrained or schematic results pass for the paper's."""
-    parts = [model_label]
-    if not trained:
+    """A one-line figure title that never lets untrained or schematic results pass for the paper's.
+
+    ``model_label`` (e.g. :attr:`ModelInfo.label`), then ``UNTRAINED (random weights)`` when
+    the network is untrained and its label does not already say UNTRAINED, then
+    ``measured on generated drawings`` when the stimuli are drawings; the parts are
+    joined by :data:`TITLE_SEPARATOR`, e.g. ``"Mini-VGG16 organism, UNTRAINED (random
+    weights, seed 0) · measured on generated drawings"``.
+    """
+    parts = [" ".join(str(model_label).split())]
+    if not trained and "UNTRAINED" not in parts[0]:
         parts.append(UNTRAINED_NOTE)
     if schematic:
         parts.append(SCHEMATIC_NOTE)
-    return "\n".join(parts)
+    return TITLE_SEPARATOR.join(parts)
 
 
 def title(result, schematic: bool | None = None) -> str:

@@ -945,6 +945,26 @@ def measurement_set(n_per_category: int = 24, size: int = DEFAULT_SIZE, seed: in
     return images, np.repeat(np.arange(len(categories), dtype=np.int64), n), list(categories), breeds
 
 
+def measurement_stimuli(n_per_category: int = 36, size: int = DEFAULT_SIZE, seed: int = 0,
+                        categories: Sequence[str] = MEASUREMENT_CATEGORIES):
+    """:func:`measurement_set` as a :class:`helpers.stimuli.StimulusSet` (the quick profile's stimuli).
+
+    The images live in memory (``pixels``, already ``size`` px, so the preprocessing only
+    normalises), ``schematic=True`` (generated drawings, not photographs), each dog's
+    breed in ``subcategories`` ("" for the other categories), paths such as
+    ``miniworld:dog/0003``. Deterministic: the same arguments give the same images.
+    36 per category (the default) is 6 of each breed.
+    """
+    from .stimuli import Preprocess, StimulusSet
+
+    images, labels, names, breeds = measurement_set(n_per_category, size, seed, categories)
+    n = int(n_per_category)
+    paths = [f"miniworld:{names[k]}/{i % n:04d}" for i, k in enumerate(labels)]
+    return StimulusSet(names, labels, paths, Preprocess(resize=int(size), crop=int(size)),
+                       source=f"generated drawings (helpers.miniworld, seed {int(seed)}, {int(size)} px)",
+                       schematic=True, pixels=images, subcategories=breeds)
+
+
 def image_hashes(images: np.ndarray) -> list[str]:
     """A short content hash per image (uint8 (n, H, W, 3) -> n hex strings), to check
     that two sets share no image."""

@@ -12,16 +12,23 @@ import pandas as pd
 
 from .labels import UNTRAINED_NOTE, title, title_for  # noqa: F401 - part of this module's interface
 
+LEGEND_PLACES = ("inside", "outside", "none")
 
-def plot_layer_profile(table: pd.DataFrame, ax=None, title: str | None = None, ci: bool = True):
+
+def plot_layer_profile(table: pd.DataFrame, ax=None, title: str | None = None, ci: bool = True,
+                       legend: str = "inside"):
     """Proportion of category-selective filters per layer and category (the paper's figure).
 
     table : :func:`helpers.selectivity.summary_table` output
     ci : draw error bars: the table's bootstrap interval over images (``ci_low``,
         ``ci_high``), or its Wilson interval where the result has no bootstrap; the legend
         says which
+    legend : "inside" (the axes' upper left corner, compact for panels), "outside" (right
+        of the axes, where it never covers a bar) or "none"
     Returns the matplotlib Axes.
     """
+    if legend not in LEGEND_PLACES:
+        raise ValueError(f"legend must be one of {', '.join(LEGEND_PLACES)}, got {legend!r}.")
     import matplotlib.pyplot as plt
     import seaborn as sns
 
@@ -49,11 +56,29 @@ def plot_layer_profile(table: pd.DataFrame, ax=None, title: str | None = None, c
     ax.set_ylabel(f"proportion of filters selective\n({rule})")
     ax.set_ylim(0, max(0.05, float(np.nanmax(table[high] if ci else table["proportion"])) * 1.1))
     ax.tick_params(axis="x", rotation=60)
-    ax.legend(title="category" + (f"\nerror bars: {bars_note}" if ci else ""), fontsize=8, title_fontsize=8,
-              loc="upper left")
+    where = {"inside": {"loc": "upper left"},
+             "outside": {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "borderaxespad": 0.0}}
+    if legend == "none":
+        ax.legend().remove()
+    else:
+        ax.legend(title="category" + (f"\nerror bars: {bars_note}" if ci else ""), fontsize=8, title_fontsize=8,
+                  **where[legend])
     if title:
         ax.set_title(title, fontsize=9)
     return ax
+
+
+def layer_profile_figure(table: pd.DataFrame, title: str | None = None, ci: bool = True,
+                         figsize: tuple[float, float] = (12.5, 4.8)):
+    """A figure of its own for :func:`plot_layer_profile` (what the command line saves): the
+    legend right of the bars, never over them, and the layout tightened around both.
+    Returns the matplotlib Figure (close it with ``plt.close(fig)``)."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=figsize)
+    plot_layer_profile(table, ax=ax, title=title, ci=ci, legend="outside")
+    fig.tight_layout()
+    return fig
 
 
 def _interval_columns(table: pd.DataFrame) -> tuple[str, str, str]:

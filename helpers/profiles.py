@@ -6,8 +6,11 @@ The course runs in one of two profiles, chosen by the environment variable
 ``full`` (default)
     VGG16 with ImageNet weights, 224-px images, real photographs.
 ``quick``
-    Never touches the network: a VGG16 with seeded random weights (an *untrained*
-    network), the generated schematic stimulus set and small images. CI runs this.
+    Never touches the network: the model organism (:mod:`helpers.organism`, a small
+    VGG16-shaped network trained here on generated drawings, not the paper's VGG16;
+    its cross-entropy copy), the same architecture untrained as its control, and the
+    generated measurement drawings of :mod:`helpers.miniworld` (face, i-see-face, car,
+    dog) at 64 px. CI runs this.
 
 This module is the only one that reads ``COURSE_PROFILE`` (:func:`get_profile`), and
 only the edges import it: :mod:`helpers.course` (the notebooks' glue),
@@ -31,13 +34,21 @@ class Profile:
     Attributes
     ----------
     name : "full" or "quick"
-    pretrained : whether models load ImageNet weights
+    pretrained : whether the main model is trained (``model="vgg16"``: ImageNet weights;
+        ``model="organism"``: the organism's committed copy named by ``organism``)
     image_size : side of the square network input, in pixels
     resize : side the shorter image edge is resized to before the centre crop, in pixels
-    n_per_category : images per category of the schematic set
+    n_per_category : images per category of a generated set (miniworld, schematic)
     batch_size : images per forward pass when collecting activations
     n_permutations : label shuffles of the permutation test
-    stimuli : "demo" (downloaded photographs) or "schematic" (generated offline)
+    stimuli : "demo" (downloaded photographs), "miniworld" (the organism's measurement
+        drawings, :func:`helpers.miniworld.measurement_stimuli`) or "schematic" (the
+        simpler drawings of :func:`helpers.stimuli.schematic`); all but "demo" offline
+    model : "vgg16" (torchvision's, :func:`helpers.models.load_vgg16`) or "organism"
+        (:func:`helpers.organism.load_organism`)
+    organism : which trained copy of the organism is the main model ("ce" or "soft")
+    control_seed : seed of the untrained control's random weights (for the organism,
+        0 is the seed the trained copies started from)
     featureviz_size, featureviz_steps : image side (px) and optimisation steps of
         feature visualisation; None: :func:`featureviz_settings` chooses by
         the device
@@ -53,6 +64,9 @@ class Profile:
     stimuli: str
     featureviz_size: int | None = None
     featureviz_steps: int | None = None
+    model: str = "vgg16"
+    organism: str = "ce"
+    control_seed: int = 0
 
     @property
     def is_quick(self) -> bool:
@@ -67,9 +81,11 @@ PROFILES = {
     "full": Profile("full", pretrained=True, image_size=224, resize=256, n_per_category=75,
                     batch_size=8, n_permutations=1000, stimuli="demo"),
     # Feature visualisation at 48 px and 24 steps runs every cell in CI; it shows little.
-    "quick": Profile("quick", pretrained=False, image_size=64, resize=64, n_per_category=24,
-                     batch_size=32, n_permutations=1000, stimuli="schematic",
-                     featureviz_size=48, featureviz_steps=24),
+    # 36 drawings per category: 6 of each dog breed; the organism collects them in about a
+    # second on 2 cores (benchmarks/), so every notebook stays within its minute.
+    "quick": Profile("quick", pretrained=True, image_size=64, resize=64, n_per_category=36,
+                     batch_size=32, n_permutations=1000, stimuli="miniworld",
+                     featureviz_size=48, featureviz_steps=24, model="organism"),
 }
 
 
@@ -92,9 +108,14 @@ def preprocess(profile: Profile):
 
 
 def stimulus_set(profile: Profile, progress: bool = True):
-    """The profile's stimulus set: schematic drawings for ``quick``; for ``full``, the
-    demo photographs (fetched once, with a progress bar when ``progress``; see
+    """The profile's stimulus set: for ``quick`` the organism's measurement drawings
+    (:func:`helpers.miniworld.measurement_stimuli`, seed 0); for ``full``, the demo
+    photographs (fetched once, with a progress bar when ``progress``; see
     :func:`helpers.datasets.demo_set`)."""
+    if profile.stimuli == "miniworld":
+        from .miniworld import measurement_stimuli
+
+        return measurement_stimuli(profile.n_per_category, profile.image_size, seed=0)
     if profile.stimuli == "schematic":
         from .stimuli import schematic
 
@@ -102,6 +123,47 @@ def stimulus_set(profile: Profile, progress: bool = True):
     from .datasets import demo_set
 
     return demo_set(preprocess=preprocess(profile), progress=progress)
+
+
+def load_model(profile: Profile, trained: bool | None = None, seed: int | None = None):
+    """The profile's network: trained as the profile says (``trained=None``) or explicitly
+    trained / untrained.
+
+    ``model="vgg16"``: :func:`helpers.models.load_vgg16` (trained = ImageNet weights; an
+    untrained one has random weights with ``seed``, default ``profile.control_seed``).
+    ``model="organism"``: :func:`helpers.organism.load_organism` (trained = the committed
+    ``profile.organism`` copy; untrained = the same architecture with random weights,
+    ``seed`` default ``profile.control_seed``, the seed the trained copies started from).
+    """
+    trained = profile.pretrained if trained is None else bool(trained)
+    seed = profile.control_seed if seed is None else int(seed)
+    if profile.model == "organism":
+        from .organism import load_organism
+
+        return load_organism(profile.organism) if trained else load_organism("untrained", seed=seed)
+    from .models import load_vgg16
+
+    return load_vgg16(pretrained=trained, seed=seed)
+
+
+def describe_model(profile: Profile) -> str:
+    """The profile's main model and its control, in a few words (for banners and checks)."""
+    if profile.model == "organism":
+        return ("a small VGG16-shaped network trained on generated drawings — not the paper's VGG16 "
+                f"(the model organism, {profile.organism} copy), beside the same architecture UNTRAINED "
+                f"(random weights, seed {profile.control_seed}) as its control")
+    if profile.pretrained:
+        return (f"VGG16 with ImageNet weights, beside VGG16 UNTRAINED (random weights, seed "
+                f"{profile.control_seed}) as its control")
+    return f"an UNTRAINED VGG16 (random weights, seed {profile.control_seed})"
+
+
+def describe_stimuli(profile: Profile) -> str:
+    """The profile's stimuli, in a few words."""
+    what = {"miniworld": "generated drawings of face, i-see-face, car and dog (helpers.miniworld)",
+            "schematic": "SCHEMATIC drawings (helpers.stimuli.schematic)",
+            "demo": "real photographs (the demo set)"}[profile.stimuli]
+    return f"{what} at {profile.image_size} px"
 
 
 def featureviz_settings(profile: Profile, device=None) -> dict:

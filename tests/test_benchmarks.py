@@ -124,3 +124,22 @@ def test_markdown_escapes_pipes():
                "rows": [bench.row("1. s", "a | b", 1.5, "s", "< 2 s", True, "x|y")]}
     md = bench.render_markdown(results)
     assert "| 1. s | a \\| b | 1.50 | s | < 2 s | ✅ met | x\\|y |" in md
+
+
+def test_organism_rows(smoke):
+    _, results = smoke
+    rows = {r["name"]: r for r in results["rows"] if r["section"] == "7. Model organism"}
+    rates = [n for n in rows if n.startswith(("training world: generation", "training step rate",
+                                              "collect(): the organism", "collect(): VGG16"))]
+    assert len(rates) == 4 and all(rows[n]["value"] > 0 for n in rates)
+    whole = next(r for n, r in rows.items() if n.startswith("training script, whole schedule"))
+    assert whole["value"] > 0 and whole["met"] in (True, False) and "184,800 trained" in whole["note"]
+    recorded = next(r for n, r in rows.items() if "organism.json" in n)
+    assert recorded["value"] > 0 and "under load" in recorded["note"]
+    ratio = rows["ratio organism / VGG16 collection speed"]
+    assert ratio["value"] > 1  # a network of 1,472 filters against 12,416: faster, whatever the load
+
+
+def test_training_schedule_counts_the_images_of_the_whole_script():
+    config = {"n_train_per_class": 2200, "n_test_per_class": 200, "epochs": 3}
+    assert bench.training_schedule(config) == {"generated": 2400 * 14, "trained": 3 * 2200 * 14 * 2}

@@ -120,7 +120,9 @@ def test_rendered_course_has_contents_navigation_and_profile(tmp_path):
         assert f'href="0{n}_lesson_{n}.html"' in index and f"0{n} · Lesson {n}" in index
         assert f"do thing {n}a" in index and f"do thing {n}b, which takes two lines" in index
         assert f"about {n}5 minutes" in index
-    assert "untrained" in index.lower(), "the quick profile's pages must say the network is untrained"
+    text = " ".join(index.replace("<strong>", "").replace("</strong>", "").split())
+    assert "trained on generated drawings" in text and "not the paper's VGG16" in text and "untrained" in text, \
+        "the quick profile's pages must say which network: the organism trained on drawings, an untrained control"
     first, middle, last = ((site / f"0{n}_lesson_{n}.html").read_text() for n in (1, 2, 3))
     assert 'rel="prev"' not in first and 'href="02_lesson_2.html" rel="next"' in first
     assert 'href="01_lesson_1.html" rel="prev"' in middle and 'href="03_lesson_3.html" rel="next"' in middle

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import torch
 
-from helpers import activations, download, models
+from helpers import activations, download, models, organism
 from helpers.__main__ import main
 from helpers.stimuli import schematic
 
@@ -39,8 +39,9 @@ def session_vgg16(vgg16, monkeypatch):
 
 def test_report_on_a_folder(folder, tmp_path, capsys, session_vgg16):
     out = tmp_path / "out"
-    code = main(["report", "--stimuli", str(folder), "--out", str(out), "--profile", "quick",
-                 "--layers", "block1_conv1", "block3_conv1", "fc2", "--permutations", "199", "--no-progress"])
+    code = main(["report", "--stimuli", str(folder), "--out", str(out), "--profile", "quick", "--model", "vgg16",
+                 "--untrained", "--layers", "block1_conv1", "block3_conv1", "fc2", "--permutations", "199",
+                 "--no-progress"])
     assert code == 0
     table = pd.read_csv(out / "selectivity_by_layer.csv")
     assert list(table["layer"].unique()) == ["block1_conv1", "block3_conv1", "fc2"]
@@ -58,6 +59,30 @@ def test_report_on_a_folder(folder, tmp_path, capsys, session_vgg16):
                                                      "selectivity_by_layer.png"]  # no temporaries
 
 
+def test_quick_reports_the_trained_organism_on_its_drawings(tmp_path, capsys):
+    """No --stimuli, no --model: the quick profile's own model and stimuli, end to end."""
+    out = tmp_path / "out"
+    code = main(["report", "--out", str(out), "--profile", "quick", "--layers", "block5_conv3", "fc2",
+                 "--permutations", "99", "--no-progress"])
+    assert code == 0
+    run = json.loads((out / "run.json").read_text())
+    assert run["trained"] is True and run["arch"] == "mini-vgg16" and run["weights"] == "ce"
+    assert run["model"] == ("Mini-VGG16 organism (cross-entropy), trained on generated drawings — not the "
+                            "paper's VGG16")
+    assert run["stimuli"] == "generated drawings (helpers.miniworld, seed 0, 64 px)" and run["schematic"] is True
+    assert run["counts"] == {"face": 36, "i-see-face": 36, "car": 36, "dog": 36}
+    table = pd.read_csv(out / "selectivity_by_layer.csv")
+    assert dict(table.groupby("layer")["n_filters"].first()) == {"block5_conv3": 128, "fc2": 256}
+    text = capsys.readouterr().out
+    assert "Model: Mini-VGG16 organism (cross-entropy)" in text and "UNTRAINED" not in text
+    assert (out / "selectivity_by_layer.png").stat().st_size > 10_000
+    # the control on demand: the same architecture, random weights of --seed
+    assert main(["report", "--out", str(tmp_path / "c"), "--profile", "quick", "--untrained", "--seed", "0",
+                 "--layers", "fc2", "--permutations", "9", "--no-progress"]) == 0
+    run = json.loads((tmp_path / "c" / "run.json").read_text())
+    assert run["trained"] is False and run["model"] == "Mini-VGG16 organism, UNTRAINED (random weights, seed 0)"
+
+
 @pytest.fixture
 def no_work(monkeypatch):
     """Any model load or forward pass fails the test: the arguments must be refused first."""
@@ -65,6 +90,7 @@ def no_work(monkeypatch):
         raise AssertionError("work started before the arguments were checked")
 
     monkeypatch.setattr(models, "load_model", refuse)
+    monkeypatch.setattr(organism, "load_organism", refuse)
     monkeypatch.setattr(activations, "collect", refuse)
 
 
@@ -98,7 +124,7 @@ def test_bh_at_a_level_not_resolved_by_default_is_resolved(folder, tmp_path, mon
         return real(*args, **kwargs)
 
     monkeypatch.setattr(selectivity, "analyze", spy)
-    base = ["report", "--stimuli", str(folder), "--profile", "quick", "--layers", "block1_conv1",
+    base = ["report", "--stimuli", str(folder), "--profile", "quick", "--model", "vgg16", "--layers", "block1_conv1",
             "--permutations", "99", "--criterion", "p", "--correction", "bh", "--no-progress"]
     assert main([*base, "--threshold", "0.02", "--out", str(tmp_path / "a")]) == 0
     assert main([*base, "--threshold", "0.05", "--out", str(tmp_path / "b")]) == 0
@@ -137,7 +163,7 @@ def test_unknown_layer_and_shared_relu_are_one_line(folder, tmp_path, capsys, vg
     monkeypatch.setattr(models, "load_model", lambda arch, *a, **k: vgg16 if arch == "vgg16" else
                         real(arch, *a, **{**k, "cache": False}))
     assert main(["report", "--stimuli", str(folder), "--out", str(tmp_path / "o"), "--profile", "quick",
-                 "--layers", "block9_conv9", "--no-progress"]) == 2
+                 "--model", "vgg16", "--layers", "block9_conv9", "--no-progress"]) == 2
     assert "Valid names" in _one_error_line(capsys)
     assert main(["report", "--stimuli", str(folder), "--out", str(tmp_path / "o"), "--profile", "quick",
                  "--model", "resnet18", "--layers", "layer1.0.relu", "--no-progress", "--no-cache"]) == 2
@@ -163,8 +189,8 @@ def test_ctrl_c_exits_130_with_one_line_and_no_partial_outputs(folder, tmp_path,
         raise KeyboardInterrupt
 
     monkeypatch.setattr("matplotlib.figure.Figure.savefig", interrupted)
-    code = main(["report", "--stimuli", str(folder), "--out", str(out), "--profile", "quick", "--layers",
-                 "block1_conv1", "--permutations", "9", "--no-progress", "--no-cache"])
+    code = main(["report", "--stimuli", str(folder), "--out", str(out), "--profile", "quick", "--model", "vgg16",
+                 "--layers", "block1_conv1", "--permutations", "9", "--no-progress", "--no-cache"])
     assert code == 130
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "interrupted" in err[0]
@@ -185,7 +211,7 @@ def test_unusable_cache_folder_warns_and_runs_without(folder, tmp_path, capsys, 
 
     monkeypatch.setattr(activations, "collect", spy)
     code = main(["report", "--stimuli", str(folder), "--out", str(tmp_path / "o"), "--profile", "quick",
-                 "--layers", "block1_conv1", "--permutations", "9", "--no-progress"])
+                 "--model", "vgg16", "--layers", "block1_conv1", "--permutations", "9", "--no-progress"])
     assert code == 0 and seen["cache"] is False
     assert "warning: the cache folder" in capsys.readouterr().err
 

@@ -3,7 +3,10 @@
 import numpy as np
 import pytest
 
-from helpers import activations, course, selectivity
+import torch
+
+from helpers import activations, course, miniworld, models, selectivity
+from helpers.labels import ORGANISM_ARCH, ModelInfo
 
 
 def test_check_reports_and_never_raises(capsys):
@@ -77,9 +80,44 @@ def test_reference_answers():
         course.reference("no such exercise")
 
 
-def test_banner_names_untrained_and_schematic_in_quick():
+def test_banner_says_what_quick_runs():
     text = course.banner()
-    assert "UNTRAINED" in text and "SCHEMATIC" in text
+    assert "small VGG16-shaped network trained on generated drawings — not the paper's VGG16" in text
+    assert "UNTRAINED (random weights, seed 0)" in text and "control" in text
+    assert "generated drawings of face, i-see-face, car and dog" in text and "64 px" in text
+    full = course.banner(course.get_profile("full"))
+    assert "ImageNet weights" in full and "photographs" in full
+
+
+def test_quick_runs_the_organism_with_its_untrained_control():
+    net, control = course.model(), course.control_model()
+    assert models.model_info(net) == ModelInfo(ORGANISM_ARCH, "ce", 0)  # trained from seed 0
+    assert models.model_info(control) == ModelInfo(ORGANISM_ARCH, "untrained", 0)
+    assert course.model(trained=True) is net and course.model(trained=False) is control  # one object each
+    assert models.model_info(course.model(trained=False, seed=3)).seed == 3
+    # the control is the organism's own starting point: same architecture, other weights
+    assert [n for n, _ in net.named_parameters()] == [n for n, _ in control.named_parameters()]
+    assert not torch.equal(net.features[0].weight, control.features[0].weight)
+
+
+def test_quick_stimuli_are_the_measurement_drawings():
+    stim = course.stimuli()
+    assert stim.categories == ["face", "i-see-face", "car", "dog"] and stim.schematic
+    assert stim.counts() == {c: 36 for c in stim.categories} and stim.pixels.shape == (144, 64, 64, 3)
+    assert stim.source == "generated drawings (helpers.miniworld, seed 0, 64 px)"
+    dogs = stim.subcategories[stim.labels == 3]
+    assert sorted(set(dogs)) == sorted(miniworld.BREEDS) and all(list(dogs).count(b) == 6 for b in miniworld.BREEDS)
+    assert set(stim.subcategories[stim.labels != 3]) == {""}
+    again = miniworld.measurement_stimuli(36, 64, seed=0)
+    np.testing.assert_array_equal(again.pixels, stim.pixels)  # deterministic
+    assert again.paths == stim.paths and stim.paths[0] == "miniworld:face/0000"
+
+
+def test_describe_names_the_organism_and_the_breeds():
+    text = course.describe()
+    assert "Mini-VGG16 organism (cross-entropy)" in text and "never a face" in text
+    assert "**dog** (36): 6 kinds (beagle, bulldog, dachshund, dalmatian, greyhound, husky)" in text
+    assert "UNTRAINED" in course.describe(course.control_model())
 
 
 def test_selectivity_results_are_cached_on_disk(vgg16, small_stimuli, monkeypatch):

@@ -83,7 +83,7 @@ def test_full_profile_without_photos(empty_torch_home, monkeypatch, tmp_path):
 def test_quick_profile_stimuli_need_nothing(empty_torch_home, monkeypatch, tmp_path):
     monkeypatch.setenv("COURSE_DATA", str(tmp_path / "data"))
     ok, message = items_by_name(envcheck.check_environment(probe=never_called))["stimuli"]
-    assert ok and "schematic" in message and "does not need" in message
+    assert ok and "drawings" in message and "does not need" in message
 
 
 def test_unknown_profile(empty_torch_home, monkeypatch):

@@ -14,17 +14,34 @@ def test_model_info_labels():
     assert not untrained.trained and untrained.label == "VGG16, UNTRAINED (random weights, seed 3)"
 
 
+def test_organism_labels():
+    ce = ModelInfo(labels.ORGANISM_ARCH, "ce")
+    assert ce.trained and ce.label == ("Mini-VGG16 organism (cross-entropy), trained on generated drawings — "
+                                       "not the paper's VGG16")
+    control = ModelInfo(labels.ORGANISM_ARCH, "untrained", 0)
+    assert not control.trained and control.label == "Mini-VGG16 organism, UNTRAINED (random weights, seed 0)"
+
+
 def test_title_from_the_result_itself():
     meta = {"model": "VGG16, UNTRAINED (random weights, seed 0)", "trained": False, "schematic": True}
     acts = SimpleNamespace(meta=meta)
     text = plots.title(acts)
-    assert text.splitlines() == [meta["model"], labels.UNTRAINED_NOTE, labels.SCHEMATIC_NOTE]
+    # one caption line, saying UNTRAINED once (the label says it) and that the stimuli were drawings
+    assert text == "VGG16, UNTRAINED (random weights, seed 0) · measured on generated drawings"
+    assert text.count("UNTRAINED") == 1 and "\n" not in text
     assert text == plots.title_for(meta["model"], False, True)
     trained = SimpleNamespace(meta={"model": "VGG16, ImageNet weights (IMAGENET1K_V1)", "trained": True,
                                     "schematic": False, "source": "folder photos"})
     assert plots.title(trained) == "VGG16, ImageNet weights (IMAGENET1K_V1)"
-    vis = SimpleNamespace(model_label="VGG16, UNTRAINED (random weights, seed 0)", trained=False)
-    assert labels.UNTRAINED_NOTE in plots.title(vis) and labels.SCHEMATIC_NOTE in plots.title(vis, schematic=True)
+    organism = SimpleNamespace(meta={"model": ModelInfo(labels.ORGANISM_ARCH, "ce").label, "trained": True,
+                                     "schematic": True})
+    assert plots.title(organism) == ("Mini-VGG16 organism (cross-entropy), trained on generated drawings — not the "
+                                     "paper's VGG16 · measured on generated drawings")
+    # a label that does not say UNTRAINED itself gets the note, still on one line
+    vis = SimpleNamespace(model_label="my network", trained=False)
+    assert plots.title(vis) == "my network · " + labels.UNTRAINED_NOTE
+    assert plots.title(vis, schematic=True) == "my network · UNTRAINED (random weights) · " + labels.SCHEMATIC_NOTE
+    assert plots.title_for("two\nlines", True) == "two lines"
     with pytest.raises(TypeError, match="Cannot tell which model"):
         plots.title(object())
 

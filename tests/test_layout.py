@@ -149,7 +149,10 @@ def test_profiles_turn_into_explicit_arguments(monkeypatch):
     quick, full = profiles.get_profile("quick"), profiles.get_profile("full")
     assert profiles.preprocess(full) == Preprocess() and profiles.preprocess(quick) == Preprocess(64, 64)
     stim = profiles.stimulus_set(quick)
-    assert stim.schematic and stim.counts() == {c: 24 for c in stim.categories} and stim.preprocess.crop == 64
+    assert stim.schematic and stim.counts() == {c: 36 for c in stim.categories} and stim.preprocess.crop == 64
+    assert stim.subcategories is not None and "miniworld" in stim.source
+    assert profiles.load_model(quick).course_info.label.startswith("Mini-VGG16 organism (cross-entropy)")
+    assert profiles.load_model(quick, trained=False, seed=2).course_info.seed == 2
     monkeypatch.setenv("COURSE_PROFILE", "quick")
     assert course.featureviz_settings() == {"size": 48, "steps": 24}
     monkeypatch.setenv("COURSE_PROFILE", "nonsense")

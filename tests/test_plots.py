@@ -6,6 +6,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 
 from helpers import plots  # noqa: E402
 from helpers import selectivity as sel  # noqa: E402
@@ -37,3 +38,31 @@ def test_error_bars_are_the_bootstrap_interval():
     want = sorted(zip(table["ci_low"], table["ci_high"]))
     np.testing.assert_allclose(ends, want)
     plt.close(ax.figure)
+
+
+def _bars_under_legend(ax) -> int:
+    ax.figure.canvas.draw()
+    box = ax.get_legend().get_window_extent()
+    return sum(box.overlaps(bar.get_window_extent()) for bar in ax.patches if bar.get_height() > 0)
+
+
+def test_the_command_line_figure_keeps_its_legend_off_the_bars():
+    table = sel.summary_table(all_selective_result(50), "p", 0.01)  # a full-height bar at the left
+    inside = plots.plot_layer_profile(table)
+    assert _bars_under_legend(inside) > 0  # the compact panel legend does cover it: the case in point
+    plt.close(inside.figure)
+    title = "Mini-VGG16 organism (cross-entropy), trained on generated drawings — not the paper's VGG16"
+    fig = plots.layer_profile_figure(table, title=title)
+    ax = fig.axes[0]
+    assert _bars_under_legend(ax) == 0
+    figure_box = fig.bbox
+    for artist in (ax.get_legend(), ax.title):  # nothing cut off at the figure's edge
+        box = artist.get_window_extent()
+        assert figure_box.x0 <= box.x0 and box.x1 <= figure_box.x1 and box.y1 <= figure_box.y1
+    assert ax.get_title() == title
+    plt.close(fig)
+    none = plots.plot_layer_profile(table, legend="none")
+    assert none.get_legend() is None
+    plt.close(none.figure)
+    with pytest.raises(ValueError, match="legend must be one of"):
+        plots.plot_layer_profile(table, legend="left")

@@ -50,16 +50,18 @@ NOTEBOOKS = ROOT / "notebooks"
 COURSE_TITLE = "Category selectivity in CNNs"
 
 PROFILE_NOTES = {
-    "quick": ("Profile <strong>quick</strong>: the numbers and figures on these pages come from an "
-              "<strong>untrained</strong> VGG16 (random weights) and <strong>schematic</strong> drawings. "
-              "They rehearse the method; they are not the paper's results. Run the course with "
-              "<code>COURSE_PROFILE=full</code> for the real analysis."),
+    "quick": ("Profile <strong>quick</strong>: the numbers and figures on these pages come from the "
+              "<strong>model organism</strong>, a small VGG16-shaped network <strong>trained on generated "
+              "drawings</strong> (not the paper's VGG16), beside the same architecture <strong>untrained"
+              "</strong> as its control, measured on <strong>generated drawings</strong> of faces, face-like "
+              "objects, cars and dogs. They are the organism's results, not the paper's. Run the course with "
+              "<code>COURSE_PROFILE=full</code> for the pretrained VGG16 on photographs."),
     "full": ("Profile <strong>full</strong>: VGG16 with ImageNet weights and real photographs, the paper's "
              "set-up (if the weights could not be had, the pages say UNTRAINED in their outputs)."),
     "stored": ("These pages show the outputs stored in the notebooks, without running them (the learner "
                "editions store none); the course's authors produce them under the <strong>quick</strong> "
-               "profile: an <strong>untrained</strong> VGG16 and <strong>schematic</strong> drawings, not the "
-               "paper's results."),
+               "profile: the model organism (a small network trained on generated drawings) and its "
+               "<strong>untrained</strong> control on generated drawings, not the paper's results."),
 }
 
 

@@ -7,7 +7,7 @@ trains a :class:`helpers.organism.MiniVGG16` (with batch norm) twice from the sa
 seed, initial weights, batch order and schedule -- once with cross-entropy on one-hot
 labels ("ce"), once on hierarchy-aware soft labels ("soft") -- folds each batch norm into
 its convolution, stores the weights as float16, evaluates the *stored* weights on the
-test split, and writes, each atomically (temporary file, then ``os.replace``):
+test split, and writes, each atomically (:func:`helpers.cache.atomic_file`):
 
 - ``<out>/ce.pt`` and ``<out>/soft.pt``: state dicts for ``torch.load(weights_only=True)``;
 - ``<out>/organism.json``: the full configuration, versions, CPU and wall time of each
@@ -41,6 +41,7 @@ import torch  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
 from helpers import miniworld, organism  # noqa: E402
+from helpers.cache import atomic_file, write_text  # noqa: E402
 from helpers.config import seed_everything  # noqa: E402
 from helpers.stimuli import Preprocess  # noqa: E402
 
@@ -186,12 +187,8 @@ def train_copy(kind: str, init_state: dict, images: np.ndarray, labels: np.ndarr
 
 
 def _save_state(state: dict, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        torch.save(state, tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_file(path) as f:
+        torch.save(state, f)
 
 
 def run(args) -> dict:
@@ -270,12 +267,7 @@ def run(args) -> dict:
     }
     for kind, name in record_files.items():
         os.replace(args.out / f".{name}.staged", args.out / name)
-    tmp = args.out / f".{organism.RECORD}.{os.getpid()}.tmp"
-    try:
-        tmp.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
-        os.replace(tmp, args.out / organism.RECORD)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_text(args.out / organism.RECORD, json.dumps(record, indent=1) + "\n")
     return record
 
 
