@@ -151,11 +151,15 @@ def _class_means(AN: np.ndarray, labels: np.ndarray, n_classes: int, weights: np
                  ) -> np.ndarray:
     """Mean of each column per class: (n_classes, n_units); with ``weights`` (B, n) per
     resample: (B, n_classes, n_units)."""
-    onehot = np.eye(n_classes)[labels]  # (n, C)
     if weights is None:
+        onehot = np.eye(n_classes)[labels]  # (n, C)
         return (onehot.T @ AN) / onehot.sum(axis=0)[:, None]
-    Wc = weights[:, :, None] * onehot[None]  # (B, n, C)
-    return np.einsum("bnc,nu->bcu", Wc, AN) / Wc.sum(axis=1)[:, :, None]
+    W = np.asarray(weights, dtype=np.float64)
+    out = np.empty((len(W), n_classes, AN.shape[1]))
+    for c in range(n_classes):  # class by class: (B, n_c) @ (n_c, U)
+        idx = np.flatnonzero(labels == c)
+        out[:, c] = (W[:, idx] @ AN[idx]) / W[:, idx].sum(axis=1, keepdims=True)
+    return out
 
 
 def breed_responses(A: np.ndarray, labels: np.ndarray, classes: Sequence[str], units: pd.DataFrame,

@@ -1,17 +1,12 @@
-"""The model organism's stimuli as :class:`helpers.stimuli.StimulusSet` objects.
+"""Fresh held-out images of the model organism's training classes, as a stimulus set.
 
-:mod:`helpers.miniworld` draws arrays; the analyses (:func:`helpers.activations.collect`,
-:func:`helpers.selectivity.analyze`) take stimulus sets. Two kinds are needed for the
-organism's experiments:
-
-- :func:`measurement_stimuli`: the paper's four categories (face, i-see-face, car, dog)
-  drawn by the world's generators from their own image stream, never trained on;
-- :func:`heldout_stimuli`: new images of the 14 training classes from the held-out
-  ("test") stream with a seed the training never used (:data:`FRESH_SEED`), so that no
-  image was seen in training nor used for the accuracy recorded in ``organism.json``.
-
-Both are in memory (``pixels``), flagged ``schematic`` (generated drawings, so figure
-titles say so) and deterministic per seed.
+The organism's experiments need two kinds of stimuli: the paper's four measurement
+categories (face, i-see-face, car, dog), which are
+:func:`helpers.miniworld.measurement_stimuli`, and new images of the 14 training classes,
+which are :func:`heldout_stimuli`: drawn from the held-out ("test") stream with a seed the
+training never used (:data:`FRESH_SEED`), so that no image was seen in training nor used
+for the accuracy recorded in ``organism.json``. In memory (``pixels``), flagged
+``schematic`` (generated drawings, so figure titles say so), deterministic per seed.
 """
 
 from __future__ import annotations
@@ -25,21 +20,6 @@ from .stimuli import Preprocess, StimulusSet
 #: split "train" and evaluated on split "test" with its training seed (0, recorded in
 #: ``organism.json``); split "test" with seed 1 was never drawn during training.
 FRESH_SEED = 1
-
-
-def measurement_stimuli(n_per_category: int = 36, size: int = miniworld.DEFAULT_SIZE, seed: int = 0,
-                        categories=miniworld.MEASUREMENT_CATEGORIES) -> StimulusSet:
-    """The measurement drawings as a stimulus set (see :func:`helpers.miniworld.measurement_set`).
-
-    Dogs cycle through the six breeds (their breed is the image's subcategory), so use a
-    multiple of 6 for ``n_per_category`` to represent every breed equally.
-    Returns a :class:`StimulusSet` of ``n_per_category * len(categories)`` images of
-    ``size`` px, preprocessing ``Preprocess(size, size)``.
-    """
-    images, labels, cats, breeds = miniworld.measurement_set(n_per_category, size, seed, categories)
-    return StimulusSet(cats, labels, [f"miniworld:measure/{seed}/{i:05d}" for i in range(len(labels))],
-                       Preprocess(size, size), source=f"miniworld measurement drawings (seed {seed})",
-                       schematic=True, pixels=images, subcategories=np.asarray(breeds))
 
 
 def heldout_stimuli(n_per_class: int = 40, size: int = miniworld.DEFAULT_SIZE, seed: int = FRESH_SEED,
@@ -56,6 +36,8 @@ def heldout_stimuli(n_per_class: int = 40, size: int = miniworld.DEFAULT_SIZE, s
     images, labels = miniworld.dataset("test", n_per_class, size, seed, classes)
     position = {miniworld.CLASSES.index(c): j for j, c in enumerate(classes)}
     local = np.asarray([position[int(k)] for k in labels], dtype=np.int64)
-    return StimulusSet(list(classes), local, [f"miniworld:test/{seed}/{i:05d}" for i in range(len(labels))],
-                       Preprocess(size, size), source=f"miniworld held-out drawings of the training classes "
-                       f"(test split, seed {seed})", schematic=True, pixels=images)
+    paths = [f"miniworld:{classes[k]}/{i % int(n_per_class):04d}" for i, k in enumerate(local)]
+    source = (f"generated drawings of the training classes (helpers.miniworld, held-out split, seed {int(seed)}, "
+              f"{int(size)} px)")
+    return StimulusSet(list(classes), local, paths, Preprocess(size, size), source=source, schematic=True,
+                       pixels=images)

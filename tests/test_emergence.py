@@ -71,9 +71,9 @@ def test_face_selectivity_emerges_in_the_trained_organism():
     bootstrap interval of the difference excludes 0 in each of those 13 layers (its lower ends
     were 0.12-0.42). The test asks for the interval above 0 in at least 11 of the 13 and for the
     table's shape: 15 layers x 2 networks x 2 categories."""
-    from helpers import activations, organism, organism_stimuli
+    from helpers import activations, miniworld, organism
 
-    stim = organism_stimuli.measurement_stimuli(36)
+    stim = miniworld.measurement_stimuli(36)
     res = {}
     for kind in ("ce", "untrained"):
         acts = activations.collect(organism.load_organism(kind), stim, progress=False, cache=False)

@@ -82,6 +82,7 @@ profile = course.setup()
 # and the stimuli, never the profile's defaults.
 
 # %%
+import textwrap
 import warnings
 
 import matplotlib.pyplot as plt
@@ -94,8 +95,13 @@ from helpers import organism_stimuli as ost
 from helpers import stimuli as stimuli_mod
 
 nets = {kind: organism.load_organism(kind) for kind in ("ce", "soft", "untrained")}
-measure = ost.measurement_stimuli(n_per_category=36)  # face, i-see-face, car, dog (6 breeds x 6)
+measure = miniworld.measurement_stimuli(n_per_category=36)  # face, i-see-face, car, dog (6 breeds x 6)
 display(Markdown(course.describe(nets["ce"], measure)))
+
+
+def wrapped(title, width=60):
+    """A figure title from helpers.labels, wrapped to fit a panel."""
+    return "\n".join(textwrap.fill(line, width) for line in title.split("\n"))
 
 # %% [markdown]
 # ### What the organism saw, and what it is measured with
@@ -139,8 +145,8 @@ for ax, kind in zip(axes, ("ce", "soft")):
     ax.set_yticks(range(14), miniworld.CLASSES, fontsize=7)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
-    ax.set_title(labels.title_for(nets[kind].course_info.label, True).replace(": a small", ":\na small"),
-                 fontsize=8)
+    ax.grid(False)
+    ax.set_title(wrapped(labels.title_for(nets[kind].course_info.label, True)), fontsize=8)
 fig.suptitle("Held-out confusions (log10 of count + 1), from organism.json", fontsize=10)
 plt.tight_layout()
 plt.show()
@@ -197,8 +203,8 @@ for ax, kind in zip(axes, ("ce", "untrained")):
         ax.plot(x, t["proportion"], color=colour, ls=ls, marker="o", ms=3, label=f"{cat}, {stim_name}")
         ax.fill_between(x, t["ci_low"], t["ci_high"], color=colour, alpha=0.12)
     ax.set_xticks(range(len(layers)), layers, rotation=90, fontsize=8)
-    ax.set_title(labels.title(face_results[(kind, "drawn")]), fontsize=8)
-    ax.set_ylabel("proportion of selective filters (BH q = 0.05)")
+    ax.set_title(wrapped(labels.title(face_results[(kind, "drawn")])), fontsize=8)
+axes[0].set_ylabel("proportion of selective filters\n(BH q = 0.05)")
 axes[0].legend(fontsize=8)
 plt.tight_layout()
 plt.show()
@@ -232,6 +238,11 @@ for name, c in contrasts.items():
 # layers while face selectivity starts early, the face drawings are separable by simpler features
 # (the round shape, the skin tones) than the pareidolia objects, which share their outlines with
 # ordinary objects.
+#
+# The pale bands are the bootstrap intervals. The untrained copy's can be very wide in deep layers
+# even where its proportion is 0: its filters are highly correlated, so on some resamples of the
+# images many of them pass the test together. A count that unstable is one more reason to read the
+# *paired* differences in the table rather than the curves one by one.
 #
 # Careful: "face-selective" here means "responds more to the face drawings than to the car, dog and
 # i-see-face drawings". The drawn faces differ from the other three in many ways, so these filters need
@@ -290,11 +301,11 @@ for ax, kind in zip(axes, nets):
                     label=f"rule '{rule}'")
     ax.axhline(0, color="k", lw=0.8)
     ax.set_xticks(range(len(deep)), deep, rotation=45, fontsize=8)
-    ax.set_title(labels.title(held_acts[kind]), fontsize=7)
+    ax.set_title(wrapped(labels.title(held_acts[kind]), 50), fontsize=8)
 axes[0].set_ylabel("median over breed units of\n(car/cup − other breeds), eq. 1 units")
 axes[0].legend(fontsize=8)
 fig.suptitle("Above 0: breed units respond more to cars and cups than to other breeds (95 % bootstrap "
-             "intervals over images)", fontsize=10)
+             "intervals over images)", fontsize=10, y=1.02)
 plt.tight_layout()
 plt.show()
 
@@ -378,7 +389,8 @@ for ax, kind in zip(axes, nets):
     im = ax.imshow(D, cmap="viridis", vmin=0)
     ax.set_xticks(range(14), heldout.categories, rotation=90, fontsize=7)
     ax.set_yticks(range(14), heldout.categories, fontsize=7)
-    ax.set_title(labels.title(held_acts[kind]) + "\nfc2 class-centroid RDM (1 − r)", fontsize=7)
+    ax.grid(False)
+    ax.set_title(wrapped(labels.title(held_acts[kind]), 50) + "\nfc2 class-centroid RDM (1 − r)", fontsize=8)
     fig.colorbar(im, ax=ax, fraction=0.046)
 plt.tight_layout()
 plt.show()
@@ -400,7 +412,8 @@ for layer, (tab, diff) in geo.items():
 # breeds "do not clearly cluster" in `fc2` while the soft copy's do, the geometry of the last layers
 # is set by the loss, not by what the images look like: the same images, the same architecture and the
 # same starting weights, and only the targets differ. The RSA column says the same from another side:
-# how well each network's class distances follow the world's hierarchy.
+# how well each network's class distances follow the world's hierarchy. (Mind the untrained copy's
+# colour scale: its class centroids are almost perfectly correlated, so all its distances are tiny.)
 #
 # Compare `fc2` with the logits (`classifier.6`). If the cross-entropy copy's breeds cluster *more* in
 # the logits than in `fc2`, that is not a contradiction: a cross-entropy network's output for a beagle
