@@ -260,7 +260,7 @@ for name, c in contrasts.items():
 #    breed rank above those to the other classes (one-sided Mann–Whitney test, Benjamini–Hochberg at
 #    q = 0.05). Two rules: **rest** (the breed against the other 13 classes pooled) and the stricter
 #    **each** (against every other class on its own, other breeds included);
-# 3. **measure** on the other half (then swap the halves: cross-fitting, notebook 04): each unit's
+# 3. **measure** on the other half (then swap the halves: cross-fitting, notebook 07): each unit's
 #    eq. 1-normalised response to the other five breeds and to cars and cups;
 # 4. per layer: the fraction of units with car/cup > other breeds, the median difference with a
 #    bootstrap interval over images, and an exact sign test across units.
