@@ -27,6 +27,10 @@ Each module is one idea:
 - :mod:`helpers.imagenet`     ImageNet class names, WordNet hierarchy, mistake severity
 - :mod:`helpers.miniworld`    a generated mini-ImageNet (dog breeds, cars, cups, ...) and measurement drawings
 - :mod:`helpers.organism`     the model organism: a small VGG16-shaped network trained on that world
+- :mod:`helpers.organism_stimuli` fresh held-out images of the organism's training classes, as a stimulus set
+- :mod:`helpers.emergence`    does selectivity emerge with training? proportions side by side, trained minus untrained
+- :mod:`helpers.breeds`       the essay's experiment: breed-selective units, other breeds vs cars and cups, cross-fitted
+- :mod:`helpers.geometry`     class geometry: centroid RDMs, does a group of classes (the breeds) cluster?
 - :mod:`helpers.plots`        figures shared by the notebooks and the command line
 - :mod:`helpers.diagrams`     the pipeline and VGG16's blocks, drawn in code (matplotlib)
 - :mod:`helpers.widgets`      interactive explorers for the notebooks
