@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import os
 
+from .labels import PAPER_CATEGORIES  # re-exported: the notebooks compare their sets with it
 from .profiles import Profile, get_profile
 
 SEED = 0
@@ -30,8 +31,6 @@ def banner(profile: Profile | None = None) -> str:
             f"{p.image_size} px. (If the weights cannot be downloaded you will see a loud warning, "
             "and results are labelled UNTRAINED.)")
 
-
-PAPER_CATEGORIES = ("face", "i-see-face", "car", "dog")  # the paper's four categories (75 images each)
 
 
 def describe(net=None, stim=None) -> str:

@@ -25,6 +25,8 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
 
+from .labels import PAPER_CATEGORIES
+
 MIN_FONTSIZE = 9  # points; no text in these diagrams is smaller
 
 #: VGG16's published layout (Simonyan & Zisserman 2015, configuration D): convolutions per
@@ -41,7 +43,6 @@ CONV_NAMES = tuple(f"block{b + 1}_conv{k + 1}" for b, n in enumerate(VGG16_BLOCK
 LAYER_NAMES = CONV_NAMES + ("fc1", "fc2", "head")
 HEAD_PATH = "classifier.6"
 
-PAPER_CATEGORIES = ("face", "i-see-face", "car", "dog")
 
 
 # --------------------------------------------------------------------------- the pipeline

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 UNTRAINED_NOTE = "UNTRAINED (random weights)"  # added to a title whose model label does not say so itself
 SCHEMATIC_NOTE = "measured on generated drawings"  # the stimuli part of a title (not photographs)
 TITLE_SEPARATOR = " · "
+PAPER_CATEGORIES = ("face", "i-see-face", "car", "dog")  # the paper's four categories (300 images in all)
 ORGANISM_ARCH = "mini-vgg16"  # the model organism (helpers.organism): VGG16's layout, fewer channels
 ORGANISM_LOSSES = {"ce": "cross-entropy", "soft": "soft labels"}
 

@@ -56,7 +56,10 @@ def test_atomic_folder_replaces_whole_and_cleans_up(tmp_path):
 
 
 WRITER = """
-import sys, time
+import signal, sys, time
+# A test runner's worker (pytest-xdist) may ignore SIGINT, and children inherit that; a
+# user's shell does not, so the writer gets Python's usual Ctrl-C behaviour back.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from helpers import cache
 with cache.atomic_file(sys.argv[1]) as f:
     f.write(b"x" * 1000)
