@@ -298,3 +298,18 @@ def test_bad_arguments_are_one_line_errors(script, capsys, argv, expected):
     assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], captured.err
     assert not captured.out
     assert organism.sha256_file(organism.DATA_DIR / organism.RECORD) == before
+
+
+@pytest.mark.parametrize("n_images", [56, 64])  # batches of 16: 4 steps, the last one partial or full
+def test_short_runs_train(n_images):
+    """A run of 4 optimiser steps (what the benchmark's quick mode does) trains: OneCycleLR
+    would divide by zero with a warm-up of exactly one step."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import train_organism as trainer
+
+    images, labels = miniworld.dataset("train", 4, 32, 0)
+    images, labels = np.resize(images, (n_images,) + images.shape[1:]), np.resize(labels, n_images)
+    args = trainer.parse_args(["--quiet", "--epochs", "1", "--batch-size", "16", "--size", "32"])
+    init = organism.initial_network(args.seed, len(miniworld.CLASSES), args.widths, args.fc, args.dropout, args.pool)
+    state, history = trainer.train_copy("ce", init.state_dict(), images, labels, args, lambda *a: None)[:2]
+    assert history and np.isfinite(history[-1]["loss"])

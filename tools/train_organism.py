@@ -160,8 +160,11 @@ def train_copy(kind: str, init_state: dict, images: np.ndarray, labels: np.ndarr
                               weight_decay=args.weight_decay)
     else:
         opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.epochs * steps_per_epoch,
-                                                pct_start=0.25)
+    total_steps = args.epochs * steps_per_epoch
+    # OneCycleLR divides by (warm-up steps - 1): a warm-up of exactly one step (4 steps in all,
+    # e.g. a short benchmark run) would divide by zero, so such a run warms up for two.
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=total_steps,
+                                                pct_start=0.5 if total_steps == 4 else 0.25)
     order = torch.Generator().manual_seed(args.seed)
     history = []
     for epoch in range(args.epochs):
