@@ -844,9 +844,11 @@ def bench_organism(cfg: dict, vgg16) -> tuple[list, dict]:
     if total:
         phases = "; ".join(f"{k} {v['wall_s']:.0f} s wall, {v['cpu_s']:.0f} s CPU" for k, v in timing.items()
                            if k != "total")
+        threads = record.get("config", {}).get("threads", "?")
         rows.append(row(s, "training script as recorded in organism.json (the committed weights' run)",
-                        total["wall_s"] / 60, "min", note=f"measured under load (other jobs on the 2 cores); "
-                        f"CPU {total['cpu_s'] / 60:.1f} min; {phases}"))
+                        total["wall_s"] / 60, "min", f"≤ {ORGANISM_TARGETS['training_minutes']:.0f} min on 2 cores",
+                        total["wall_s"] / 60 <= ORGANISM_TARGETS["training_minutes"],
+                        note=f"{threads} threads; CPU {total['cpu_s'] / 60:.1f} min; {phases}"))
     else:
         rows.append(row(s, "training script as recorded in organism.json", None, "min",
                         note="organism.json records no timing"))
@@ -1110,9 +1112,15 @@ def main(argv=None) -> int:
     with contextlib.suppress(OSError, AttributeError):
         results["machine"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     if mode == "quick":
-        wall_row = row("0. This run", "benchmark wall time (--quick)", wall, "s",
-                       f"< {TARGETS['quick_seconds']:.0f} s on an idle machine", wall < TARGETS["quick_seconds"],
-                       note="other work on the CPUs (see the load average) slows every row")
+        extras = [x for x, on in (("--course", args.course), ("the peers", peer_names)) if on]
+        if extras:  # the target is for the benchmark's own rows; these add minutes by design
+            wall_row = row("0. This run", "benchmark wall time (--quick)", wall, "s",
+                           f"< {TARGETS['quick_seconds']:.0f} s on an idle machine, without --course and the peers",
+                           None, note=f"not judged: this run includes {' and '.join(extras)}")
+        else:
+            wall_row = row("0. This run", "benchmark wall time (--quick)", wall, "s",
+                           f"< {TARGETS['quick_seconds']:.0f} s on an idle machine", wall < TARGETS["quick_seconds"],
+                           note="other work on the CPUs (see the load average) slows every row")
     else:
         wall_row = row("0. This run", f"benchmark wall time ({mode} mode)", wall, "s")
     results["rows"].insert(0, wall_row)
