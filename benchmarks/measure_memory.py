@@ -21,10 +21,12 @@ be downloaded (like CI, or this script's author's sandbox). It prepares a scratc
 - ``TORCH_HOME`` holding an *untrained* VGG16 state dict under the file name torchvision gives
   the ImageNet weights (``vgg16-397923af.pth``): the same 138 M parameters, loaded by the same
   code path as the real file;
-- ``COURSE_DATA`` holding the demo set made by the course's own downloader
-  (:func:`helpers.datasets.fetch_demo`) from a generated stand-in of the Caltech-101 archive
-  (same layout, same folders and file names, 682 random JPEGs of Caltech's typical size, served
-  as a ``file://`` URL with its own checksum);
+- ``COURSE_DATA`` holding the demo set made by the course's own downloaders from generated
+  stand-ins of its three sources (same layouts and file names, random JPEGs of typical photo
+  sizes): a Caltech-101-shaped archive (682 images, :func:`helpers.datasets.fetch_demo`, a
+  ``file://`` URL with its own checksum), a Faces in Things mirror folder (the 75 files of the
+  selection list at their recorded sizes, ``COURSE_PAREIDOLIA_URL``) and an Oxford-IIIT Pet
+  shaped ``images.tar.gz`` (``COURSE_PET_URL``, its own MD5): 372 photographs in 5 categories;
 - an empty ``COURSE_CACHE``, so activations are computed in the notebooks (``--cold``: emptied
   before every notebook, the worst case; default: shared along the course, as for one learner).
 
