@@ -21,10 +21,12 @@ be downloaded (like CI, or this script's author's sandbox). It prepares a scratc
 - ``TORCH_HOME`` holding an *untrained* VGG16 state dict under the file name torchvision gives
   the ImageNet weights (``vgg16-397923af.pth``): the same 138 M parameters, loaded by the same
   code path as the real file;
-- ``COURSE_DATA`` holding the demo set made by the course's own downloader
-  (:func:`helpers.datasets.fetch_demo`) from a generated stand-in of the Caltech-101 archive
-  (same layout, same folders and file names, 682 random JPEGs of Caltech's typical size, served
-  as a ``file://`` URL with its own checksum);
+- ``COURSE_DATA`` holding the demo set made by the course's own downloaders from generated
+  stand-ins of its three sources (same layouts and file names, random JPEGs of typical photo
+  sizes): a Caltech-101-shaped archive (682 images, :func:`helpers.datasets.fetch_demo`, a
+  ``file://`` URL with its own checksum), a Faces in Things mirror folder (the 75 files of the
+  selection list at their recorded sizes, ``COURSE_PAREIDOLIA_URL``) and an Oxford-IIIT Pet
+  shaped ``images.tar.gz`` (``COURSE_PET_URL``, its own MD5): 372 photographs in 5 categories;
 - an empty ``COURSE_CACHE``, so activations are computed in the notebooks (``--cold``: emptied
   before every notebook, the worst case; default: shared along the course, as for one learner).
 
@@ -146,11 +148,29 @@ def fake_pretrained_weights(torch_home: Path) -> Path:
     return path
 
 
+def random_jpeg(rng, width: int, height: int) -> bytes:
+    """A ``width`` x ``height`` JPEG of coloured noise (quality 85): decodes like a photograph
+    of that size, costs about what one costs to store and to read."""
+    import numpy as np
+    from PIL import Image
+
+    base = rng.integers(0, 256, (1, 1, 3))
+    pixels = np.clip(base + rng.normal(0, 60, (height, width, 3)), 0, 255).astype(np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(pixels).save(buf, "JPEG", quality=85)
+    return buf.getvalue()
+
+
+def _add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    tar.addfile(info, io.BytesIO(data))
+
+
 def fake_caltech_archive(folder: Path, seed: int = 0) -> Path:
     """A zip laid out like Caltech-101's (a ``101_ObjectCategories.tar.gz`` inside), holding
     random JPEGs under the file names of the folders the demo set draws from."""
     import numpy as np
-    from PIL import Image
 
     from helpers import datasets
 
@@ -160,40 +180,85 @@ def fake_caltech_archive(folder: Path, seed: int = 0) -> Path:
         for _, caltech_folder, count in datasets.DEMO_SOURCES:
             for i in range(1, count + 1):
                 w, h = int(rng.integers(240, 320)), int(rng.integers(180, 240))  # Caltech's typical sizes
-                base = rng.integers(0, 256, (1, 1, 3))
-                pixels = np.clip(base + rng.normal(0, 60, (h, w, 3)), 0, 255).astype(np.uint8)
-                buf = io.BytesIO()
-                Image.fromarray(pixels).save(buf, "JPEG", quality=85)
-                info = tarfile.TarInfo(f"{datasets.CALTECH_TOP}/{caltech_folder}/image_{i:04d}.jpg")
-                info.size = buf.tell()
-                buf.seek(0)
-                tar.addfile(info, buf)
+                _add(tar, f"{datasets.CALTECH_TOP}/{caltech_folder}/image_{i:04d}.jpg", random_jpeg(rng, w, h))
     path = folder / "caltech-101-standin.zip"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
         zf.writestr(f"caltech-101/{datasets.CALTECH_INNER}", inner.getvalue())
     return path
 
 
+def fake_pareidolia_mirror(folder: Path, seed: int = 1) -> Path:
+    """A folder laid out like the Faces in Things mirror (``<commit>/data/<shard>/<file>``)
+    holding a random JPEG for every row of the committed selection, at the width and height
+    the list records (the fetcher checks them). Returns the folder (its ``file://`` URI is
+    the base URL, as ``COURSE_PAREIDOLIA_URL`` would give it)."""
+    import numpy as np
+
+    from helpers.sources import facesinthings as fit
+
+    rng = np.random.default_rng(seed)
+    for row in fit.read_pareidolia_list():
+        path = folder / row["commit"] / "data" / fit.shard(row["file"]) / row["file"]
+        if not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(random_jpeg(rng, int(row["width"] or 512), int(row["height"] or 512)))
+    return folder
+
+
+def fake_pet_archive(folder: Path, per_breed: int = 30, seed: int = 2) -> Path:
+    """A tar.gz laid out like Oxford-IIIT Pet's ``images.tar.gz`` (``images/<breed>_<n>.jpg``):
+    ``per_breed`` random JPEGs of the pet set's typical sizes (about 500 x 375 px) for each of
+    the course's dog breeds, and as many cats (members the fetcher must skip)."""
+    import numpy as np
+
+    from helpers.sources import oxford_pet
+
+    path = folder / "oxford-pet-standin.tar.gz"
+    if path.is_file():
+        return path
+    rng = np.random.default_rng(seed)
+    with tarfile.open(path, "w:gz") as tar:
+        for breed in (*oxford_pet.DOG_BREEDS, "Bengal"):
+            for i in range(1, per_breed + 1):
+                w, h = int(rng.integers(400, 500)), int(rng.integers(300, 400))
+                _add(tar, f"images/{breed}_{i}.jpg", random_jpeg(rng, w, h))
+    return path
+
+
 def prepare_simulated_full(scratch: Path) -> dict:
-    """Environment variables under which the full profile runs on stand-in weights and photos."""
+    """Environment variables under which the full profile runs on stand-in weights and photos:
+    the demo set (Caltech-101 part, Faces in Things' i-see-face, Oxford-IIIT Pet's dog breeds)
+    is fetched from stand-ins by the course's own downloaders into ``scratch/data``."""
     from helpers import datasets
+    from helpers.sources import facesinthings, oxford_pet
 
     torch_home, data = scratch / "torch", scratch / "data"
     weights = fake_pretrained_weights(torch_home)
     archive = fake_caltech_archive(scratch)
     md5 = hashlib.md5(archive.read_bytes()).hexdigest()
-    saved = os.environ.get("COURSE_DATA")
-    os.environ["COURSE_DATA"] = str(data)
+    mirror = fake_pareidolia_mirror(scratch / "pareidolia-mirror")
+    pet = fake_pet_archive(scratch)
+    env = {"TORCH_HOME": str(torch_home), "COURSE_DATA": str(data),
+           # the sources' own mirror variables: a kernel that fetched again would read the stand-ins
+           facesinthings.URL_HINT: mirror.as_uri(), oxford_pet.URL_HINT: pet.as_uri()}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
     try:
         demo = datasets.fetch_demo(url=archive.as_uri(), md5=md5, size=archive.stat().st_size, progress=False)
+        fit = facesinthings.fetch_pareidolia(progress=False)
+        dogs = oxford_pet.fetch_pet_dogs(md5=hashlib.md5(pet.read_bytes()).hexdigest(), progress=False)
     finally:
-        if saved is None:
-            os.environ.pop("COURSE_DATA")
-        else:
-            os.environ["COURSE_DATA"] = saved
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    if not fit.enough:
+        raise RuntimeError(f"the Faces in Things stand-ins were not all usable: {fit.skipped[:3]}")
     print(f"simulated full profile: weights {weights} ({weights.stat().st_size / MB:.0f} MB, untrained), "
-          f"demo set {demo} ({sum(1 for _ in demo.rglob('*.jpg'))} stand-in images)", flush=True)
-    return {"TORCH_HOME": str(torch_home), "COURSE_DATA": str(data)}
+          f"stand-in photographs in {data}: {sum(1 for _ in demo.rglob('*.jpg'))} Caltech-101, "
+          f"{len(fit.paths)} Faces in Things, {sum(map(len, dogs.values()))} Oxford-IIIT Pet", flush=True)
+    return env
 
 
 # --------------------------------------------------------------------------- main

@@ -255,3 +255,26 @@ def test_readme_colab_badge_and_links_open_the_learner_editions():
     assert {m.group(2) for m in parsed} == set(notebook_names()), "one Colab link per notebook"
     binder_repos = {l[len(BINDER_URL):].split("/HEAD")[0] for l in binder_links()}
     assert {m.group(1) for m in parsed} == binder_repos, "Binder and Colab links name the same repository"
+
+
+# --------------------------------------------------------------------------- the memory benchmark's stand-ins
+
+
+def test_simulated_full_stand_ins_pass_the_sources_own_fetchers(tmp_path, monkeypatch):
+    """benchmarks/measure_memory.py --simulate-full: the Faces in Things mirror and the Oxford-IIIT
+    Pet archive it generates give the demo set's 75 i-see-face images and 15 dogs of each of the
+    5 breeds through the course's fetchers (sizes checked against the selection list, MD5)."""
+    import hashlib
+
+    from benchmarks import measure_memory as mm
+    from helpers.sources import facesinthings as fit
+    from helpers.sources import oxford_pet as pet
+
+    monkeypatch.setenv("COURSE_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv(fit.URL_HINT, mm.fake_pareidolia_mirror(tmp_path / "mirror").as_uri())
+    got = fit.fetch_pareidolia(progress=False)
+    assert got.enough and not got.skipped and len(got.paths) == len(fit.read_pareidolia_list()) == 75
+    archive = mm.fake_pet_archive(tmp_path, per_breed=pet.PER_BREED + pet.SPARES)
+    dogs = pet.fetch_pet_dogs(url=archive.as_uri(), md5=hashlib.md5(archive.read_bytes()).hexdigest(),
+                              progress=False)
+    assert sorted(dogs) == sorted(pet.DOG_BREEDS) and {len(v) for v in dogs.values()} == {pet.PER_BREED}
