@@ -10,8 +10,11 @@
 - **Learner edition** (what learners open: Binder, Colab, ``make lab``, the rendered site):
   ``notebooks/NN_name.ipynb``, generated here from the teacher ``.py``: no outputs, every
   solution block removed (the learner's blank, written by the author just above
-  ``### BEGIN SOLUTION``, stays), answer cells shown, no nbval markers, no jupytext pairing. Committed; a test
-  regenerates it and fails when the committed file differs.
+  ``### BEGIN SOLUTION``, stays), answer cells shown, no nbval markers, no jupytext pairing
+  metadata (JupyterLab would rewrite the text twin on every save). Its text twin
+  ``notebooks/NN_name.py`` (percent format, generated from the same notebook) makes it a pair
+  like every notebook of the course and shows its changes in a diff. Both committed; a test
+  regenerates them and fails when a committed file differs.
 
 Both editions start with an "Open in Colab" badge under the title and a first code cell
 that, only inside Google Colab, fetches the course at the version of ``pyproject.toml``
@@ -180,12 +183,14 @@ def learner_edition(teacher_nb, name: str, repo: str, version: str):
     return nb
 
 
-def learner_text(py: Path, repo: str, version: str) -> str:
-    """The learner edition of the teacher notebook ``py``, as the text of its ``.ipynb``."""
+def learner_texts(py: Path, repo: str, version: str) -> dict[str, str]:
+    """The learner edition of the teacher notebook ``py`` as the texts of its jupytext pair:
+    ``{".ipynb": ..., ".py": ...}`` (the ``.py`` in percent format, so that the learner
+    edition is a pair like every notebook of the course)."""
     import jupytext
 
     nb = learner_edition(jupytext.read(py), py.with_suffix(".ipynb").name, repo, version)
-    return nbformat.writes(nb) + "\n"
+    return {".ipynb": nbformat.writes(nb) + "\n", ".py": jupytext.writes(nb, fmt="py:percent")}
 
 
 def teacher_sources(teacher: Path = TEACHER) -> list[Path]:
@@ -225,13 +230,14 @@ def main(argv=None) -> int:
                 stale.append(f"{py.relative_to(ROOT)} (Colab badge or cell)")
         expected = {py.with_suffix(".ipynb").name: py for py in sources}
         for name, py in expected.items():
-            target = LEARNER / name
-            text = learner_text(py, repo, version)
-            if not target.exists() or target.read_text(encoding="utf-8") != text:
-                stale.append(str(target.relative_to(ROOT)))
-                if not args.check:
-                    target.write_text(text, encoding="utf-8")
-        orphans = [p for p in sorted(LEARNER.glob(PATTERN + ".ipynb")) if p.name not in expected]
+            for suffix, text in learner_texts(py, repo, version).items():
+                target = (LEARNER / name).with_suffix(suffix)
+                if not target.exists() or target.read_text(encoding="utf-8") != text:
+                    stale.append(str(target.relative_to(ROOT)))
+                    if not args.check:
+                        target.write_text(text, encoding="utf-8")
+        orphans = [p for p in sorted(LEARNER.glob(PATTERN + ".ipynb")) + sorted(LEARNER.glob(PATTERN + ".py"))
+                   if p.with_suffix(".ipynb").name not in expected]
         for p in orphans:
             stale.append(f"{p.relative_to(ROOT)} (no teacher notebook)")
             if not args.check:

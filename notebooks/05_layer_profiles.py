@@ -1,0 +1,579 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 05 · Layer profiles: where the category-selective filters sit
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/OWNER/REPO/blob/main/notebooks/05_layer_profiles.ipynb)
+#
+# **Learning objectives.** After this notebook you can
+#
+# 1. rebuild the paper's main figure: the proportion of category-selective filters in every layer,
+#    per category, including the two fully connected layers the paper left off its plot;
+# 2. explain how that figure depends on the rule that calls a filter selective (significance level,
+#    index threshold, correction for multiple tests), using an interactive threshold slider;
+# 3. read its error bars: bootstrap intervals over the images, the uncertainty that comes from the
+#    choice of stimuli;
+# 4. put a trained network beside an untrained one, and stimuli with equalised luminance and
+#    contrast beside the originals, and say which preferences survive;
+# 5. tell apart "most detectors" (a count) from "densest in detectors" (a proportion).
+#
+# **Estimated time:** about 45 minutes (25 reading, running and moving the slider, 20 for the three
+# exercises).
+#
+# **Prerequisites:** notebooks 03 (eq. 1, eq. 2) and 04 (the permutation test, its floor,
+# Benjamini–Hochberg, "selective for any category").
+
+# %%
+# Google Colab set-up (written by tools/editions.py). Inside Colab this cell fetches the course
+# at the version these notebooks belong to and installs its `helpers` package (the full
+# profile's photographs and VGG16 weights download on first use). Anywhere else it does nothing.
+import sys
+
+if "google.colab" in sys.modules:
+    import os
+    import subprocess
+
+    REPO, TAG, COURSE_DIR = "OWNER/REPO", "v0.1.0", "/content/cnn-selectivity-course"
+    if not os.path.isdir(COURSE_DIR):
+        subprocess.run(["git", "clone", "--quiet", "--depth", "1", "--branch", TAG,
+                        f"https://github.com/{REPO}.git", COURSE_DIR], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", COURSE_DIR], check=True)
+    if COURSE_DIR not in sys.path:
+        sys.path.insert(0, COURSE_DIR)
+    print(f"Colab: the course's helpers ({TAG} of github.com/{REPO}) are installed.")
+
+# %%
+from helpers import course
+
+profile = course.setup()
+
+# %%
+from IPython.display import Markdown, display
+
+display(Markdown(course.describe()))
+
+# %% [markdown]
+# ## 1. The data: one selectivity result per layer
+#
+# The paper passed about 300 images of four categories through VGG16 (Simonyan & Zisserman,
+# 2015), kept each filter's largest activation per image, and computed eq. 1 and eq. 2 for every
+# filter of every layer. `course.selectivity()` does the same for the profile's network and
+# stimulus set, with the resolved permutation test of notebook 04 and 200 bootstrap resamples of
+# the images. The activations come from the disk cache when an earlier notebook has computed them.
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from helpers import plots, widgets
+from helpers import selectivity as sel
+
+stim = course.stimuli()
+acts = course.activations()
+result = course.selectivity(acts)
+print(stim)
+print(plots.title(result))
+
+# %%
+print(f"{'layer':13s} filters")
+for name, A in acts.items():
+    print(f"{name:13s} {A.shape[1]:5d}")
+print("images per category:", stim.counts())
+
+# %% [markdown]
+# ## 2. A control: the same architecture with random weights
+#
+# Selective filters can arise without any learning. Baek et al. (2021, *Face detection in
+# untrained deep neural networks*, Nature Communications) found face-selective units in
+# randomly initialised networks: the wiring of a deep network alone, fed with face images that
+# differ systematically from other images, can produce them. So a count of "face detectors" in a
+# trained network means little until it is compared with the same count in an untrained one.
+#
+# `course.control_model()` gives that control: the profile's architecture with random weights.
+# Which pair of networks you are looking at depends on the profile; the next cell says it. When the
+# profile's own network is untrained too, the control is a second random draw (another seed), and
+# the difference between the panels is only the spread between two random initialisations.
+
+# %%
+control = course.control_model()
+acts_control = course.activations(control)
+result_control = course.selectivity(acts_control)
+
+results = {"profile's network": result, "untrained control": result_control}
+for name, res in results.items():
+    print(f"{name:18s} {res.model_label} ({'trained' if res.trained else 'untrained'})")
+both_untrained = not result.trained and not result_control.trained
+print("Both networks are untrained: the panels compare two random initialisations." if both_untrained else
+      "Trained against untrained: what learning adds on top of the architecture.")
+
+# %% [markdown]
+# ## 3. The figure at the paper's rule
+#
+# The paper counted filters as selective "with a threshold of 0.01 for selectivity index". As
+# notebook 04 argued, a share of 0.01 would lie far below chance, so the course reads 0.01 as a
+# significance level: a filter is selective for a category when its permutation p-value is at
+# most 0.01. The proportion's denominator is every filter of the layer, silent ones included.
+#
+# **Error bars** are 95 % bootstrap intervals over the images: the images of each category are
+# resampled with replacement (200 times), eq. 1 and eq. 2 recomputed on each resample and every
+# filter decided again against its permutation null. They say how much a bar would move with
+# another draw of stimuli of the same kind. (A Wilson interval for a proportion would treat the
+# layer's filters as independent coin flips; they are neither independent nor the source of the
+# uncertainty that matters here. `summary_table` still has it, as `wilson_low`/`wilson_high`.)
+#
+# **Think!** Before you run the figure: will the untrained control have category-selective
+# filters at all? And will the error bars be narrower in deep layers, with few filters, or in
+# shallow ones?
+
+# %% [markdown]
+# <details><summary>Answer</summary>
+#
+# Often it does, at least in some layers: random filters still respond more to some images than to others, and when a
+# category's images differ from the rest in low-level statistics, many filters pass the test
+# (Baek et al. 2021). The error bars are not about the number of filters at all: they come from
+# resampling images, and they are widest where a proportion hinges on a few images that drive many
+# filters together. The figure shows where that is for this network.
+# </details>
+
+# %%
+tables = widgets.profile_tables(results, criterion="p", threshold=0.01)
+fig = widgets.draw_profiles(tables, results)
+plt.show()
+
+# %% [markdown]
+# Read the figure from left (shallow) to right (deep). Three things to look for: where each
+# category's bars peak; whether the deep convolutional layers (`block4_conv3` … `block5_conv3`)
+# hold a sizeable share of detectors, as the paper reports; and how the fully connected layers
+# `fc1` and `fc2`, missing from the paper's plot, compare. The paper wrote that most face-related
+# units lay in the fully connected layers but that, *proportionally*, the last convolutional blocks
+# were rich in them. Both can be true at once: in VGG16 `fc1` has 4096 filters, `block5_conv3` 512.
+#
+# How different are the two panels, and is the difference larger than the images' own
+# uncertainty? The table compares them at `block5_conv3` (with the bootstrap intervals) and counts,
+# over all layers, the bars whose intervals do not overlap:
+
+# %%
+L5 = "block5_conv3"
+main_t = tables["profile's network"].set_index(["layer", "category"])
+ctrl_t = tables["untrained control"].set_index(["layer", "category"])
+separate = (main_t["ci_low"] > ctrl_t["ci_high"]) | (ctrl_t["ci_low"] > main_t["ci_high"])
+rows = []
+for cat in result.categories:
+    a, b = main_t.loc[(L5, cat)], ctrl_t.loc[(L5, cat)]
+    rows.append({"category": cat,
+                 "profile's network": f"{a['proportion']:.3f} [{a['ci_low']:.3f}, {a['ci_high']:.3f}]",
+                 "untrained control": f"{b['proportion']:.3f} [{b['ci_low']:.3f}, {b['ci_high']:.3f}]",
+                 "ratio": (a["proportion"] / b["proportion"]) if b["proportion"] > 0 else np.nan,
+                 "intervals overlap": not separate.loc[(L5, cat)]})
+compare = pd.DataFrame(rows).set_index("category")
+print(f"{L5}, proportion selective at p ≤ 0.01 [95 % bootstrap interval over images]")
+print(compare.to_string(float_format="{:.2f}".format))
+print(f"\nall layers: {int(separate.sum())} of {len(separate)} (layer, category) bars have intervals that do not "
+      f"overlap between the two networks.")
+print("Both networks untrained." if both_untrained else "Profile's network trained, control untrained.")
+
+# %% [markdown]
+# **Interpretation.** The two panels can differ a lot at single bars, even several-fold. How to read
+# that depends on what the cell above printed:
+#
+# - **both networks untrained**: the difference is the luck of the initialisation. Where the
+#   intervals overlap, the stimuli alone could produce it; where they do not, two random networks
+#   really do differ on these images, because each random draw of weights picks up the drawings'
+#   low-level differences (contrast, size, colour) in its own proportions. One random network is
+#   then no "baseline" by itself: a fair control uses several seeds;
+# - **trained against untrained**: a bar whose interval lies above the control's is a candidate
+#   for a learned preference; one inside the control's range is not evidence of learning. A
+#   candidate is not yet proof: section 6 removes luminance and contrast differences to see whether
+#   it survives.
+#
+# The bootstrap intervals are wide where a proportion rests on few images: a category with a
+# couple of dozen images cannot pin a layer's proportion down to a few per cent.
+
+# %% [markdown]
+# ## 4. Explore the threshold
+#
+# Move the slider. With **p-value** the slider sets the significance level (log scale,
+# 0.0005–0.2); with **selectivity index** it sets the smallest share of eq. 2 that counts
+# (0.25–1; chance is one over the number of categories). **Benjamini–Hochberg** controls the
+# false discovery rate within each layer and category instead of testing every filter at the
+# raw level. The line above the figure counts selective filters over all layers and names the
+# layer with the largest proportion for each category.
+#
+# Levels below $1/(K+1) = 1/1001$: every filter got 1000 shuffles, and only those whose
+# Benjamini–Hochberg decision at q = 0.01 or 0.05 the floor left open got more (notebook 04,
+# section 2). A raw threshold below 1/1001 therefore keeps only filters whose p-value was resolved
+# below it; for the others, more shuffles could still change the decision, and the line above the
+# figure counts those **open decisions** instead of hiding them. With BH at 0.01 or 0.05 the floor
+# no longer limits any decision; the decisions still open there rest on p-values close to BH's
+# cut-off, which only very many more shuffles would settle (Monte Carlo precision), and are counted
+# too. At other BH levels the line says that the p-values were not resolved for them.
+
+# %%
+ui, update = widgets.layer_profile_explorer(results, criterion="p", threshold=0.01)
+ui
+
+# %% [markdown]
+# The widget calls a plain function, `update(criterion, threshold, correction)`: it redraws the
+# explorer and returns a `ProfileView` holding the tables it drew, the figure and the summary line.
+# Calling it from code moves the explorer's controls as well. The tables themselves come from
+# `widgets.profile_tables`, which leaves the explorer alone. Here, for the profile's network, the
+# selective filters over all layers at a few levels, with the decisions more shuffles could still
+# change:
+
+# %%
+levels_table = []
+for thr, corr in ((0.01, "none"), (0.01, "bh"), (0.0005, "none"), (0.0005, "bh")):
+    t = widgets.profile_tables({"n": result}, "p", thr, corr)["n"]
+    levels_table.append({"rule": f"p ≤ {thr:g}" + (" (BH)" if corr == "bh" else ""),
+                         "selective (all layers)": int(t["n_selective"].sum()),
+                         "open decisions": int(np.nansum(t["n_unsettled"]))})
+print(plots.title(result).splitlines()[0])
+print(f"floor of the plain test: 1/{result.n_permutations + 1} = {1 / (result.n_permutations + 1):.4f}; "
+      f"BH levels resolved: {result.resolve_q}")
+print(pd.DataFrame(levels_table).to_string(index=False))
+
+# %% [markdown]
+# A static view of the same question, for readers without a live kernel: the total number of
+# selective filters (all layers together) as the significance level varies. Counts can only fall
+# as the level tightens.
+
+# %%
+levels = np.geomspace(0.0005, 0.2, 13)
+rows = []
+for thr in levels:
+    for name, t in widgets.profile_tables(results, "p", float(thr)).items():
+        for cat, n in t.groupby("category", sort=False)["n_selective"].sum().items():
+            rows.append({"network": name, "threshold": thr, "category": cat, "selective": n})
+sweep = pd.DataFrame(rows)
+
+fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharey=True)
+for ax, (name, res) in zip(axes, results.items()):
+    for cat, sub in sweep[sweep["network"] == name].groupby("category", sort=False):
+        ax.plot(sub["threshold"], sub["selective"], marker="o", ms=3, label=cat)
+    ax.axvline(1 / (res.n_permutations + 1), color="0.5", ls=":", lw=1)
+    ax.set_xscale("log")
+    ax.set_xlabel("significance level (p threshold, log scale; dotted: 1/(K+1))")
+    ax.set_title(f"{name}: " + plots.title(res), fontsize=8)
+axes[0].set_ylabel("selective filters, all layers (count)")
+axes[0].legend(title="category", fontsize=8)
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## 5. Which layers hold the most face and dog detectors?
+#
+# Two answers, because "most" can mean a count or a proportion. The table lists, for each of the
+# two networks, the layer with the largest *number* of selective filters and the layer with the
+# largest *proportion*, at p ≤ 0.01.
+
+# %%
+focus = [c for c in ("face", "dog") if c in result.categories] or result.categories[:2]
+rows = []
+for name, t in tables.items():
+    for cat in focus:
+        sub = t[t["category"] == cat].set_index("layer")
+        rows.append({"network": name, "category": cat,
+                     "layer with most (count)": sub["n_selective"].idxmax(),
+                     "count": int(sub["n_selective"].max()),
+                     "layer with most (proportion)": sub["proportion"].idxmax(),
+                     "proportion": round(float(sub["proportion"].max()), 3),
+                     "all layers (count)": int(sub["n_selective"].sum())})
+best = pd.DataFrame(rows)
+print(plots.title(result).splitlines()[0], "|", plots.title(result_control).splitlines()[0])
+best
+
+# %% [markdown]
+# And the layer-by-layer numbers behind it, side by side for the two networks (proportions of
+# filters selective at p ≤ 0.01):
+
+# %%
+side = pd.concat({name: t[t["category"].isin(focus)].pivot(index="layer", columns="category", values="proportion")
+                  for name, t in tables.items()}, axis=1).loc[list(result.layers)]
+side.round(3)
+
+# %% [markdown]
+# In the paper (trained VGG16, photographs), dog detectors outnumbered face detectors, which the
+# author expected: ImageNet has over a hundred dog classes and no class for people, so
+# cross-entropy training rewarded dog features directly and face features only where faces
+# helped other classes. Check in the table whether this profile's network gives the same ordering,
+# and whether it exceeds what the untrained control shows.
+#
+# One more comparison: the proportion of filters selective for *any* category, per layer, in both
+# networks. As notebook 04 showed, that question runs one test per category, so it is corrected
+# for them (`sel.selective_any`: Bonferroni over the categories).
+
+# %%
+fig, ax = plt.subplots(figsize=(9, 3.6))
+for name, res in results.items():
+    share = [sel.selective_any(res[layer], "p", 0.01).mean() for layer in res.layers]
+    ax.plot(list(res.layers), share, marker="o", label=f"{name}: {res.model_label}")
+ax.set_xlabel("layer (shallow → deep)")
+ax.set_ylabel("proportion of filters selective\nfor some category (p ≤ 0.01, Bonferroni)")
+plt.setp(ax.get_xticklabels(), rotation=60, ha="right")
+ax.set_ylim(0, 1)
+ax.legend(fontsize=7)
+ax.set_title(plots.title(result), fontsize=8)
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## 6. Equalised stimuli: what survives when luminance and contrast are the same?
+#
+# Notebook 03 found that a category's shares can follow low-level properties of its images, such
+# as contrast. To separate those from anything else, vision science equalises the stimuli: every
+# image gets the same mean luminance and the same RMS contrast (the SHINE toolbox, Willenbockel et
+# al., 2010). `helpers.stimuli.equalise_set` does that (luma mean and standard deviation per image;
+# colour differences stay; its `spectrum=True` also matches the Fourier amplitude spectra). We
+# measure both networks again on the equalised set, on the last convolutional layer of each block
+# (to keep the run short).
+#
+# **Think!** After equalising, will the untrained control's selective filters mostly vanish, or
+# stay? And the profile's network's?
+
+# %% [markdown]
+# <details><summary>Answer</summary>
+#
+# An untrained network can only pick up differences in the pixels; once luminance and contrast
+# no longer differ between categories, only the rest (shape, colour, size, spatial frequency) is
+# left to drive it. Its proportions should drop where luminance and contrast carried them; but
+# rescaling every image's contrast can also amplify other differences, so some may rise. A trained network's learned preferences respond to shape and layout, which
+# equalising leaves alone, so if they are real they should survive better than the control's.
+# Whether they do is measured below, not assumed.
+# </details>
+
+# %%
+import warnings
+
+from helpers import stimuli as stimuli_lib
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", UserWarning)  # the clipping is reported below
+    eq_report = stimuli_lib.equalise(stim.images())
+    stim_eq = stimuli_lib.equalise_set(stim)
+print(stim_eq.source)
+print(f"clipped pixels: {eq_report.clipped_fraction:.2%} overall; more than 10 % in "
+      f"{int((eq_report.clipped > 0.10).sum())} of {len(stim_eq)} images (those miss the targets)")
+lum = {"original": stimuli_lib.luma(stim.images()), "equalised": stimuli_lib.luma(stim_eq.images())}
+stats = pd.DataFrame({(kind, what): [fn(y[stim.labels == c]) for c in range(len(stim.categories))]
+                      for kind, y in lum.items()
+                      for what, fn in (("mean luminance", np.mean),
+                                       ("RMS contrast", lambda v: v.std(axis=(1, 2)).mean()))},
+                     index=stim.categories)
+print(stats.round(1).to_string())
+
+# %%
+first = [int(np.flatnonzero(stim.labels == c)[0]) for c in range(len(stim.categories))]
+axes = plots.image_grid(np.concatenate([stim.images(first), stim_eq.images(first)]),
+                        titles=[f"{c}" for c in stim.categories] + [f"{c}, equalised" for c in stim.categories],
+                        ncols=len(first), size=1.8)
+axes[0].figure.suptitle(f"Stimuli before and after equalising: {stim.source}", fontsize=8)
+plt.show()
+
+# %%
+EQ_LAYERS = [names[-1] for names in pd.Series(list(result.layers)).groupby(
+    lambda i: list(result.layers)[i].split("_")[0], sort=False).agg(list) if names[-1].startswith("block")]
+nets = {"profile's network": course.model(), "untrained control": control}
+eq_results = {name: course.selectivity(course.activations(net, layers=EQ_LAYERS, stim=stim_eq))
+              for name, net in nets.items()}
+eq_tables = widgets.profile_tables(eq_results, "p", 0.01)
+print("layers:", ", ".join(EQ_LAYERS))
+for name, res in eq_results.items():
+    print(f"{name:18s} {res.model_label}; stimuli: {res.stimuli_source}")
+
+# %%
+cats = result.categories
+fig, axes = plt.subplots(2, len(cats), figsize=(3.1 * len(cats), 5.8), sharex=True, sharey=True,
+                         squeeze=False)
+x = np.arange(len(EQ_LAYERS))
+for row, name in enumerate(results):
+    for col, cat in enumerate(cats):
+        ax = axes[row, col]
+        for kind, t, style in (("original", tables[name], "-"), ("equalised", eq_tables[name], "--")):
+            sub = t[(t["category"] == cat) & t["layer"].isin(EQ_LAYERS)].set_index("layer").loc[EQ_LAYERS]
+            ax.plot(x, sub["proportion"], style, marker="o", ms=3, color=f"C{col}", label=kind)
+            ax.fill_between(x, sub["ci_low"], sub["ci_high"], color=f"C{col}", alpha=0.12 if style == "-" else 0.25)
+        ax.set_title(f"{name}\n{cat}", fontsize=8)
+        ax.set_xticks(x, [n.replace("_", "\n") for n in EQ_LAYERS], fontsize=7)
+        if col == 0:
+            ax.set_ylabel("proportion selective\n(p ≤ 0.01)", fontsize=9)
+axes[0, 0].legend(fontsize=7)
+fig.suptitle("Original (solid) vs luminance- and contrast-equalised (dashed) stimuli; "
+             "bands: 95 % bootstrap intervals over images\n"
+             + plots.title(result).replace("\n", "; ") + "\ncontrol: "
+             + plots.title(result_control).replace("\n", "; "), fontsize=8)
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# What survives, at `block5_conv3`: for each network and category the proportion before and after
+# equalising, whether the equalised proportion's interval still excludes zero, and whether the
+# profile's network still exceeds the control after equalising (its interval above the control's).
+
+# %%
+def at(t, layer, cat):
+    return t.set_index(["layer", "category"]).loc[(layer, cat)]
+
+
+rows = []
+for cat in cats:
+    row = {"category": cat}
+    for name in results:
+        before, after = at(tables[name], L5, cat), at(eq_tables[name], L5, cat)
+        row[f"{name}: original"] = round(float(before["proportion"]), 3)
+        row[f"{name}: equalised"] = f"{after['proportion']:.3f} [{after['ci_low']:.3f}, {after['ci_high']:.3f}]"
+        row[f"{name}: survives (> 0)"] = bool(after["ci_low"] > 0)
+    m, c = at(eq_tables["profile's network"], L5, cat), at(eq_tables["untrained control"], L5, cat)
+    row["network > control, equalised"] = bool(m["ci_low"] > c["ci_high"])
+    rows.append(row)
+survival = pd.DataFrame(rows).set_index("category")
+print(f"{L5}, p ≤ 0.01 [95 % bootstrap interval]; stimuli: {stim_eq.source}")
+print(survival.T.to_string())
+kept = [c for c in cats if survival.loc[c, "profile's network: survives (> 0)"]]
+beat = [c for c in cats if survival.loc[c, "network > control, equalised"]]
+print(f"\nprofile's network ({'trained' if result.trained else 'untrained'}): selective filters survive "
+      f"equalising for {', '.join(kept) or 'no category'}; above the untrained control after equalising for "
+      f"{', '.join(beat) or 'no category'}.")
+
+# %% [markdown]
+# Equalising can also *raise* a proportion: it scales every image's contrast to the same target, so
+# a category whose images had less contrast than the target is amplified, and clipping changes
+# some images more than others. Which bars rose beyond their original interval, and how much did
+# equalising change each category's images?
+
+# %%
+gain = stats[("equalised", "RMS contrast")] / stats[("original", "RMS contrast")]
+clipped_by_cat = pd.Series([eq_report.clipped[stim.labels == c].mean() for c in range(len(cats))], index=cats)
+rose = []
+for name in results:
+    for cat in cats:
+        before, after = at(tables[name], L5, cat), at(eq_tables[name], L5, cat)
+        if after["ci_low"] > before["ci_high"]:
+            rose.append(f"{name}: {cat} {before['proportion']:.3f} -> {after['proportion']:.3f}")
+print(f"{L5}: proportions that rose beyond their original interval after equalising: "
+      + ("; ".join(rose) if rose else "none"))
+print(pd.DataFrame({"contrast gain (equalised / original)": gain.round(2),
+                    "pixels clipped": clipped_by_cat.map("{:.1%}".format)}).to_string())
+
+# %% [markdown]
+# If a bar rose, equalising did not remove a low-level difference for that network but created or
+# exposed one: the category's images were rescaled more (a gain above 1 amplifies whatever
+# structure they have; a gain below 1 flattens it), or clipped more, or their remaining
+# differences (spatial frequency, edge density, colour) now stand out against images of equal
+# contrast. A rise in the **untrained** control is a warning that its filters follow such pixel
+# statistics; it says nothing learned. Equalising is therefore a control to report beside the
+# original measurement, not a correction that yields the "true" proportion.
+#
+# **Interpretation.** Read the printout with these rules:
+#
+# - a category whose proportion collapses towards zero after equalising, in both networks, was
+#   carried by luminance and contrast: no evidence of a learned detector;
+# - a category that survives in the **untrained** control is driven by the differences equalising
+#   leaves (shape, size, colour, spatial frequency; `spectrum=True` removes the amplitude spectrum
+#   too): still no evidence of learning;
+# - only a category that survives in a **trained** network *and* stays above the untrained control
+#   after equalising is a candidate for a learned preference. If the line above names none, the
+#   data do not show one at this layer; if both networks are untrained, none can be expected.
+#
+# Equalising is not free: clipped pixels (reported above) miss the targets, and some images lose
+# contrast they needed to be recognisable.
+
+# %% [markdown]
+# ## Exercise 1: one bar by hand
+#
+# Compute the height of one bar of the figure yourself: the proportion of filters in
+# `block5_conv3` that are selective for the category `target` (dog when the set has dogs) at
+# p ≤ 0.01, using `sel.selective(result[layer], criterion, threshold)`, which returns a boolean
+# array of shape (filters, categories). Store it in `answer`.
+
+# %%
+target = "dog" if "dog" in result.categories else result.categories[-1]
+layer = "block5_conv3"
+
+# %%
+answer = ...  # your code here: the proportion, a number between 0 and 1
+
+# %%
+expected = tables["profile's network"].set_index(["layer", "category"]).loc[(layer, target), "proportion"]
+answer = course.check_answer(answer, expected,
+                             "take the column of the mask that belongs to `target` (result.categories.index(target)) "
+                             "and average it: the denominator is every filter of the layer",
+                             "your proportion equals the bar in the figure.")
+
+# %% [markdown]
+# ## Exercise 2: does the deepest layer win under a stricter rule?
+#
+# With Benjamini–Hochberg correction at q ≤ 0.05, which layer has the largest *proportion* of
+# filters selective for `face` (or the first category when the set has no faces) in the
+# profile's network? Use `widgets.profile_tables` or `sel.summary_table`, and store the layer
+# name in `best_layer` (if several layers tie, the shallowest).
+
+# %%
+cat = "face" if "face" in result.categories else result.categories[0]
+best_layer = ...  # your code here: the layer's name, e.g. "block3_conv1"
+
+# %%
+best_layer = course.check_answer(best_layer, course.reference("strongest_layer", result, cat),
+                                 "filter the summary table to the category, index it by layer and take idxmax "
+                                 "of 'proportion'",
+                                 "that layer has the largest corrected proportion.")
+print(best_layer)
+
+# %% [markdown]
+# ## Exercise 3 (challenge): "selective for some category", by hand
+#
+# Reproduce the curve of the profile's network in the "any category" figure without
+# `sel.selective_any`: for every layer, the proportion of its filters whose Bonferroni p-value
+# $\min(1, C \cdot \min_c p_c)$ is at most 0.01, where the $p_c$ are the filter's permutation
+# p-values (`result[layer].p`, shape (filters, categories), NaN rows for silent filters, which
+# are never selective). Store a dict `any_by_hand` of layer name → proportion.
+
+# %%
+any_by_hand = ...  # your code here: {layer name: proportion selective for some category}
+
+# %%
+any_by_hand = course.check_answer(
+    any_by_hand, {name: float(sel.selective_any(result[name], "p", 0.01).mean()) for name in result.layers},
+    "per layer: replace NaN p-values by 1, take each filter's smallest p over the categories, multiply by the "
+    "number of categories (at most 1), compare with 0.01 and average over all filters of the layer",
+    "your curve is sel.selective_any's.")
+
+# %% [markdown]
+# ## Summary
+#
+# - The paper's figure is a table of proportions: selective filters over all filters, per layer and
+#   category. Which filters count depends on the rule; the slider shows how much. Below the
+#   permutation test's floor only resolved p-values can pass, and the open decisions are counted.
+# - The error bars are bootstrap intervals over images: how much a bar would move with other
+#   stimuli of the same kind. Single bars are uncertain; the shape of the profile is more
+#   trustworthy than any single height.
+# - Counts and proportions answer different questions: fully connected layers have more filters
+#   than `block5_conv3` (eight times as many in VGG16), so they can hold the most detectors without
+#   being the densest.
+# - An untrained network is the baseline any claim about learned detectors must beat (Baek et al.
+#   2021), and two random networks can differ a lot. Equalising luminance and contrast removes one
+#   family of low-level explanations; a learned preference should survive it and stay above the
+#   control. Sections 3 and 6 printed which categories did, for this profile's networks.
+#
+# **Sources.** The short paper on category selectivity in VGG16 (`../shared/seeds/002_…`);
+# K. Simonyan & A. Zisserman, *Very deep convolutional networks for large-scale image recognition*,
+# ICLR 2015; S. Baek, M. Song, J. Jang, G. Kim & S.-B. Paik, *Face detection in untrained deep neural
+# networks*, Nature Communications 12, 2021; Y. Benjamini & Y. Hochberg, *Controlling the false
+# discovery rate*, JRSS B, 1995; V. Willenbockel, J. Sadr, D. Fiset, G. O. Horne, F. Gosselin &
+# J. W. Tanaka, *Controlling low-level image properties: the SHINE toolbox*, Behavior Research
+# Methods 42, 2010; B. Efron & R. Tibshirani, *An Introduction to the Bootstrap*, Chapman & Hall, 1993.
+#
+# **Next:** notebook 06 looks inside the most selective filters: which images drive them, and what
+# image they would like to see.
