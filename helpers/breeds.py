@@ -37,6 +37,7 @@ import pandas as pd
 
 from .analysis import rankdata, stratified_folds
 from .bootstrap import bootstrap_weights
+from .geometry import class_centroids
 from .measure import check_finite, normalize
 from .rules import benjamini_hochberg
 
@@ -152,8 +153,7 @@ def _class_means(AN: np.ndarray, labels: np.ndarray, n_classes: int, weights: np
     """Mean of each column per class: (n_classes, n_units); with ``weights`` (B, n) per
     resample: (B, n_classes, n_units)."""
     if weights is None:
-        onehot = np.eye(n_classes)[labels]  # (n, C)
-        return (onehot.T @ AN) / onehot.sum(axis=0)[:, None]
+        return class_centroids(AN, labels, n_classes)
     W = np.asarray(weights, dtype=np.float64)
     out = np.empty((len(W), n_classes, AN.shape[1]))
     for c in range(n_classes):  # class by class: (B, n_c) @ (n_c, U)
