@@ -22,8 +22,8 @@ either complete and verified or absent:
   folder only costs the caching.
 - :func:`remove_inside` deletes a path only when it lies inside a given root, so a
   bad name can never make the course delete anything outside its own folders;
-  :func:`claim` marks a folder the course fetched and :func:`user_folders` finds the
-  ones a learner filled, which are never replaced.
+  :func:`foreign_files` finds, file by file, what the course did not write and record
+  in a folder it filled earlier: such a folder is never replaced.
 - :func:`write_json` / :func:`read_json`: manifests, written atomically, read as
   "absent" when anything is wrong with them.
 """
@@ -40,7 +40,7 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import xxhash
 
@@ -176,7 +176,7 @@ def sweep(folder: str | os.PathLike) -> list[Path]:
         their_host, pid = tail[0], tail[1]
         try:
             if their_host == host:
-                stale = pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid))
+                stale = pid.isascii() and pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid))
             else:
                 stale = time.time() - entry.stat(follow_symlinks=False).st_mtime > STALE_SECONDS
         except OSError:
@@ -329,44 +329,54 @@ def remove_inside(path: str | os.PathLike, root: str | os.PathLike) -> None:
         path.unlink()
 
 
-OWNED = ".fetched-by-course"  # marker file in every folder the course fetched (hidden: not a stimulus)
+#: Marker file that earlier versions of the course put into every folder they fetched.
+#: It is the course's own file (never a photo), but no longer a sign of whose the *other*
+#: files are: that is decided file by file, by :func:`foreign_files`.
+OWNED = ".fetched-by-course"
+#: Files an operating system drops into any folder a person opens in a file browser: nobody's
+#: photos, deleted with a folder the course replaces.
+SYSTEM_FILES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini", OWNED})
 
 
-def claim(folder: str | os.PathLike, by: str) -> None:
-    """Mark ``folder`` as made by the course (``by`` names the function), so that a
-    later fetch may replace it: see :func:`user_folders`."""
-    (Path(folder) / OWNED).write_text(f"made by {by}; replaced on a re-fetch\n", "utf-8")
+def foreign_files(records: Mapping[str | os.PathLike, Mapping[str, str | None]]) -> list[Path]:
+    """Everything in the given folders that the course did not write and record.
 
+    The one rule of what the course may delete or replace, applied by every fetcher before
+    it touches a folder it filled earlier: ``records`` maps each folder to the files the
+    course wrote there, file name -> checksum recorded when it wrote it (``"sha256:<hex>"``;
+    None only for manifests of earlier versions, which recorded names alone). An entry is
+    foreign when its name is not recorded, when its bytes no longer have the recorded
+    checksum (someone changed it), or when it is a folder or a symbolic link; a folder
+    that is a symbolic link, or a file where the folder should be, is foreign as a whole.
+    :data:`SYSTEM_FILES` are nobody's. Missing folders and files are fine.
 
-def user_folders(parent: str | os.PathLike, names: Iterable[str], owned: Iterable[str] = (),
-                 expected: dict[str, list[str]] | None = None) -> list[str]:
-    """Those of ``names`` whose folder in ``parent`` holds something the course did not
-    put there (a learner's own photos): never to be replaced or deleted.
-
-    A folder is the course's when it is in ``owned`` (e.g. listed by an earlier
-    manifest), holds the :data:`OWNED` marker, is empty but for hidden files, or (with
-    ``expected``: name -> file names the course would put there) holds only files it
-    expects, as a run without markers left them. A symbolic link or a file in the
-    place of a folder is never the course's.
+    Returns the foreign paths, sorted; empty when every folder may be replaced.
     """
-    parent, owned = Path(parent), set(owned)
-    mine = []
-    for name in names:
-        folder = parent / name
-        if name in owned and not folder.is_symlink():
+    found = []
+    for folder, recorded in records.items():
+        folder = Path(folder)
+        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+            found.append(folder)
             continue
-        if not (folder.exists() or folder.is_symlink()):
+        if not folder.exists():
             continue
-        if folder.is_symlink() or not folder.is_dir():
-            mine.append(name)
-            continue
-        if (folder / OWNED).is_file():
-            continue
-        files = {p.name for p in folder.iterdir() if not p.name.startswith(".")}
-        known = set((expected or {}).get(name, ()))
-        if files - known or any((folder / n).is_dir() for n in files):
-            mine.append(name)
-    return mine
+        for path in sorted(folder.iterdir()):
+            if path.name in SYSTEM_FILES and path.is_file() and not path.is_symlink():
+                continue
+            digest = recorded.get(path.name, False)
+            if (digest is False or path.is_symlink() or not path.is_file()
+                    or (digest is not None and not verify(path, str(digest)))):
+                found.append(path)
+    return sorted(found)
+
+
+def foreign_message(found: Sequence[Path], action: str) -> str:
+    """One line for a fetch stopped by :func:`foreign_files`: ``action`` (e.g. "replace the
+    Oxford-IIIT Pet dogs") was not done because of ``found``, and what to do."""
+    more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+    return (f"Stopped before anything was changed: to {action} the course would have to delete {found[0]}{more}, "
+            "which it did not write (your own file, or one changed since the course fetched it). Move it "
+            "elsewhere (or point COURSE_DATA at another folder) and run again.")
 
 
 # --------------------------------------------------------------------------- entries

@@ -68,7 +68,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from .cache import claim, read_json, remove_inside, user_folders, write_json
+from .cache import OWNED, checksum, foreign_files, foreign_message, read_json, remove_inside, verify, write_json
 from .config import data_root, package_data
 from .download import DownloadError, check_writable, download, say
 from .sources import facesinthings, oxford_pet
@@ -94,7 +94,9 @@ DEMO_DIRNAME = "caltech101-demo"
 EXTRA_CATEGORY = "i-see-face"  # picked up from DEMO_DIRNAME/i-see-face/ when present
 COURSE_ORDER = ("face", "i-see-face", "car", "dog", "cup")  # category order of demo_set()
 MANIFEST = ".manifest.json"  # hidden, so load_folder() does not list it as a stray file
-MANIFEST_FORMAT = 1
+#: 2: each file's SHA-256 ("checksums", the course's record of what it wrote) and "complete";
+#: 1 (earlier versions, still read): file names only.
+MANIFEST_FORMAT = 2
 DEMO_LIST = package_data("demo_set.csv")
 #: The sources :func:`demo_set` adds to Caltech-101 by default (``$COURSE_DEMO_SOURCES`` chooses).
 SOURCES = ("facesinthings", "oxford-pet")
@@ -181,34 +183,56 @@ def _expected_files(selection: Sequence[tuple[str, str, str]]) -> dict[str, list
     return {c: sorted(n for cc, _, n in selection if cc == c) for c in cats}
 
 
+def _recorded(info: dict | None) -> dict[str, dict[str, str | None]]:
+    """category -> {file name: recorded SHA-256}: what the course wrote, as a manifest says
+    (None for each file of a format-1 manifest, which recorded names only); {} when the
+    manifest is missing or malformed."""
+    try:
+        if isinstance(info.get("checksums"), dict):
+            return {str(c): {str(n): (None if d is None else str(d)) for n, d in names.items()}
+                    for c, names in info["checksums"].items()}
+        return {str(c): dict.fromkeys(str(n) for n in names) for c, names in info["files"].items()}
+    except (KeyError, TypeError, AttributeError):
+        return {}
+
+
 def read_manifest(folder: str | os.PathLike, expected: dict[str, list[str]] | None = None) -> dict | None:
     """The manifest of a complete demo extraction in ``folder``, or None when it is
-    missing, unreadable or of another format, when a file it lists is gone, or when it
-    lists other files than ``expected`` (category -> sorted file names; the file list
-    changed since)."""
+    missing, unreadable, of another format or marked incomplete, when a file it lists is
+    gone or (format 2) no longer has its recorded SHA-256, or when it lists other files
+    than ``expected`` (category -> sorted file names; the file list changed since)."""
     folder = Path(folder)
     info = read_json(folder / MANIFEST)
     try:
         files = {str(c): [str(n) for n in names] for c, names in info["files"].items()}
-        if info.get("format", 1) != MANIFEST_FORMAT:
+        fmt = info.get("format", 1)
+        if fmt not in (1, MANIFEST_FORMAT) or (fmt == MANIFEST_FORMAT and info.get("complete") is not True):
             return None
         check_selection([(c, "folder", n) for c, names in files.items() for n in names])
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
     if expected is not None and files != expected:
         return None
+    recorded = _recorded(info) if fmt == MANIFEST_FORMAT else {}
     for category, names in files.items():
-        if not all((folder / category / name).is_file() for name in names):
-            return None
+        for name in names:
+            path, digest = folder / category / name, recorded.get(category, {}).get(name)
+            if not path.is_file() or (fmt == MANIFEST_FORMAT and (digest is None or not verify(path, digest))):
+                return None
     return info
 
 
-def _listed(target: Path) -> set[str]:
-    """Category folders of ``target`` that an earlier manifest lists (fetch_demo made them)."""
-    try:
-        return {str(c) for c in (read_json(target / MANIFEST) or {})["files"]}
-    except (KeyError, TypeError, AttributeError):
-        return set()
+def _written(target: Path, expected: dict[str, list[str]]) -> dict[Path, dict[str, str | None]]:
+    """Category folder -> {file name: SHA-256} of what the course wrote there, for
+    :func:`helpers.cache.foreign_files`: the manifest's record (also of an incomplete or
+    older one). A folder without a record that carries the marker of a version before
+    manifests recorded anything counts as holding the file names of the selection."""
+    recorded = _recorded(read_json(target / MANIFEST))
+    out = {}
+    for category, names in expected.items():
+        folder = target / category
+        out[folder] = recorded.get(category) or (dict.fromkeys(names) if (folder / OWNED).is_file() else {})
+    return out
 
 
 def _extract_selection(archive: Path, stage: Path, selection: Sequence[tuple[str, str, str]]) -> dict[str, int]:
@@ -260,12 +284,14 @@ def fetch_demo(
     Result layout: ``<root>/caltech101-demo/<category>/image_XXXX.jpg`` plus a
     hidden ``.manifest.json``, written last (atomically): a folder without it, or
     whose manifest lists other files than the current selection, counts as
-    incomplete and is extracted again. Only folders this function made (a hidden
-    marker file says so) are ever replaced: when the selection names a category whose
-    folder holds your own files (e.g. your ``i-see-face/`` photos), it stops with a
-    :class:`DownloadError` before downloading anything. Other sub-folders are left
-    alone. Nothing outside ``<root>/caltech101-demo`` is deleted but the archive it
-    downloaded (about 137 MB), once the images are out.
+    incomplete and is extracted again. The manifest records each file's SHA-256, and
+    a category folder is replaced only when everything in it is a file recorded there
+    with that checksum (:func:`helpers.cache.foreign_files`): anything else (your own
+    photo, a changed file, e.g. in ``i-see-face/`` when the selection names it) stops
+    the fetch with a :class:`DownloadError` naming it, before anything is downloaded,
+    and again just before the swap. Other sub-folders are left alone. Nothing outside
+    ``<root>/caltech101-demo`` is deleted but the archive it downloaded (about 137 MB),
+    once the images are out.
 
     Parameters
     ----------
@@ -292,12 +318,9 @@ def fetch_demo(
     if size is None and md5 == CALTECH_MD5:
         size = CALTECH_SIZE
     check_writable(target)
-    mine = user_folders(target, expected, owned=_listed(target), expected=expected)
-    if mine:
-        raise DownloadError(f"The demo set would replace {', '.join(str(target / c) for c in mine)}, which "
-                            "hold files the course did not put there (your own photos?). Nothing was changed: "
-                            "move them elsewhere (or point COURSE_DATA at another folder) and run again.")
-    (target / MANIFEST).unlink(missing_ok=True)
+    found = foreign_files(_written(target, expected))
+    if found:
+        raise DownloadError(foreign_message(found, "fetch the demo photographs"))
     for stale in target.glob(".extract-*"):  # left by an interrupted earlier run
         remove_inside(stale, target)
 
@@ -321,8 +344,16 @@ def fetch_demo(
             raise DownloadError(f"{len(problems)} selected image(s) are missing or unreadable in {archive} "
                                 f"(e.g. {problems[:3]}); folder sizes seen: {seen}. The verified archive is kept; "
                                 "if it is the right file, the file list demo_set.csv does not fit it.")
-        for category in expected:  # swap in the fresh folders (ours only, checked above)
-            claim(stage / category, "helpers.datasets.fetch_demo")
+        written = _written(target, expected)
+        found = foreign_files(written)  # again: the download took a while
+        if found:
+            raise DownloadError(foreign_message(found, "fetch the demo photographs"))
+        fresh = {c: {n: checksum(stage / c / n) for n in names} for c, names in expected.items()}
+        # Record the old and the new files before the swap, so that a run killed half-way leaves
+        # nothing unrecorded; "complete": False makes the next run extract again.
+        write_json(target / MANIFEST, {"format": MANIFEST_FORMAT, "complete": False, "files": expected,
+                                       "checksums": {c: {**written[target / c], **fresh[c]} for c in expected}})
+        for category in expected:  # swap in the fresh folders (holding only our files: checked above)
             remove_inside(target / category, target)
             os.replace(stage / category, target / category)
     finally:
@@ -336,7 +367,7 @@ def fetch_demo(
     manifest = {
         "format": MANIFEST_FORMAT, "source": url, "md5": md5, "archive_bytes": archive.stat().st_size,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "folder_sizes_seen": seen,
-        "files": expected,
+        "files": expected, "checksums": fresh, "complete": True,
     }
     write_json(target / MANIFEST, manifest)
     archive.unlink(missing_ok=True)

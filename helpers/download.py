@@ -141,7 +141,7 @@ def _request(url: str, offset: int, timeout: float):
 def _announced(resp, offset: int) -> int | None:
     """The file's full length by the response's Content-Length (``offset`` bytes before it), or None."""
     length = resp.headers.get("Content-Length")
-    return offset + int(length) if length and length.isdigit() else None
+    return offset + int(length) if length and length.isascii() and length.isdigit() else None
 
 
 def _fetch_once(url: str, part: Path, size: int | None, timeout: float, progress: bool,

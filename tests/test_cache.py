@@ -4,6 +4,7 @@ telling the course's fetched folders from the ones a learner filled."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -211,26 +212,33 @@ def test_remove_inside_never_leaves_its_root(tmp_path):
     assert _names(root) == []
 
 
-def test_user_folders_are_told_apart_from_the_courses(tmp_path):
+def test_foreign_files_are_found_file_by_file(tmp_path):
+    """What the course may delete: only files it wrote and recorded with their checksum."""
     parent = tmp_path / "demo"
-    for name in ("fetched", "marked", "listed", "empty", "expected", "mine", "nested"):
+    for name in ("ours", "mixed", "changed", "legacy", "nested", "empty"):
         (parent / name).mkdir(parents=True)
-    (parent / "fetched" / "a.jpg").write_text("x")
-    (parent / "marked" / "b.jpg").write_text("x")
-    cache.claim(parent / "marked", "test")
-    (parent / "listed" / "c.jpg").write_text("x")
-    (parent / "empty" / ".DS_Store").write_text("x")  # hidden files are nobody's photos
-    (parent / "expected" / "image_0001.jpg").write_text("x")
-    (parent / "mine" / "image_0001.jpg").write_text("x")
-    (parent / "mine" / "socket.jpg").write_text("x")
-    (parent / "nested" / "beagle").mkdir()
+    (parent / "ours" / "a.jpg").write_text("a")
+    (parent / "ours" / ".DS_Store").write_text("finder")  # a file browser's, nobody's photo
+    (parent / "ours" / cache.OWNED).write_text("marker of an earlier version")
+    (parent / "mixed" / "a.jpg").write_text("a")
+    (parent / "mixed" / "my_own_beagle.jpg").write_text("mine")
+    (parent / "changed" / "a.jpg").write_text("edited")
+    (parent / "legacy" / "a.jpg").write_text("anything")  # recorded by name only
+    (parent / "nested" / "a.jpg").mkdir()
+    (parent / "link.jpg").write_text("x")
+    (parent / "ours" / "b.jpg").symlink_to(parent / "link.jpg")
     (parent / "file").write_text("a file where a folder should be")
-    (parent / "link").symlink_to(tmp_path, target_is_directory=True)
-    names = ["fetched", "marked", "listed", "empty", "expected", "mine", "nested", "file", "link", "absent"]
-    expected = {n: ["image_0001.jpg"] for n in ("expected", "mine", "nested")}
-    got = cache.user_folders(parent, names, owned=["listed", "link"], expected=expected)
-    assert got == ["fetched", "mine", "nested", "file", "link"]
-    assert (parent / "marked" / cache.OWNED).read_text().startswith("made by test")
+    (parent / "dirlink").symlink_to(parent / "ours", target_is_directory=True)
+    digest = "sha256:" + hashlib.sha256(b"a").hexdigest()
+    records = {parent / n: {"a.jpg": digest, "b.jpg": digest} for n in ("ours", "mixed", "changed", "nested", "empty")}
+    records.update({parent / "legacy": {"a.jpg": None}, parent / "file": {}, parent / "dirlink": {"a.jpg": digest},
+                    parent / "absent": {}})
+    got = cache.foreign_files(records)
+    assert got == sorted([parent / "ours" / "b.jpg", parent / "mixed" / "my_own_beagle.jpg",
+                          parent / "changed" / "a.jpg", parent / "nested" / "a.jpg", parent / "file",
+                          parent / "dirlink"])
+    line = cache.foreign_message(got, "fetch the dogs")
+    assert "\n" not in line and str(got[0]) in line and "(and 5 more)" in line
 
 
 def test_json_manifests_are_written_whole_and_read_leniently(tmp_path):

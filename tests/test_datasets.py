@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import tarfile
 import zipfile
 from pathlib import Path
@@ -119,18 +120,43 @@ def test_fetch_demo_extracts_the_selection_once(server, tmp_path):
     assert len(server.requests) == n, "a complete demo folder must be used without any request"
 
 
-def test_folder_without_manifest_is_extracted_again_keeping_own_photos(server, tmp_path):
+def test_missing_file_is_extracted_again_keeping_own_photos(server, tmp_path):
     target = _fetch(server, tmp_path)
     (target / "i-see-face").mkdir()
     (target / "i-see-face" / "socket.jpg").write_bytes(_jpeg(1))
-    (target / ".manifest.json").unlink()
-    (target / "face" / SELECTION[0][2]).write_bytes(b"half a jpeg")  # damaged by an earlier crash
+    (target / "face" / SELECTION[0][2]).unlink()
+    assert datasets.read_manifest(target) is None
     n = len(server.requests)
     _fetch(server, tmp_path)
     assert len(server.requests) == n + 1
-    assert (target / ".manifest.json").is_file()
+    assert datasets.read_manifest(target) is not None
     assert (target / "i-see-face" / "socket.jpg").is_file()
     Image.open(target / "face" / SELECTION[0][2]).load()
+
+
+def test_own_photo_in_a_course_folder_survives_a_refetch(server, tmp_path):
+    """The course's folder, the learner's photo in it, one course file gone: the re-fetch
+    stops with one line naming the photo, before downloading, and deletes nothing."""
+    target = _fetch(server, tmp_path)
+    (target / "dog" / "my_own_dalmatian.jpg").write_bytes(_jpeg(4))
+    (target / "face" / SELECTION[0][2]).unlink()
+    n = len(server.requests)
+    with pytest.raises(DownloadError, match=r"my_own_dalmatian\.jpg, which it did not write") as e:
+        _fetch(server, tmp_path)
+    assert "\n" not in str(e.value) and len(server.requests) == n
+    assert (target / "dog" / "my_own_dalmatian.jpg").read_bytes() == _jpeg(4)
+    assert sorted(p.name for p in (target / "dog").iterdir()) == sorted(
+        [n for c, _, n in SELECTION if c == "dog"] + ["my_own_dalmatian.jpg"])
+
+
+def test_changed_course_file_is_not_the_courses_any_more(server, tmp_path):
+    target = _fetch(server, tmp_path)
+    victim = target / "face" / SELECTION[0][2]
+    victim.write_bytes(_jpeg(11))  # decodes, same name: only the recorded SHA-256 tells
+    assert datasets.read_manifest(target) is None
+    with pytest.raises(DownloadError, match=re.escape(str(victim))):
+        _fetch(server, tmp_path)
+    assert victim.read_bytes() == _jpeg(11)
 
 
 def test_changed_file_list_is_extracted_again(server, tmp_path):
@@ -276,7 +302,7 @@ def test_selection_naming_a_folder_of_own_photos_changes_nothing(server, tmp_pat
     own.parent.mkdir(parents=True)
     own.write_bytes(_jpeg(2))
     selection = SELECTION + [("i-see-face", "cup", SELECTION[-1][2])]
-    with pytest.raises(DownloadError, match="your own photos"):
+    with pytest.raises(DownloadError, match=r"socket\.jpg, which it did not write"):
         fetch_demo(root=tmp_path, url=server.url("/caltech-101.zip"), progress=False, md5=ARCHIVE_MD5,
                    selection=selection, timeout=5, retries=0)
     assert own.read_bytes() == _jpeg(2) and server.requests == []
@@ -290,19 +316,21 @@ def test_category_folder_linking_elsewhere_is_never_followed(server, tmp_path):
     target = tmp_path / "data" / datasets.DEMO_DIRNAME
     target.mkdir(parents=True)
     (target / "face").symlink_to(elsewhere, target_is_directory=True)
-    with pytest.raises(DownloadError, match="your own photos"):
+    with pytest.raises(DownloadError, match="face, which it did not write"):
         _fetch(server, tmp_path / "data")
     assert (elsewhere / "keep.jpg").read_bytes() == _jpeg(3)
 
 
-def test_refetch_replaces_only_its_own_folders(server, tmp_path):
+def test_refetch_replaces_only_what_the_manifest_records(server, tmp_path):
     target = _fetch(server, tmp_path)
-    assert all((target / c / cache.OWNED).is_file() for c in ("face", "car", "dog", "cup"))
-    (target / ".manifest.json").unlink()  # an interrupted later run: the markers still say whose
-    (target / "face" / "extra.jpg").write_bytes(_jpeg(9))
-    _fetch(server, tmp_path)
-    assert not (target / "face" / "extra.jpg").exists()  # our folder, replaced as a whole
-    assert datasets.read_manifest(target) is not None
+    assert not any((target / c / cache.OWNED).exists() for c in ("face", "car", "dog", "cup"))
+    manifest = json.loads((target / ".manifest.json").read_text())
+    assert manifest["complete"] is True and manifest["format"] == datasets.MANIFEST_FORMAT
+    assert all(manifest["checksums"][c][n] == cache.checksum(target / c / n) for c, _, n in SELECTION)
+    (target / ".manifest.json").unlink()  # no record: nothing there is known to be the course's
+    with pytest.raises(DownloadError, match="which it did not write"):
+        _fetch(server, tmp_path)
+    assert all((target / c / n).is_file() for c, _, n in SELECTION)
 
 
 def test_manifest_of_the_first_layout_is_still_read(server, tmp_path):
@@ -318,20 +346,33 @@ def test_manifest_of_the_first_layout_is_still_read(server, tmp_path):
     assert datasets.read_manifest(target) is None
 
 
-def test_folders_of_an_older_run_without_markers_are_taken_back(server, tmp_path):
-    """Category folders holding only files of the selection (an interrupted run of a
-    version without markers) are the course's own: extracted again, not refused."""
+def test_folders_of_an_older_version_are_taken_back_by_their_names(server, tmp_path):
+    """Earlier versions marked their folders and recorded names only: a marked folder holding
+    only files of the selection is the course's; another file in it, or no marker, stops."""
     target = _fetch(server, tmp_path)
     (target / ".manifest.json").unlink()
     for c in ("face", "car", "dog", "cup"):
-        (target / c / cache.OWNED).unlink()
+        (target / c / cache.OWNED).write_text("made by an earlier version")
+    (target / "face" / SELECTION[0][2]).unlink()
     _fetch(server, tmp_path)
     assert datasets.read_manifest(target) is not None
     (target / ".manifest.json").unlink()
-    (target / "dog" / cache.OWNED).unlink()
+    for c in ("face", "car", "dog", "cup"):
+        (target / c / cache.OWNED).write_text("made by an earlier version")
     (target / "dog" / "mine.jpg").write_bytes(_jpeg(4))
-    for c in ("face", "car", "cup"):
-        (target / c / cache.OWNED).unlink()
+    with pytest.raises(DownloadError, match="mine.jpg"):
+        _fetch(server, tmp_path)
+    (target / "dog" / "mine.jpg").unlink()
+    (target / "dog" / cache.OWNED).unlink()
     with pytest.raises(DownloadError, match="dog"):
         _fetch(server, tmp_path)
-    assert (target / "dog" / "mine.jpg").read_bytes() == _jpeg(4)
+
+
+def test_readme_states_what_the_course_may_delete():
+    """The rule the tests above hold, in the README's words."""
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
+    section = text.split("## What the course may delete", 1)[1].split("\n## ", 1)[0]
+    flat = " ".join(section.split())
+    for words in ("deletes or replaces only files it wrote and recorded", "SHA-256", "stops the fetch with one line "
+                  "naming it", "helpers.cache.foreign_files", "03_selectivity-Copy1.ipynb"):
+        assert words in flat, words

@@ -149,7 +149,7 @@ def test_fetch_from_pinned_urls_skips_a_missing_image_and_reuses_without_request
     assert again.paths == got.paths and len(server.requests) == n
 
 
-def test_file_changed_on_disk_is_fetched_again_and_checked_against_the_manifest(server, tmp_path):
+def test_file_changed_on_disk_is_left_alone_and_a_deleted_one_is_checked_against_the_manifest(server, tmp_path):
     rows = _fit_rows(3)
     _serve_fit(server, rows)
     got = _fetch(server, tmp_path, rows)
@@ -157,16 +157,59 @@ def test_file_changed_on_disk_is_fetched_again_and_checked_against_the_manifest(
     original = victim.read_bytes()
     victim.write_bytes(_jpeg(99))  # a decodable but different image: only the SHA-256 notices
     n = len(server.requests)
-    again = _fetch(server, tmp_path, rows)
-    assert len(server.requests) == n + 1 and victim.read_bytes() == original and again.paths == got.paths
-    # Now the server's copy changes too: it no longer matches what was recorded at first fetch.
-    victim.write_bytes(_jpeg(98))
+    again = _fetch(server, tmp_path, rows, min_images=1)
+    assert len(server.requests) == n and victim.read_bytes() == _jpeg(99)  # not the course's any more: kept
+    assert str(victim) not in again.paths and "left alone and not used" in dict(again.skipped)[victim.name]
+    victim.unlink()  # the learner's way to have it fetched again
+    assert _fetch(server, tmp_path, rows).paths == got.paths and victim.read_bytes() == original
+    # Now the server's copy changes: it no longer matches what was recorded at first fetch.
+    victim.unlink()
     server.files[f"/{COMMIT}/data/00000/{victim.name}"] = _jpeg(97)
     third = _fetch(server, tmp_path, rows, min_images=1)
     assert str(victim) not in third.paths and not victim.exists()
     assert "differs from the one recorded at first fetch" in dict(third.skipped)[victim.name]
     record = json.loads((tmp_path / fit.DIRNAME / fit.MANIFEST).read_text())["files"][victim.name]
     assert record["checksum"] == "sha256:" + hashlib.sha256(original).hexdigest()  # the anchor is kept
+
+
+def test_a_file_the_course_did_not_record_is_never_replaced(server, tmp_path):
+    rows = _fit_rows(3)
+    _serve_fit(server, rows)
+    folder = tmp_path / fit.DIRNAME / fit.CATEGORY
+    folder.mkdir(parents=True)
+    (folder / rows[1]["file"]).write_bytes(_jpeg(77))  # same name as a selected image, but nobody recorded it
+    (folder / "my_socket.jpg").write_bytes(_jpeg(78))
+    got = _fetch(server, tmp_path, rows, min_images=1)
+    assert (folder / rows[1]["file"]).read_bytes() == _jpeg(77) and (folder / "my_socket.jpg").read_bytes() == _jpeg(78)
+    assert [Path(p).name for p in got.paths] == [rows[0]["file"], rows[2]["file"]]
+    assert "not written by the course" in dict(got.skipped)[rows[1]["file"]]
+
+
+def test_a_mirror_is_recorded_as_the_source_of_what_it_served(server, tmp_path):
+    """A mirror can serve a right-size picture that is not the pinned one: the record says
+    where the bytes came from and that they were never compared with the original."""
+    rows = _fit_rows(3)
+    _serve_fit(server, rows)
+    server.files[f"/{COMMIT}/data/00000/{rows[0]['file']}"] = _jpeg(55)  # right size, wrong picture
+    _fetch(server, tmp_path, rows)
+    manifest = json.loads((tmp_path / fit.DIRNAME / fit.MANIFEST).read_text())
+    record = manifest["files"][rows[0]["file"]]
+    assert record["url"] == fit.pinned_url(rows[0]["file"], COMMIT, server.url())
+    assert record["pinned_url"] == fit.pinned_url(rows[0]["file"], COMMIT) != record["url"]
+    assert "never compared with the pinned original" in record["verified"]
+    assert f"mirror(s) {server.url().rstrip('/')}" in manifest["source"]
+
+
+@pytest.mark.parametrize("field, value", [("file", "\u0660" * 8 + "\u0661.jpg"), ("file", "\uff10" * 8 + "\uff11.jpg"),
+                                          ("width", "\u0664\u0660"), ("height", "\u00b2")])
+def test_pin_list_accepts_ascii_digits_only(tmp_path, field, value):
+    rows = _fit_rows(2)
+    rows[1][field] = value
+    if field == "file":
+        rows[1]["url"] = fit.RAW_BASE + "/" + COMMIT + "/data/00000/" + value
+    builder.write_rows(rows, fit.LIST_COLUMNS, tmp_path / "list.csv")
+    with pytest.raises(ValueError, match="malformed row"):
+        fit.read_pareidolia_list(tmp_path / "list.csv")
 
 
 def test_wrong_size_and_non_images_are_skipped(server, tmp_path):
@@ -252,15 +295,12 @@ def _tree(folder: Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")) if folder.exists() else []
 
 
-MARKERS = [f"dog/{b}/{cache.OWNED}" for b in ("beagle", "pug")]
-
-
 def test_pet_archive_is_streamed_and_only_the_selection_is_kept(server, tmp_path):
     got = _pet(server, tmp_path, retries=0)
     target = tmp_path / pet.DIRNAME
     assert {b: [Path(p).name for p in ps] for b, ps in got.items()} == {"beagle": _expected("beagle", 2),
                                                                        "pug": _expected("pug", 2)}
-    assert _tree(target) == sorted([".manifest.json", "dog", "dog/beagle", "dog/pug"] + MARKERS
+    assert _tree(target) == sorted([".manifest.json", "dog", "dog/beagle", "dog/pug"]
                                    + [f"dog/{b}/{n}" for b in ("beagle", "pug") for n in _expected(b, 2)])
     assert _tree(tmp_path) == [pet.DIRNAME] + [f"{pet.DIRNAME}/{t}" for t in _tree(target)]  # nothing escaped
     manifest = json.loads((target / pet.MANIFEST).read_text())
@@ -285,14 +325,70 @@ def test_pet_never_replaces_a_breed_folder_the_user_filled(server, tmp_path):
     own = tmp_path / pet.DIRNAME / "dog" / "pug"
     own.mkdir(parents=True)
     (own / "my_pug.jpg").write_bytes(_jpeg(3))
-    with pytest.raises(DownloadError, match="your own photos"):
+    with pytest.raises(DownloadError, match=r"delete \S*my_pug\.jpg, which it did not write") as e:
         _pet(server, tmp_path)
+    assert "\n" not in str(e.value)
     assert server.requests == [] and [p.name for p in own.iterdir()] == ["my_pug.jpg"]
     (own / "my_pug.jpg").unlink()  # an empty folder may be filled
     got = _pet(server, tmp_path)
     assert [Path(p).name for p in got["pug"]] == _expected("pug", 2)
-    # a folder the course filled (it holds the marker) is replaced on a re-fetch
+    # a folder holding only what the course wrote and recorded is replaced on a re-fetch
     Path(got["pug"][0]).unlink()
+    (own / ".DS_Store").write_bytes(b"finder")  # what a file browser leaves is nobody's photo
+    assert _pet(server, tmp_path) == got
+
+
+def test_pet_own_photo_in_a_breed_folder_the_course_filled_survives_a_refetch(server, tmp_path):
+    """The course's folder, the learner's photo in it, a course file gone: the re-fetch
+    stops, naming the photo, and deletes nothing (ownership is by file, not by folder)."""
+    got = _pet(server, tmp_path)
+    beagle = tmp_path / pet.DIRNAME / "dog" / "beagle"
+    (beagle / "my_own_beagle.jpg").write_bytes(_jpeg(8))
+    Path(got["beagle"][0]).unlink()
+    n = len(server.requests)
+    with pytest.raises(DownloadError, match=r"my_own_beagle\.jpg, which it did not write"):
+        _pet(server, tmp_path)
+    assert (beagle / "my_own_beagle.jpg").read_bytes() == _jpeg(8) and len(server.requests) == n
+    assert Path(got["beagle"][1]).is_file()
+    with pytest.warns(UserWarning, match="my_own_beagle.jpg"):  # the demo set runs on without the breeds
+        assert pet.pet_dog_files(tmp_path, progress=False) is None
+
+
+def test_pet_refuses_a_link_or_folder_inside_a_breed_folder(server, tmp_path):
+    got = _pet(server, tmp_path)
+    beagle = tmp_path / pet.DIRNAME / "dog" / "beagle"
+    elsewhere = tmp_path / "elsewhere.jpg"
+    elsewhere.write_bytes(_jpeg(9))
+    (beagle / "linked.jpg").symlink_to(elsewhere)
+    Path(got["beagle"][0]).unlink()
+    with pytest.raises(DownloadError, match="linked.jpg"):
+        _pet(server, tmp_path)
+    (beagle / "linked.jpg").unlink()
+    (beagle / "album").mkdir()
+    with pytest.raises(DownloadError, match="album"):
+        _pet(server, tmp_path)
+    assert elsewhere.read_bytes() == _jpeg(9)
+
+
+def test_pet_run_killed_during_the_swap_leaves_every_file_recorded(server, tmp_path, monkeypatch):
+    """The old and new files are recorded before the swap: after a crash half-way, the next
+    run may replace everything the course wrote (nothing is refused, nothing is lost)."""
+    got = _pet(server, tmp_path)
+    Path(got["pug"][0]).unlink()
+    calls = []
+
+    def dying(dest):
+        calls.append(dest)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return cache.atomic_folder(dest)
+
+    monkeypatch.setattr(pet, "atomic_folder", dying)
+    with pytest.raises(KeyboardInterrupt):
+        _pet(server, tmp_path)
+    manifest = json.loads((tmp_path / pet.DIRNAME / pet.MANIFEST).read_text())
+    assert manifest["complete"] is False
+    monkeypatch.undo()
     assert _pet(server, tmp_path) == got
 
 
@@ -322,13 +418,37 @@ def test_pet_undecodable_image_is_replaced_by_a_spare(server, tmp_path):
     assert Path(first).name not in names and len(names) == 2
 
 
-def test_pet_changed_file_makes_the_next_fetch_stream_again(server, tmp_path):
+def test_pet_changed_file_stops_the_fetch_and_is_kept(server, tmp_path):
     got = _pet(server, tmp_path)
-    Path(got["pug"][0]).write_bytes(_jpeg(5))
+    Path(got["pug"][0]).write_bytes(_jpeg(5))  # not what the course wrote any more: not the course's
     n = len(server.requests)
-    again = _pet(server, tmp_path)
-    assert len(server.requests) == n + 1 and again == got
+    with pytest.raises(DownloadError, match=re.escape(Path(got["pug"][0]).name)):
+        _pet(server, tmp_path)
+    assert len(server.requests) == n and Path(got["pug"][0]).read_bytes() == _jpeg(5)
+    Path(got["pug"][0]).unlink()
+    assert _pet(server, tmp_path) == got and len(server.requests) == n + 1
     assert Path(got["pug"][0]).read_bytes() == dict(PET_MEMBERS)[f"images/{Path(got['pug'][0]).name}"]
+
+
+def test_pet_archive_with_padded_and_plain_numbers_keeps_both(server, tmp_path):
+    """beagle_3 and beagle_003 are two members, two files (no raw FileNotFoundError); the
+    same member twice is a clear one-line error."""
+    members = [("images/beagle_3.jpg", _jpeg(70)), ("images/beagle_003.jpg", _jpeg(71)),
+               ("images/beagle_03.jpg", _jpeg(72)), ("images/pug_1.jpg", _jpeg(73)), ("images/pug_2.jpg", _jpeg(74))]
+    archive = _tar_gz(members)
+    server.files["/images.tar.gz"] = archive
+    got = _pet(server, tmp_path, md5=hashlib.md5(archive).hexdigest())
+    assert len(got["beagle"]) == 2 and len(set(got["beagle"])) == 2
+    twice = _tar_gz(members + [("images/beagle_3.jpg", _jpeg(75))])
+    server.files["/images.tar.gz"] = twice
+    with pytest.raises(DownloadError, match="holds the member images/beagle_3.jpg twice.*Nothing was kept") as e:
+        _pet(server, tmp_path / "other", md5=hashlib.md5(twice).hexdigest())
+    assert "\n" not in str(e.value)
+
+
+def test_pet_member_names_with_unicode_digits_are_never_kept():
+    assert pet.member_breed("images/beagle_\u0661\u0662.jpg") is None
+    assert pet.member_breed("images/beagle_12.jpg") == ("beagle", "beagle_12.jpg")
 
 
 def test_mix_breeds_balances_the_dalmatians():
@@ -356,7 +476,9 @@ def demo(server, tmp_path, monkeypatch):
     datasets.write_demo_list(selection, listing)
     monkeypatch.setattr(datasets, "DEMO_LIST", listing)
     files = {c: sorted(n for cc, _, n in selection if cc == c) for c in cats}
-    (target / datasets.MANIFEST).write_text(json.dumps({"format": datasets.MANIFEST_FORMAT, "files": files}))
+    checksums = {c: {n: cache.checksum(target / c / n) for n in names} for c, names in files.items()}
+    (target / datasets.MANIFEST).write_text(json.dumps({"format": datasets.MANIFEST_FORMAT, "complete": True,
+                                                        "files": files, "checksums": checksums}))
     monkeypatch.setenv("COURSE_DATA", str(data))
     rows = _fit_rows(55)
     builder.write_rows(rows, fit.LIST_COLUMNS, tmp_path / "pareidolia.csv")

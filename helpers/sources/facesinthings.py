@@ -15,9 +15,14 @@ repository ``3lbom/pareidolia``. There is no archive and no published checksum, 
 - each image is fetched on its own with the course's downloader
   (:func:`helpers.download.download`), must decode (:func:`helpers.stimuli.check_image`)
   and have the recorded size, and its SHA-256 goes into the manifest (written
-  atomically) at first fetch; every later use checks it. A file changed on disk is
-  fetched again; when the server's copy then differs from the recorded one too, the
-  image is left out.
+  atomically, before the file takes its place) at first fetch, with the address it
+  really came from; every later use checks it. A file that is not the one recorded
+  (changed on disk, or never recorded) is not the course's: it is left alone and not
+  used (delete it to have it fetched again). When a fetch again gives other bytes than
+  the recorded ones, the image is left out.
+- a mirror (``COURSE_PAREIDOLIA_URL``) is recorded as the source of what it served: a
+  mirror can serve a picture of the right size that is not the pinned one, and without a
+  published checksum only a checksum recorded at an earlier fetch can tell.
 - a missing image is skipped and reported; with fewer than :data:`MIN_IMAGES`
   images the category is left out with a warning and the course runs without it;
 - a contact sheet (one PNG with every image and its file name) is written on first
@@ -30,8 +35,8 @@ never redistributes them.
 Layout: ``<data>/facesinthings-demo/i-see-face/<file>.jpg``, a hidden
 ``.manifest.json``, ``contact_sheet.png`` and the optional ``exclude.txt``.
 
-Only the files of the selection are ever written or deleted in that folder; anything
-else there (and ``exclude.txt``) is left alone.
+Only files of the selection that the manifest records with their SHA-256 are ever
+replaced in that folder; anything else there (and ``exclude.txt``) is left alone.
 
 Environment variables: ``COURSE_DATA`` (where ``<data>`` is, see
 :func:`helpers.config.data_root`), ``COURSE_PAREIDOLIA_URL`` (a mirror keeping the
@@ -77,7 +82,7 @@ PAREIDOLIA_LIST = package_data("pareidolia_set.csv")
 LIST_COLUMNS = ("file", "url", "commit", "width", "height", "accident_or_design", "hard_to_spot", "flags")
 URL_HINT = "COURSE_PAREIDOLIA_URL"  # the environment variable naming a mirror
 
-FILE_NAME = re.compile(r"\d{9}\.jpg")  # Faces in Things' image names: nine digits
+FILE_NAME = re.compile(r"[0-9]{9}\.jpg")  # Faces in Things' image names: nine ASCII digits (\d is any Unicode digit)
 COMMIT = re.compile(r"[0-9a-f]{40}")
 
 
@@ -117,7 +122,7 @@ def read_pareidolia_list(path: str | os.PathLike | None = None) -> list[dict]:
     for r in rows:
         ok = (FILE_NAME.fullmatch(r["file"]) and COMMIT.fullmatch(r["commit"]) and r["file"] not in seen
               and r["url"] == pinned_url(r["file"], r["commit"])
-              and all(r[k] == "" or (r[k].isdigit() and int(r[k]) > 0) for k in ("width", "height")))
+              and all(r[k] == "" or (re.fullmatch("[0-9]+", r[k]) and int(r[k]) > 0) for k in ("width", "height")))
         if not ok:
             raise ValueError(f"{path}: malformed row {r}; regenerate it with data/build_pareidolia_list.py.")
         seen.add(r["file"])
@@ -159,7 +164,7 @@ def _fetch_one(row: dict, base_url: str, folder: Path, timeout: float, retries: 
     """Download one image next to its final place (hidden name), check that it decodes
     and has the recorded size; return (that file, its checksum, (width, height))."""
     dest = folder / f".incoming-{row['file']}"
-    remove_inside(dest, folder)  # never trust a file an interrupted run left
+    remove_inside(dest, folder)  # our own temporary name: never trust a file an interrupted run left
     download_file(pinned_url(row["file"], row["commit"], base_url), dest, progress=False, timeout=timeout,
                   retries=retries, url_hint=URL_HINT)
     try:
@@ -222,25 +227,23 @@ def fetch_pareidolia(
     excluded = _exclusions(target)
     todo = [r for r in rows if r["file"] not in excluded]
     result.skipped += [(r["file"], f"listed in {target / EXCLUDE}") for r in rows if r["file"] in excluded]
-    fetched, in_a_row, repaired = 0, 0, []
+    fetched, in_a_row = 0, 0
+    mirror = base_url != RAW_BASE
     if download and any(not (folder / r["file"]).is_file() for r in todo):
         say(f"Fetching the i-see-face photographs (Faces in Things, {len(todo)} images) into {folder} ...", progress)
     for row in todo:
         name = row["file"]
         path = folder / name
         rec = records.get(name) if isinstance(records.get(name), dict) else None
-        if path.is_file():
-            if rec and verify(path, str(rec.get("checksum"))):
+        if path.exists() or path.is_symlink():
+            if rec and path.is_file() and not path.is_symlink() and verify(path, str(rec.get("checksum"))):
                 result.paths.append(str(path))
                 continue
-            if not download:
-                result.skipped.append((name, "differs from the file recorded at first fetch, or was never recorded; "
-                                             "not used (download=False)"))
-                continue
-            if rec:
-                say(f"{path} is not the file recorded at first fetch (SHA-256 differs); fetching it again.", progress)
-                repaired.append(name)
-            remove_inside(path, folder)  # changed, or never recorded (an interrupted run): fetch again
+            # Not the file the course recorded (changed, or put there by someone): not ours to replace.
+            result.skipped.append((name, f"{path} is not the file the course recorded (changed since, or not "
+                                         "written by the course); left alone and not used: delete it to have it "
+                                         "fetched again"))
+            continue
         if not download:
             result.skipped.append((name, "not fetched yet (download=False)"))
             continue
@@ -259,19 +262,21 @@ def fetch_pareidolia(
             result.skipped.append((name, f"the server's copy ({digest[:19]}...) differs from the one recorded at "
                                          f"first fetch ({str(rec.get('checksum'))[:19]}...); left out"))
             continue
+        records[name] = {"checksum": digest, "url": pinned_url(name, row["commit"], base_url),
+                         "pinned_url": pinned_url(name, row["commit"]), "width": size[0], "height": size[1],
+                         "verified": (f"decodes, {size[0]}x{size[1]} px" + (
+                             f"; served by the mirror {base_url}, bytes never compared with the pinned original"
+                             if mirror and not rec else "; same SHA-256 as the earlier fetch" if rec else "")),
+                         "fetched": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+        # The record first, then the file: a run killed in between leaves no unrecorded file.
+        manifest.update({"format": MANIFEST_FORMAT, "files": records, "source": _source(records)})
+        write_json(target / MANIFEST, manifest)
         os.replace(tmp, path)
-        records[name] = {"checksum": digest, "url": pinned_url(name, row["commit"]), "width": size[0],
-                         "height": size[1], "fetched": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
         result.paths.append(str(path))
         fetched += 1
     result.paths.sort()
     result.enough = len(result.paths) >= min_images
     missing = [(n, r) for n, r in result.skipped if not r.startswith("listed in")]
-    if fetched or repaired:
-        manifest.update({"format": MANIFEST_FORMAT, "files": records,
-                         "source": f"{IMAGE_REPO} (files pinned to commits), selected from {METADATA_REPO} "
-                                   f"metadata.csv at {METADATA_COMMIT}"})
-        write_json(target / MANIFEST, manifest)
     if result.paths and download:
         result.contact_sheet = _refresh_sheet(target, result.paths, manifest)
     elif (target / SHEET).is_file():
@@ -287,6 +292,15 @@ def fetch_pareidolia(
             + ". The course runs on with the other categories. Run again later, set COURSE_PAREIDOLIA_URL to a "
             "mirror, or add your own photos (see data/README.md).", stacklevel=2)
     return result
+
+
+def _source(records: dict) -> str:
+    """Where the recorded images came from, in words: the pinned host, and every mirror."""
+    hosts = sorted({str(r.get("url", "")).rsplit("/", 4)[0] for r in records.values() if isinstance(r, dict)})
+    mirrors = [h for h in hosts if h and h != RAW_BASE]
+    return (f"{IMAGE_REPO} (files pinned to commits), selected from {METADATA_REPO} metadata.csv at {METADATA_COMMIT}"
+            + (f"; some or all fetched from the mirror(s) {', '.join(mirrors)} (see each file's url and verified)"
+               if mirrors else ""))
 
 
 def _refresh_sheet(target: Path, paths: list[str], manifest: dict) -> Path:

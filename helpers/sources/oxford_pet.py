@@ -23,10 +23,11 @@ is recorded in the manifest.
 
 Layout: ``<data>/oxford-pet-demo/dog/<breed>/<breed>_<n>.jpg`` plus a hidden
 ``.manifest.json`` (written atomically; files and their SHA-256, checked on every use;
-a changed or missing file makes the next fetch stream the archive again). Each breed
-folder is replaced as a whole (:func:`helpers.cache.atomic_folder`) and carries the
-course's marker (:func:`helpers.cache.claim`); a breed folder holding files the course
-did not put there stops the fetch before anything is downloaded.
+a missing file makes the next fetch stream the archive again). Each breed folder is
+replaced as a whole (:func:`helpers.cache.atomic_folder`), and only when everything in it
+is a file the manifest records there with its SHA-256 (:func:`helpers.cache.foreign_files`):
+a breed folder holding anything else (your own photo, a changed file) stops the fetch with
+one line naming it, before anything is downloaded and again before the swap.
 
 Environment variables: ``COURSE_DATA`` (where ``<data>`` is, see
 :func:`helpers.config.data_root`), ``COURSE_PET_URL`` (a mirror or ``file://`` copy of
@@ -52,7 +53,8 @@ from typing import Sequence
 
 import numpy as np
 
-from ..cache import atomic_folder, checksum, claim, read_json, remove_inside, user_folders, verify, write_json
+from ..cache import (atomic_folder, checksum, foreign_files, foreign_message, read_json, remove_inside, verify,
+                     write_json)
 from ..config import data_root
 from ..download import DownloadError, check_writable, open_stream, say
 from ..stimuli import check_image, check_name
@@ -71,18 +73,19 @@ MANIFEST = ".manifest.json"
 MANIFEST_FORMAT = 1
 URL_HINT = "COURSE_PET_URL"  # the environment variable naming a mirror
 
-_MEMBER = re.compile(r"images/([a-z_]+)_(\d{1,5})\.jpg")
+_MEMBER = re.compile(r"images/([a-z_]+)_([0-9]{1,5})\.jpg")  # [0-9], not \d: \d matches any Unicode digit
 
 
 def member_breed(name: str, breeds: Sequence[str] = DOG_BREEDS) -> tuple[str, str] | None:
     """(breed, file name) when the archive member ``name`` is exactly
     ``images/<breed>_<n>.jpg`` for one of ``breeds``, else None. Anything else
     (other breeds, cats, ``..``, absolute or nested paths) is never kept, and the
-    member name itself never becomes a path."""
+    member name itself never becomes a path. The file name keeps the member's digits as
+    they are (``beagle_3`` and ``beagle_003`` are two images, two files)."""
     m = _MEMBER.fullmatch(name)
     if not m or m.group(1) not in breeds:
         return None
-    return m.group(1), f"{m.group(1)}_{int(m.group(2))}.jpg"
+    return m.group(1), f"{m.group(1)}_{m.group(2)}.jpg"
 
 
 def rank(name: str, seed: int = SEED) -> str:
@@ -94,12 +97,16 @@ def _stage_members(stream, stage: Path, breeds: Sequence[str], keep: int, seed: 
     """Read the tar.gz from ``stream`` once; write the ``keep`` lowest-ranked members
     of each breed to ``stage/<breed>/``. Returns breed -> sorted [(rank, file name)]."""
     kept: dict[str, list[tuple]] = {b: [] for b in breeds}
+    seen: set[str] = set()
     with tarfile.open(fileobj=stream, mode="r|gz") as tar:
         for member in tar:
             hit = member_breed(member.name, breeds) if member.isfile() else None
             if hit is None:
                 continue
             breed, fname = hit
+            if fname in seen:  # two members, one file: not the archive the course expects
+                raise tarfile.TarError(f"it holds the member {member.name} twice")
+            seen.add(fname)
             key = (rank(member.name, seed), fname)
             slots = kept[breed]
             if len(slots) == keep and key >= slots[-1]:
@@ -127,6 +134,7 @@ def _complete(target: Path, breeds: Sequence[str], per_breed: int, seed: int) ->
 def _complete_files(target: Path, manifest: dict, breeds: Sequence[str], per_breed: int, seed: int) -> dict | None:
     files = manifest.get("files")
     if (not isinstance(files, dict) or manifest.get("format") != MANIFEST_FORMAT
+            or manifest.get("complete", True) is not True
             or manifest.get("breeds") != list(breeds) or manifest.get("per_breed") != per_breed
             or manifest.get("seed") != seed):
         return None
@@ -193,15 +201,7 @@ def fetch_pet_dogs(
     url = url or os.environ.get(URL_HINT) or PET_URL
     dog = target / CATEGORY
     check_writable(dog)
-    try:
-        listed = set((read_json(target / MANIFEST) or {}).get("files") or ())
-    except TypeError:
-        listed = set()
-    mine = user_folders(dog, breeds, owned=listed)
-    if mine:
-        raise DownloadError(f"The Oxford-IIIT Pet dogs would replace {', '.join(str(dog / b) for b in mine)}, which "
-                            "hold files the course did not put there (your own photos?). Nothing was changed: move "
-                            "them elsewhere (or point COURSE_DATA at another folder) and run again.")
+    _check_ours(target, breeds)
     for stale in target.glob(".stage-*"):  # left by a run that was killed
         remove_inside(stale, target)
     stage = Path(tempfile.mkdtemp(prefix=".stage-", dir=target))
@@ -239,23 +239,38 @@ def fetch_pet_dogs(
                                     f"breed {breed!r}, {per_breed} needed ({problems[:3]}). Nothing was kept; is the "
                                     "breed name right?")
             chosen[breed] = good
-        (target / MANIFEST).unlink(missing_ok=True)  # the old record no longer describes the folder
-        records = {}
+        old = _check_ours(target, breeds)  # again: streaming took a while
+        records = {b: {f: checksum(stage / b / f) for f in names} for b, names in chosen.items()}
+        # Record the old and the new files before the swap, so that a run killed half-way leaves
+        # nothing unrecorded; "complete": False makes the next run stream again.
+        write_json(target / MANIFEST, {"format": MANIFEST_FORMAT, "complete": False,
+                                       "files": {b: {**old[dog / b], **records[b]} for b in breeds}})
         for breed, names in chosen.items():
-            with atomic_folder(dog / breed) as fresh:  # replaces our own <data>/oxford-pet-demo/dog/<breed>
+            with atomic_folder(dog / breed) as fresh:  # replaces <data>/oxford-pet-demo/dog/<breed>: ours only
                 for fname in names:
                     os.replace(stage / breed / fname, fresh / fname)
-                claim(fresh, "helpers.sources.oxford_pet.fetch_pet_dogs")
-            records[breed] = {f: checksum(dog / breed / f) for f in names}
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     write_json(target / MANIFEST, {
         "format": MANIFEST_FORMAT, "source": url, "md5": md5.lower(), "archive_bytes": stream.offset,
-        "breeds": list(breeds), "per_breed": per_breed, "seed": seed, "files": records,
+        "breeds": list(breeds), "per_breed": per_breed, "seed": seed, "files": records, "complete": True,
         "unreadable_skipped": problems, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     })
     say(f"Oxford-IIIT Pet dogs ready in {target / CATEGORY} ({', '.join(breeds)}).", progress)
     return {b: [str(dog / b / f) for f in sorted(records[b])] for b in breeds}
+
+
+def _check_ours(target: Path, breeds: Sequence[str]) -> dict[Path, dict[str, str]]:
+    """Breed folder -> {file name: SHA-256} the manifest records as written there; raises
+    DownloadError naming the first thing in a breed folder that the course did not write."""
+    files = (read_json(target / MANIFEST) or {}).get("files")
+    files = files if isinstance(files, dict) else {}
+    written = {target / CATEGORY / b: {str(f): str(d) for f, d in files[b].items()}
+               if isinstance(files.get(b), dict) else {} for b in breeds}
+    found = foreign_files(written)
+    if found:
+        raise DownloadError(foreign_message(found, "fetch the Oxford-IIIT Pet dogs"))
+    return written
 
 
 def pet_dog_files(root: str | os.PathLike | None = None, download: bool = True,
