@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import copy
 import hashlib
+import json
 import re
 import sys
 import tomllib
@@ -45,6 +46,11 @@ COLAB_DIR = "/content/cnn-selectivity-course"
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 BADGE_LINE = re.compile(r"\[!\[Open In Colab\]\(" + re.escape(BADGE_IMAGE) + r"\)\]\([^)]*\)[ \t]*")
 SOLUTION = re.compile(r"^[ \t]*### BEGIN SOLUTION[ \t]*\n.*?^[ \t]*### END SOLUTION[ \t]*(\n|$)", re.M | re.S)
+#: Anything that looks like a solution marker, in any spelling (case, spacing, ``#``s, ``_``):
+#: a cell mentioning one is stripped by the exact rules of :func:`strip_solution` or refused.
+MARKER_LIKE = re.compile(r"(begin|end)[\s_-]*solution", re.I)
+EXACT_MARKER = re.compile(r"[ \t]*### (BEGIN|END) SOLUTION[ \t]*")
+RECORD = ".editions.json"  # in notebooks/: the learner editions this tool wrote, with their SHA-256
 NBVAL_MARK = re.compile(r"\A# NBVAL_[A-Z_]+[ \t]*\n")
 BLANK = re.compile(r"(^|[=\s])\.\.\.\s*#")  # "x = ...  # ..." or "...  # ..."
 
@@ -134,12 +140,23 @@ def stamp(nb, relpath: str, repo: str, version: str):
 def strip_solution(source: str, where: str = "") -> str:
     """The learner's version of an answer cell: every solution block removed. The author's
     blank (``x = ...  # your code here``, or ``...  # ...`` in a function body) must stand
-    outside the block, so that the learner sees what to fill in."""
-    if source.count("### BEGIN SOLUTION") != source.count("### END SOLUTION"):
-        raise EditionError(f"{where}: unmatched ### BEGIN SOLUTION / ### END SOLUTION")
+    outside the block, so that the learner sees what to fill in.
+
+    Fails closed: every line that mentions a solution marker in any spelling
+    (:data:`MARKER_LIKE`) must be exactly ``### BEGIN SOLUTION`` or ``### END SOLUTION`` on
+    a line of its own, in BEGIN/END pairs, at least one pair; else :class:`EditionError`."""
+    lines = [line for line in source.splitlines() if MARKER_LIKE.search(line)]
+    odd = [line.strip() for line in lines if not EXACT_MARKER.fullmatch(line)]
+    if odd:
+        raise EditionError(f"{where}: {odd[0]!r} looks like a solution marker but is not exactly "
+                           "'### BEGIN SOLUTION' or '### END SOLUTION' on a line of its own")
+    kinds = [line.split()[1] for line in lines]
+    if not kinds or kinds != ["BEGIN", "END"] * (len(kinds) // 2):
+        raise EditionError(f"{where}: a solution cell needs ### BEGIN SOLUTION / ### END SOLUTION pairs, in "
+                           f"that order (found {kinds or 'none'})")
     stripped = SOLUTION.sub("", source)
-    if "### BEGIN SOLUTION" in stripped or "### END SOLUTION" in stripped:
-        raise EditionError(f"{where}: a solution marker is not on a line of its own")
+    if MARKER_LIKE.search(stripped):  # cannot happen after the checks above; never let one through
+        raise EditionError(f"{where}: a solution marker survived stripping")
     if not BLANK.search(stripped):
         raise EditionError(f"{where}: an answer cell needs the learner's blank outside the solution, "
                            "e.g. `answer = ...  # your code here: <what to compute>`")
@@ -164,16 +181,20 @@ def learner_edition(teacher_nb, name: str, repo: str, version: str):
     nb.metadata = nbformat.from_dict({k: v for k, v in nb.metadata.items() if k != "jupytext"})
     seen: set = set()
     for i, cell in enumerate(nb.cells):
+        tagged = any("solution" in str(t).lower() for t in cell.metadata.get("tags", []))
+        if cell.cell_type != "code" and (tagged or MARKER_LIKE.search(cell.source)):
+            raise EditionError(f"{name}, cell {i}: a {cell.cell_type} cell carries a solution (marker or tag); "
+                               "solutions belong in code cells between ### BEGIN SOLUTION and ### END SOLUTION")
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
             cell.source = NBVAL_MARK.sub("", cell.source)  # nbval's markers concern the teacher edition
-            if "### BEGIN SOLUTION" in cell.source or "solution" in cell.metadata.get("tags", []):
+            if tagged or MARKER_LIKE.search(cell.source):
                 cell.source = strip_solution(cell.source, f"{name}, cell {i}")
                 jup = cell.metadata.get("jupyter", {})
                 jup.pop("source_hidden", None)
                 if not jup:
                     cell.metadata.pop("jupyter", None)
-                tags = [t for t in cell.metadata.get("tags", []) if t != "solution"]
+                tags = [t for t in cell.metadata.get("tags", []) if "solution" not in str(t).lower()]
                 if tags:
                     cell.metadata["tags"] = tags
                 else:
@@ -215,6 +236,35 @@ def stamp_teacher(py: Path, repo: str, version: str, write: bool) -> bool:
     return True
 
 
+def _sha256(path: Path) -> str:
+    return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_record(learner: Path = LEARNER) -> dict[str, str]:
+    """file name -> SHA-256 of every learner edition this tool wrote (``notebooks/.editions.json``);
+    {} when the record is missing or malformed (then nothing counts as written by this tool)."""
+    try:
+        files = json.loads((learner / RECORD).read_text("utf-8"))["files"]
+        return {str(k): str(v) for k, v in files.items()} if isinstance(files, dict) else {}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def record_text(files: dict[str, str]) -> str:
+    return json.dumps({"written_by": "tools/editions.py", "files": dict(sorted(files.items()))}, indent=1) + "\n"
+
+
+def orphans(expected: dict[str, Path], learner: Path = LEARNER) -> tuple[list[Path], list[Path]]:
+    """``NN_*`` notebooks in ``learner`` without a teacher twin, as (this tool's: written and
+    recorded by it, unchanged since, so it may delete them; anyone else's, e.g. a JupyterLab
+    copy ``03_selectivity-Copy1.ipynb``: never deleted)."""
+    record = read_record(learner)
+    found = [p for p in sorted(learner.glob(PATTERN + ".ipynb")) + sorted(learner.glob(PATTERN + ".py"))
+             if p.with_suffix(".ipynb").name not in expected]
+    ours = [p for p in found if p.is_file() and not p.is_symlink() and record.get(p.name) == _sha256(p)]
+    return ours, [p for p in found if p not in ours]
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--check", action="store_true", help="change nothing; exit 1 when an edition is out of date")
@@ -222,38 +272,51 @@ def main(argv=None) -> int:
     try:
         repo, version = course_release()
         stale = []
-        sources = teacher_sources()
+        sources = teacher_sources(TEACHER)
         if not sources:
             raise EditionError(f"no teacher notebooks ({PATTERN}.py) in {TEACHER.relative_to(ROOT)}")
         for py in sources:
             if stamp_teacher(py, repo, version, write=not args.check):
                 stale.append(f"{py.relative_to(ROOT)} (Colab badge or cell)")
         expected = {py.with_suffix(".ipynb").name: py for py in sources}
-        for name, py in expected.items():
-            for suffix, text in learner_texts(py, repo, version).items():
-                target = (LEARNER / name).with_suffix(suffix)
-                if not target.exists() or target.read_text(encoding="utf-8") != text:
-                    stale.append(str(target.relative_to(ROOT)))
-                    if not args.check:
-                        target.write_text(text, encoding="utf-8")
-        orphans = [p for p in sorted(LEARNER.glob(PATTERN + ".ipynb")) + sorted(LEARNER.glob(PATTERN + ".py"))
-                   if p.with_suffix(".ipynb").name not in expected]
-        for p in orphans:
-            stale.append(f"{p.relative_to(ROOT)} (no teacher notebook)")
-            if not args.check:
+        texts = {(LEARNER / name).with_suffix(suffix): text for name, py in expected.items()
+                 for suffix, text in learner_texts(py, repo, version).items()}  # all built before any is written
+        for target, text in texts.items():
+            if target.is_symlink() or (target.exists() and not target.is_file()):
+                raise EditionError(f"{target.relative_to(ROOT)} is not a plain file; move it away and run again")
+            if not target.exists() or target.read_text(encoding="utf-8") != text:
+                stale.append(str(target.relative_to(ROOT)))
+                if not args.check:
+                    target.write_text(text, encoding="utf-8")
+        ours, others = orphans(expected, LEARNER)
+        deleted = [f"{p.relative_to(ROOT)} (a learner edition this tool wrote; its teacher notebook is gone)"
+                   for p in ours]
+        if not args.check:
+            for p in ours:
                 p.unlink()
-    except EditionError as e:
+        record = record_text({t.name: "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+                              for t, text in texts.items()})
+        if not (LEARNER / RECORD).is_file() or (LEARNER / RECORD).read_text(encoding="utf-8") != record:
+            stale.append(f"{(LEARNER / RECORD).relative_to(ROOT)} (the record of what this tool wrote)")
+            if not args.check:
+                (LEARNER / RECORD).write_text(record, encoding="utf-8")
+    except (EditionError, OSError) as e:
         print(f"editions: {e}", file=sys.stderr)
         return 2
+    for p in others:
+        print(f"left alone {p.relative_to(ROOT)}: no teacher notebook, and not a learner edition this tool wrote "
+              "(a copy, or changed since); delete it yourself if you do not need it", file=sys.stderr)
     if args.check:
-        if stale:
-            print("out of date: " + ", ".join(stale) + "\nrun `python tools/editions.py` to regenerate",
+        if stale or deleted:
+            print("out of date: " + ", ".join(stale + deleted) + "\nrun `python tools/editions.py` to regenerate",
                   file=sys.stderr)
             return 1
         print(f"editions: {len(sources)} notebooks up to date")
         return 0
     for s in stale:
         print(f"wrote {s}")
+    for s in deleted:
+        print(f"deleted {s}")
     if any("Colab" in s for s in stale):
         print("updated the Colab badge or cell of teacher notebooks (their .ipynb synced; the cell prints "
               "nothing outside Colab, so their stored outputs stay valid)")
