@@ -78,6 +78,27 @@ def check_out(out: Path) -> None:
         raise UsageError(f"--out {out} cannot be written ({why}); choose a folder you can write to.")
 
 
+def check_apart(out: Path, stimuli: Path) -> None:
+    """The output folder must not lie inside the stimulus folder (nor be it): a second run
+    would measure the first run's figure as a stimulus."""
+    real_out, real_in = out.resolve(), stimuli.resolve()
+    if real_out == real_in or real_out.is_relative_to(real_in):
+        raise UsageError(f"--out {out} lies inside --stimuli {stimuli}: a later run would measure this report's "
+                         "figure as a stimulus; choose an output folder outside the stimulus folder.")
+
+
+MIN_PER_CATEGORY = 2  # one image gives no spread to compare: its filters' "selectivity" is that image's
+
+
+def check_counts(counts: dict) -> None:
+    """Every category of the stimulus set needs at least :data:`MIN_PER_CATEGORY` images."""
+    few = {c: n for c, n in counts.items() if n < MIN_PER_CATEGORY}
+    if few:
+        raise UsageError(f"categories with fewer than {MIN_PER_CATEGORY} images: "
+                         + ", ".join(f"{c!r} ({n})" for c, n in few.items())
+                         + "; add images or remove those folders.")
+
+
 def check_device(name: str | None):
     """The torch device for ``--device``, or UsageError when it is unknown or absent."""
     import torch
@@ -127,6 +148,8 @@ def check_args(args) -> dict:
             raise UsageError(f"--stimuli {folder} does not exist; give a folder with one sub-folder per category.")
         if not folder.is_dir():
             raise UsageError(f"--stimuli {folder} is a file; give a folder with one sub-folder per category.")
+    if args.stimuli is not None:
+        check_apart(Path(args.out), Path(args.stimuli))
     check_out(Path(args.out))
     import torchvision
 
@@ -170,6 +193,7 @@ def _report(args, checked: dict) -> int:
     seed_everything(args.seed)
     if args.stimuli:
         stim = stimuli.load_folder(args.stimuli, preprocess=profiles.preprocess(prof))
+        check_counts(stim.counts())
     else:
         from .download import DownloadError
 

@@ -462,7 +462,9 @@ def p_interval(p: np.ndarray, n_perm: np.ndarray, confidence: float = MC_CONFIDE
         need_hi &= p <= upto  # the upper bound is at least p itself
         with np.errstate(divide="ignore", invalid="ignore"):
             r = np.clip(rate, 1e-300, 1.0)
-            kl = r * np.log(r / upto) + np.where(r < 1, (1 - r) * np.log((1 - r) / (1 - upto)), 0.0)
+            # logs of the ratios as differences of logs: r / upto overflows for upto near the
+            # smallest float (q = 5e-324), the difference does not
+            kl = r * (np.log(r) - np.log(upto)) + np.where(r < 1, (1 - r) * (np.log1p(-r) - np.log1p(-upto)), 0.0)
         need_lo &= ~((rate > upto) & (n * kl >= -np.log((1 - confidence) / 2)))
     used = need_lo | need_hi
     memos = {}

@@ -1,0 +1,78 @@
+"""The report command never reads its own outputs as inputs, and refuses a stimulus set it
+cannot measure; each refusal is one line, before any work."""
+
+import shutil
+import warnings
+
+import numpy as np
+import pytest
+
+from helpers import activations, models, organism, permutation
+from helpers.__main__ import main
+from helpers.stimuli import schematic
+
+
+@pytest.fixture
+def folder(tmp_path):
+    path = tmp_path / "stim"
+    schematic(3, 40, seed=0).save(path)
+    return path
+
+
+@pytest.fixture
+def no_work(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("work started before the arguments were checked")
+
+    monkeypatch.setattr(models, "load_model", refuse)
+    monkeypatch.setattr(organism, "load_organism", refuse)
+    monkeypatch.setattr(activations, "collect", refuse)
+
+
+def _one_error_line(capsys) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: "), err
+    return err[0]
+
+
+def _tree(folder):
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+@pytest.mark.parametrize("where", ["report", "face/report", ".", "link"])
+def test_out_inside_the_stimuli_is_refused(folder, tmp_path, capsys, no_work, where):
+    """A second run would measure the first run's figure as a stimulus (a new category
+    'report', or one more face)."""
+    before = _tree(folder)
+    out = folder / where
+    if where == "link":
+        out = tmp_path / "link"
+        out.symlink_to(folder / "face", target_is_directory=True)
+    code = main(["report", "--stimuli", str(folder), "--out", str(out), "--profile", "quick"])
+    assert code == 2
+    assert "lies inside --stimuli" in _one_error_line(capsys)
+    assert _tree(folder) == before
+
+
+def test_out_beside_the_stimuli_is_fine(folder, tmp_path, capsys, no_work):
+    code = main(["report", "--stimuli", str(folder), "--out", str(tmp_path / "stim-report"), "--profile", "quick"])
+    assert code == 2 and "work started" in _one_error_line(capsys)  # the checks passed; the work began
+
+
+def test_a_category_with_a_single_image_is_refused(folder, capsys, no_work):
+    cups = sorted((folder / "car").iterdir())
+    for p in cups[1:]:
+        p.unlink()
+    code = main(["report", "--stimuli", str(folder), "--out", str(folder.parent / "o"), "--profile", "quick"])
+    assert code == 2
+    line = _one_error_line(capsys)
+    assert "fewer than 2 images: 'car' (1)" in line
+
+
+def test_bh_at_the_smallest_float_gives_no_overflow_warning():
+    p = np.array([[0.01, 0.5, 1.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        lo, hi = permutation.p_interval(p, np.array([99]), upto=5e-324)
+    assert np.all(lo <= p) and np.all(hi >= p)
+    assert np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))
