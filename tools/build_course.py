@@ -20,7 +20,11 @@ Writes
   Pages, a university web space, ...);
 - ``<out>/timings.json``: seconds per executed notebook and the profile.
 
-The profile comes from ``COURSE_PROFILE`` (``make course`` / ``make site`` set it; default full).
+The profile comes from ``helpers.profiles.get_profile`` (``COURSE_PROFILE``; ``make course`` /
+``make site`` set it). The output folders ``<out>/notebooks`` and ``<out>/site`` must not be,
+nor hold, the ``--notebooks`` folder: the build never writes over what it reads (e.g.
+``--notebooks notebooks/teacher --out .`` would write solved notebooks over the learner
+editions). File names in links are URL-quoted and HTML-escaped.
 ``--only 03`` executes only the notebooks whose name starts with ``03``; the others keep their
 page from an earlier build (``<out>/notebooks/``) or, failing that, are rendered with their
 stored outputs, so the table of contents stays complete. ``--no-execute`` renders every notebook
@@ -40,12 +44,14 @@ import re
 import shutil
 import sys
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this checkout's helpers, also when the package is installed elsewhere
 NOTEBOOKS = ROOT / "notebooks"
 COURSE_TITLE = "Category selectivity in CNNs"
 
@@ -128,6 +134,17 @@ class Page:
     def html_name(self) -> str:
         return self.path.with_suffix(".html").name
 
+    @property
+    def href(self) -> str:
+        """The page's address relative to the site, quoted for an HTML attribute."""
+        return link(self.html_name)
+
+
+def link(*parts: str) -> str:
+    """A relative address from path parts (file names as they are on disk), URL-quoted and
+    HTML-escaped: a name holding spaces, quotes, ``#``, ``?`` or ``<`` stays one link."""
+    return html.escape("/".join(urllib.parse.quote(p) for p in parts), quote=True)
+
 
 CSS = """
 .course-nav{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;font-size:15px;display:flex;
@@ -151,19 +168,25 @@ ol.toc{padding-left:0;list-style:none}ol.toc>li{border:1px solid #d0d7de;border-
 
 
 def _nav(pages: list[Page], i: int, binder: str | None, bottom: bool = False) -> str:
-    prev = (f'<a href="{pages[i - 1].html_name}" rel="prev">← {html.escape(pages[i - 1].short_title)}</a>'
+    prev = (f'<a href="{pages[i - 1].href}" rel="prev">← {html.escape(pages[i - 1].short_title)}</a>'
             if i > 0 else "")
-    nxt = (f'<a href="{pages[i + 1].html_name}" rel="next">{html.escape(pages[i + 1].short_title)} →</a>'
+    nxt = (f'<a href="{pages[i + 1].href}" rel="next">{html.escape(pages[i + 1].short_title)} →</a>'
            if i + 1 < len(pages) else "")
     page = pages[i]
     links = [f'<a href="index.html">Contents</a>', prev, '<span class="spacer"></span>']
     if not bottom:
-        links.append(f'<a href="notebooks/{page.path.name}" download>Download the notebook</a>')
+        links.append(f'<a href="{link("notebooks", page.path.name)}" download>Download the notebook</a>')
         if binder:
-            url = f"https://mybinder.org/v2/gh/{binder}/HEAD?urlpath=lab/tree/notebooks/{page.path.name}"
+            url = binder_url(binder, page.path.name)
             links.append(f'<a href="{html.escape(url)}">Run it on Binder</a>')
     links.append(nxt)
     return f'<nav class="course-nav{" bottom" if bottom else ""}">{"".join(l for l in links if l)}</nav>'
+
+
+def binder_url(binder: str, name: str) -> str:
+    """Binder's address opening ``notebooks/<name>`` of the GitHub repository ``binder`` (not escaped)."""
+    path = urllib.parse.quote(f"lab/tree/notebooks/{name}", safe="/")
+    return f"https://mybinder.org/v2/gh/{urllib.parse.quote(binder, safe='/')}/HEAD?urlpath={urllib.parse.quote(path, safe='/')}"
 
 
 def render_page(exporter, pages: list[Page], i: int, binder: str | None) -> str:
@@ -193,11 +216,11 @@ def render_index(pages: list[Page], profile_line: str, binder: str | None) -> st
         objectives = objectives_of(p.nb)
         obj_html = (f"<details open><summary>Learning objectives</summary>{mistune.html(objectives)}</details>"
                     if objectives else "")
-        items.append(f'<li><h2><a href="{p.html_name}">{html.escape(p.title)}</a>{status}</h2>'
+        items.append(f'<li><h2><a href="{p.href}">{html.escape(p.title)}</a>{status}</h2>'
                      f'<div class="meta">{" · ".join(m for m in meta if m)}</div>{obj_html}</li>')
     binder_line = ""
     if binder:
-        url = f"https://mybinder.org/v2/gh/{binder}/HEAD?urlpath=lab/tree/notebooks/{pages[0].path.name}"
+        url = binder_url(binder, pages[0].path.name)
         binder_line = (f'<p>Run the notebooks yourself, in the browser, without installing anything: '
                        f'<a href="{html.escape(url)}">open the course on Binder</a>.</p>')
     return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
@@ -216,7 +239,37 @@ def render_index(pages: list[Page], profile_line: str, binder: str | None) -> st
 # --------------------------------------------------------------------------- main
 
 
+class BuildError(ValueError):
+    """A bad argument or folder, found before any work; the message is one sentence."""
+
+
+def check_folders(src: Path, out: Path) -> None:
+    """The folders the build writes (``<out>/notebooks``, ``<out>/site``) must neither be nor
+    hold ``src``, the folder it reads; ``src`` must be a folder."""
+    if not src.is_dir():
+        raise BuildError(f"--notebooks {src} is not a folder")
+    real_src = src.resolve()
+    for written in (out / "notebooks", out / "site"):
+        real = written.resolve()
+        if real_src == real or real_src.is_relative_to(real):
+            raise BuildError(f"--out {out} would write into {written}, which is or holds the --notebooks folder "
+                             f"{src}: the build would overwrite the notebooks it reads; choose another --out "
+                             "(default: build/)")
+
+
 def main(argv=None) -> int:
+    """Build; every failure is one line on stderr (exit 2), Ctrl-C one line (exit 130)."""
+    try:
+        return build(argv)
+    except KeyboardInterrupt:
+        print("build_course: interrupted (Ctrl-C)", file=sys.stderr)
+        return 130
+    except (BuildError, OSError, ValueError) as e:  # nbformat's unreadable notebooks are ValueErrors
+        print(f"build_course: {' '.join(str(e).split())}", file=sys.stderr)
+        return 2
+
+
+def build(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=str(ROOT / "build"))
     ap.add_argument("--notebooks", default=str(NOTEBOOKS),
@@ -230,6 +283,10 @@ def main(argv=None) -> int:
     from nbconvert import HTMLExporter
 
     out, src = Path(args.out), Path(args.notebooks)
+    check_folders(src, out)
+    from helpers.profiles import get_profile
+
+    profile = get_profile().name  # the one reader of COURSE_PROFILE: an unknown name is refused there
     site = out / "site"
     for d in (out / "notebooks", site / "notebooks"):
         d.mkdir(parents=True, exist_ok=True)
@@ -238,7 +295,6 @@ def main(argv=None) -> int:
     if not selected:
         print(f"no notebooks found in {src}" + (f" starting with {args.only!r}" if args.only else ""), file=sys.stderr)
         return 1
-    profile = os.environ.get("COURSE_PROFILE", "full")
     old = {}
     if (out / "timings.json").exists():
         try:
