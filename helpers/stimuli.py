@@ -835,6 +835,12 @@ def _check_equalise_input(images, uint8_only: bool) -> np.ndarray:
         raise ValueError("The stimulus set is empty: there is nothing to equalise.")
     if images.shape[1] < 2 or images.shape[2] < 2:
         raise ValueError(f"images must be at least 2x2 px, got {images.shape[1]}x{images.shape[2]}.")
+    if np.issubdtype(images.dtype, np.floating):
+        bad = ~np.isfinite(images).reshape(len(images), -1).all(axis=1)
+        if bad.any():
+            raise ValueError(f"images must hold finite grey levels: {int(bad.sum())} image(s) hold NaN or infinite "
+                             f"values (the first: image {int(np.flatnonzero(bad)[0])}); one such pixel would make "
+                             "the whole image NaN.")
     return images
 
 
@@ -849,8 +855,12 @@ def _equalise_targets(images: np.ndarray, mean, contrast, spectrum: bool):
     means, stds = np.empty(n), np.empty(n)
     amp = np.zeros((h, w // 2 + 1)) if spectrum else None
     for i in range(n):
-        y = luma(images[i])
-        means[i], stds[i] = y.mean(), y.std()
+        with np.errstate(over="ignore", invalid="ignore"):  # finite but huge values: refused just below
+            y = luma(images[i])
+            means[i], stds[i] = y.mean(), y.std()
+        if not (np.isfinite(means[i]) and np.isfinite(stds[i])):
+            raise ValueError(f"image {i} holds grey levels too large to equalise (its luma mean or standard "
+                             "deviation overflows float64); grey levels are about 0-255.")
         if spectrum and stds[i] > FLAT_STD:
             amp += np.abs(np.fft.rfft2(y))
     flat = stds <= FLAT_STD

@@ -2,6 +2,7 @@
 stated tolerances, spectra matched with phases kept, idempotent, flat images, errors."""
 
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -165,3 +166,22 @@ def test_equalised_stimulus_set(small_stimuli):
     with pytest.warns(UserWarning, match="clipped"):
         assert np.array_equal(images, S.equalise(small_stimuli.images(), 128, 30).images)
     assert eq.fingerprint() != small_stimuli.fingerprint()
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("spectrum", [False, True])
+def test_non_finite_grey_levels_are_refused(bad, spectrum):
+    """One NaN pixel used to turn its whole image into NaN, without a word."""
+    images = np.random.default_rng(0).uniform(0, 255, (3, 8, 8, 3))
+    images[1, 2, 3, 0] = bad
+    with pytest.raises(ValueError, match=r"1 image\(s\) hold NaN or infinite values \(the first: image 1\)"):
+        S.equalise_exact(images, spectrum=spectrum)
+
+
+def test_grey_levels_too_large_to_equalise_are_refused_without_warnings():
+    images = np.random.default_rng(0).uniform(0, 255, (2, 8, 8, 3))
+    images[0] *= 1e305  # finite, but the squares of the standard deviation overflow
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="image 0 holds grey levels too large"):
+            S.equalise_exact(images)
