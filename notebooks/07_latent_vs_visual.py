@@ -35,22 +35,41 @@
 
 # %%
 # Google Colab set-up (written by tools/editions.py). Inside Colab this cell fetches the course
-# at the version these notebooks belong to and installs its `helpers` package (the full
-# profile's photographs and VGG16 weights download on first use). Anywhere else it does nothing.
+# at the commit these notebooks belong to (git checks its hash) and installs its `helpers` package
+# (the full profile's photographs and VGG16 weights download on first use). Anywhere else it does nothing.
 import sys
 
 if "google.colab" in sys.modules:
     import os
+    import re
     import subprocess
 
-    REPO, TAG, COURSE_DIR = "OWNER/REPO", "v0.1.0", "/content/cnn-selectivity-course"
-    if not os.path.isdir(COURSE_DIR):
-        subprocess.run(["git", "clone", "--quiet", "--depth", "1", "--branch", TAG,
-                        f"https://github.com/{REPO}.git", COURSE_DIR], check=True)
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", COURSE_DIR], check=True)
+    REPO, COMMIT, VERSION, COURSE_DIR = "OWNER/REPO", "", "0.1.0", "/content/cnn-selectivity-course"
+    if REPO == "OWNER/REPO" or not re.fullmatch("[0-9a-f]{40}", COMMIT):
+        raise SystemExit("This copy of the course is not published yet (its repository is a placeholder or no "
+                         "commit is named), so the Colab set-up installs nothing: run it locally or on Binder.")
+
+    def run(*cmd, check=True):
+        done = subprocess.run(list(cmd), capture_output=True, text=True)
+        if done.returncode != 0 and check:
+            why = ((done.stderr or "").strip().splitlines() or ["no message"])[-1]
+            raise SystemExit(f"Colab set-up stopped: {' '.join(cmd)} failed ({why}).")
+        return (done.stdout or "").strip() if done.returncode == 0 else ""
+
+    if not os.path.exists(COURSE_DIR):
+        run("git", "init", "--quiet", COURSE_DIR)
+        run("git", "-C", COURSE_DIR, "fetch", "--quiet", "--depth", "1", f"https://github.com/{REPO}.git", COMMIT)
+        run("git", "-C", COURSE_DIR, "checkout", "--quiet", "--detach", "FETCH_HEAD")
+    ours = os.path.isdir(COURSE_DIR + "/.git")  # git of a folder above must not answer for it
+    head = run("git", "-C", COURSE_DIR, "rev-parse", "HEAD", check=False) if ours else ""
+    changed = run("git", "-C", COURSE_DIR, "status", "--porcelain", "--untracked-files=no") if head else ""
+    if head != COMMIT or changed:
+        raise SystemExit(f"{COURSE_DIR} holds something other than commit {COMMIT[:12]} of the course, unchanged, "
+                         f"so nothing was installed: delete it (!rm -rf {COURSE_DIR}) and run this cell again.")
+    run(sys.executable, "-m", "pip", "install", "--quiet", "-e", COURSE_DIR)
     if COURSE_DIR not in sys.path:
         sys.path.insert(0, COURSE_DIR)
-    print(f"Colab: the course's helpers ({TAG} of github.com/{REPO}) are installed.")
+    print(f"Colab: the course's helpers (version {VERSION}, commit {COMMIT[:12]} of github.com/{REPO}) are installed.")
 
 # %%
 from IPython.display import Markdown, display

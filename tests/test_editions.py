@@ -81,6 +81,7 @@ def course(tmp_path, monkeypatch):
     monkeypatch.setattr(editions, "ROOT", tmp_path)
     monkeypatch.setattr(editions, "LEARNER", tmp_path / "notebooks")
     monkeypatch.setattr(editions, "TEACHER", teacher)
+    monkeypatch.setattr(editions, "PYPROJECT", ROOT / "pyproject.toml")
     assert editions.main([]) == 0
     return tmp_path / "notebooks"
 

@@ -17,9 +17,12 @@
   regenerates them and fails when a committed file differs.
 
 Both editions start with an "Open in Colab" badge under the title and a first code cell
-that, only inside Google Colab, fetches the course at the version of ``pyproject.toml``
-(tag ``v<version>`` of the repository named in ``pyproject.toml``'s ``[project.urls]``) and
-installs its ``helpers`` package; anywhere else the cell does nothing and prints nothing.
+that, only inside Google Colab, fetches the course at the commit named in ``pyproject.toml``
+(``[tool.cnn-selectivity-course] colab-commit``, of the repository named in ``[project.urls]``),
+checks that git's hash of what it holds is that commit, and installs its ``helpers`` package;
+while the repository is the ``OWNER/REPO`` placeholder or no commit is named it refuses in
+one sentence, and a ``/content`` folder holding anything else is never installed. Anywhere
+else the cell does nothing and prints nothing.
 New or split notebooks get both the next time this tool runs.
 """
 
@@ -40,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LEARNER = ROOT / "notebooks"
 TEACHER = LEARNER / "teacher"
 PATTERN = "[0-9][0-9]_*"
+PYPROJECT = ROOT / "pyproject.toml"
 
 COLAB_MARKER = "# Google Colab set-up (written by tools/editions.py)"
 COLAB_DIR = "/content/cnn-selectivity-course"
@@ -71,6 +75,19 @@ def course_release(pyproject: Path = ROOT / "pyproject.toml") -> tuple[str, str]
     return m.group(1), meta["version"]
 
 
+PLACEHOLDER = "OWNER/REPO"
+
+
+def colab_commit(pyproject: Path | None = None) -> str:
+    """The commit the Colab cell installs (``[tool.cnn-selectivity-course] colab-commit``),
+    "" while none is named; EditionError when it is not 40 lower-case hex digits."""
+    meta = tomllib.loads((pyproject or PYPROJECT).read_text())
+    commit = str(meta.get("tool", {}).get("cnn-selectivity-course", {}).get("colab-commit", ""))
+    if commit and not re.fullmatch(r"[0-9a-f]{40}", commit):
+        raise EditionError(f"pyproject.toml: colab-commit must be a full commit hash (40 hex digits), got {commit!r}")
+    return commit
+
+
 def colab_url(relpath: str, repo: str) -> str:
     """The address that opens ``relpath`` (from the repository root) of ``repo`` in Colab."""
     return f"https://colab.research.google.com/github/{repo}/blob/main/{relpath}"
@@ -80,28 +97,51 @@ def colab_badge(relpath: str, repo: str) -> str:
     return f"[![Open In Colab]({BADGE_IMAGE})]({colab_url(relpath, repo)})"
 
 
-def colab_cell_source(repo: str, version: str) -> str:
+def colab_cell_source(repo: str, version: str, commit: str = "") -> str:
     """The first code cell of every notebook. Self-contained: it runs before ``helpers``
-    exists in a Colab session. ``pip install -e`` keeps the package installed after a
-    restart of the kernel; ``sys.path`` makes it importable in the running one (an editable
-    install is picked up when Python starts)."""
+    exists in a Colab session. It installs ``commit`` of ``repo``, never a movable tag or
+    branch: git names a commit by the hash of its content, so ``rev-parse HEAD == COMMIT``
+    checks what was fetched. It refuses (one sentence, ``SystemExit``: no traceback) while
+    ``repo`` is the placeholder or no commit is named, when a git step fails, and when
+    ``/content/...`` already holds anything but that commit unchanged. ``pip install -e``
+    keeps the package installed after a restart of the kernel; ``sys.path`` makes it
+    importable in the running one (an editable install is picked up when Python starts)."""
     return f'''{COLAB_MARKER}. Inside Colab this cell fetches the course
-# at the version these notebooks belong to and installs its `helpers` package (the full
-# profile's photographs and VGG16 weights download on first use). Anywhere else it does nothing.
+# at the commit these notebooks belong to (git checks its hash) and installs its `helpers` package
+# (the full profile's photographs and VGG16 weights download on first use). Anywhere else it does nothing.
 import sys
 
 if "google.colab" in sys.modules:
     import os
+    import re
     import subprocess
 
-    REPO, TAG, COURSE_DIR = "{repo}", "v{version}", "{COLAB_DIR}"
-    if not os.path.isdir(COURSE_DIR):
-        subprocess.run(["git", "clone", "--quiet", "--depth", "1", "--branch", TAG,
-                        f"https://github.com/{{REPO}}.git", COURSE_DIR], check=True)
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", COURSE_DIR], check=True)
+    REPO, COMMIT, VERSION, COURSE_DIR = "{repo}", "{commit}", "{version}", "{COLAB_DIR}"
+    if REPO == "{PLACEHOLDER}" or not re.fullmatch("[0-9a-f]{{40}}", COMMIT):
+        raise SystemExit("This copy of the course is not published yet (its repository is a placeholder or no "
+                         "commit is named), so the Colab set-up installs nothing: run it locally or on Binder.")
+
+    def run(*cmd, check=True):
+        done = subprocess.run(list(cmd), capture_output=True, text=True)
+        if done.returncode != 0 and check:
+            why = ((done.stderr or "").strip().splitlines() or ["no message"])[-1]
+            raise SystemExit(f"Colab set-up stopped: {{' '.join(cmd)}} failed ({{why}}).")
+        return (done.stdout or "").strip() if done.returncode == 0 else ""
+
+    if not os.path.exists(COURSE_DIR):
+        run("git", "init", "--quiet", COURSE_DIR)
+        run("git", "-C", COURSE_DIR, "fetch", "--quiet", "--depth", "1", f"https://github.com/{{REPO}}.git", COMMIT)
+        run("git", "-C", COURSE_DIR, "checkout", "--quiet", "--detach", "FETCH_HEAD")
+    ours = os.path.isdir(COURSE_DIR + "/.git")  # git of a folder above must not answer for it
+    head = run("git", "-C", COURSE_DIR, "rev-parse", "HEAD", check=False) if ours else ""
+    changed = run("git", "-C", COURSE_DIR, "status", "--porcelain", "--untracked-files=no") if head else ""
+    if head != COMMIT or changed:
+        raise SystemExit(f"{{COURSE_DIR}} holds something other than commit {{COMMIT[:12]}} of the course, unchanged, "
+                         f"so nothing was installed: delete it (!rm -rf {{COURSE_DIR}}) and run this cell again.")
+    run(sys.executable, "-m", "pip", "install", "--quiet", "-e", COURSE_DIR)
     if COURSE_DIR not in sys.path:
         sys.path.insert(0, COURSE_DIR)
-    print(f"Colab: the course's helpers ({{TAG}} of github.com/{{REPO}}) are installed.")'''
+    print(f"Colab: the course's helpers (version {{VERSION}}, commit {{COMMIT[:12]}} of github.com/{{REPO}}) are installed.")'''
 
 
 def is_colab_cell(cell) -> bool:
@@ -126,7 +166,7 @@ def stamp(nb, relpath: str, repo: str, version: str):
         rest.pop(0)
     lines[heading + 1:] = ["", colab_badge(relpath, repo)] + (["", *rest] if rest else [])
     first_md.source = "\n".join(lines)
-    source = colab_cell_source(repo, version)
+    source = colab_cell_source(repo, version, colab_commit())
     existing = [c for c in nb.cells if is_colab_cell(c)]
     if existing:
         existing[0].source = source
@@ -152,8 +192,8 @@ def strip_solution(source: str, where: str = "") -> str:
                            "'### BEGIN SOLUTION' or '### END SOLUTION' on a line of its own")
     kinds = [line.split()[1] for line in lines]
     if not kinds or kinds != ["BEGIN", "END"] * (len(kinds) // 2):
-        raise EditionError(f"{where}: a solution cell needs ### BEGIN SOLUTION / ### END SOLUTION pairs, in "
-                           f"that order (found {kinds or 'none'})")
+        raise EditionError(f"{where}: unmatched or missing solution markers (found {kinds or 'none'}); a solution "
+                           "cell needs ### BEGIN SOLUTION / ### END SOLUTION pairs, in that order")
     stripped = SOLUTION.sub("", source)
     if MARKER_LIKE.search(stripped):  # cannot happen after the checks above; never let one through
         raise EditionError(f"{where}: a solution marker survived stripping")
