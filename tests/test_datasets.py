@@ -376,3 +376,48 @@ def test_readme_states_what_the_course_may_delete():
     for words in ("deletes or replaces only files it wrote and recorded", "SHA-256", "stops the fetch with one line "
                   "naming it", "helpers.cache.foreign_files", "03_selectivity-Copy1.ipynb"):
         assert words in flat, words
+
+
+def test_a_photo_added_during_the_download_stops_the_swap(server, tmp_path, monkeypatch):
+    """Ownership is checked again just before the folders are swapped: the download takes minutes."""
+    target = _fetch(server, tmp_path)
+    (target / "face" / SELECTION[0][2]).unlink()
+    real = datasets.download
+
+    def download_while_the_learner_adds_a_photo(*args, **kwargs):
+        got = real(*args, **kwargs)
+        (target / "dog" / "added_meanwhile.jpg").write_bytes(_jpeg(6))
+        return got
+
+    monkeypatch.setattr(datasets, "download", download_while_the_learner_adds_a_photo)
+    with pytest.raises(DownloadError, match="added_meanwhile.jpg"):
+        _fetch(server, tmp_path)
+    assert (target / "dog" / "added_meanwhile.jpg").read_bytes() == _jpeg(6)
+    assert all((target / c / n).is_file() for c, _, n in SELECTION[1:])
+    assert not list(target.glob(".extract-*"))
+
+
+def test_a_run_killed_during_the_swap_leaves_every_file_recorded(server, tmp_path, monkeypatch):
+    """Old and new files are recorded before the swap: after a crash half-way the next run
+    takes everything back (nothing refused, nothing of the learner's touched)."""
+    target = _fetch(server, tmp_path)
+    (target / "face" / SELECTION[0][2]).unlink()
+    (target / "i-see-face").mkdir()
+    (target / "i-see-face" / "socket.jpg").write_bytes(_jpeg(1))
+    real, calls = datasets.remove_inside, []
+
+    def dying(path, root):
+        calls.append(path)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(path, root)
+
+    monkeypatch.setattr(datasets, "remove_inside", dying)
+    with pytest.raises(KeyboardInterrupt):
+        _fetch(server, tmp_path)
+    assert json.loads((target / ".manifest.json").read_text())["complete"] is False
+    assert datasets.read_manifest(target) is None
+    monkeypatch.undo()
+    _fetch(server, tmp_path)
+    assert datasets.read_manifest(target) is not None
+    assert (target / "i-see-face" / "socket.jpg").read_bytes() == _jpeg(1)

@@ -1,15 +1,15 @@
 """The report command never reads its own outputs as inputs, and refuses a stimulus set it
 cannot measure; each refusal is one line, before any work."""
 
-import shutil
 import warnings
 
 import numpy as np
 import pytest
 
-from helpers import activations, models, organism, permutation
+from helpers import permutation
 from helpers.__main__ import main
 from helpers.stimuli import schematic
+from test_cli import _one_error_line, no_work  # noqa: F401 - no_work is a fixture
 
 
 @pytest.fixture
@@ -17,22 +17,6 @@ def folder(tmp_path):
     path = tmp_path / "stim"
     schematic(3, 40, seed=0).save(path)
     return path
-
-
-@pytest.fixture
-def no_work(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise AssertionError("work started before the arguments were checked")
-
-    monkeypatch.setattr(models, "load_model", refuse)
-    monkeypatch.setattr(organism, "load_organism", refuse)
-    monkeypatch.setattr(activations, "collect", refuse)
-
-
-def _one_error_line(capsys) -> str:
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("error: "), err
-    return err[0]
 
 
 def _tree(folder):

@@ -554,3 +554,16 @@ def test_unknown_source_name_is_a_clear_error(demo, monkeypatch):
         datasets.demo_set(progress=False)
     with pytest.raises(ValueError, match="sources= names unknown sources \\['pets'\\]"):
         datasets.demo_set(progress=False, sources=["pets"])
+
+
+def test_a_link_named_like_a_selected_image_is_left_alone(server, tmp_path):
+    rows = _fit_rows(3)
+    _serve_fit(server, rows)
+    folder = tmp_path / fit.DIRNAME / fit.CATEGORY
+    folder.mkdir(parents=True)
+    precious = tmp_path / "precious.jpg"
+    precious.write_bytes(_jpeg(66))
+    (folder / rows[0]["file"]).symlink_to(precious)
+    got = _fetch(server, tmp_path, rows, min_images=1)
+    assert (folder / rows[0]["file"]).is_symlink() and precious.read_bytes() == _jpeg(66)
+    assert str(folder / rows[0]["file"]) not in got.paths and len(got.paths) == 2
