@@ -78,13 +78,27 @@ def check_out(out: Path) -> None:
         raise UsageError(f"--out {out} cannot be written ({why}); choose a folder you can write to.")
 
 
-def check_apart(out: Path, stimuli: Path) -> None:
-    """The output folder must not lie inside the stimulus folder (nor be it): a second run
-    would measure the first run's figure as a stimulus."""
-    real_out, real_in = out.resolve(), stimuli.resolve()
+def input_folders(stimuli: str | None, prof) -> list[tuple[str, Path]]:
+    """(how the user named it, folder) of every folder the run reads images from: ``--stimuli``,
+    or for the profile's photographs the data folder and ``$COURSE_EXTRA_CATEGORIES``."""
+    if stimuli is not None:
+        return [("--stimuli", Path(stimuli))]
+    if prof.stimuli != "demo":  # generated drawings: no folder is read
+        return []
+    from .config import data_root
+
+    found = [("the demo photographs' folder (COURSE_DATA)", data_root())]
+    extra = os.environ.get("COURSE_EXTRA_CATEGORIES")
+    return found + ([("COURSE_EXTRA_CATEGORIES", Path(extra).expanduser())] if extra else [])
+
+
+def check_apart(out: Path, folder: Path, flag: str = "--stimuli") -> None:
+    """The output folder must not lie inside a folder the run reads images from (nor be it):
+    a second run would measure the first run's figure as a stimulus."""
+    real_out, real_in = out.resolve(), folder.resolve()
     if real_out == real_in or real_out.is_relative_to(real_in):
-        raise UsageError(f"--out {out} lies inside --stimuli {stimuli}: a later run would measure this report's "
-                         "figure as a stimulus; choose an output folder outside the stimulus folder.")
+        raise UsageError(f"--out {out} lies inside {flag} {folder}: a later run would measure this report's "
+                         "figure as a stimulus; choose an output folder outside it.")
 
 
 MIN_PER_CATEGORY = 2  # one image gives no spread to compare: its filters' "selectivity" is that image's
@@ -148,8 +162,8 @@ def check_args(args) -> dict:
             raise UsageError(f"--stimuli {folder} does not exist; give a folder with one sub-folder per category.")
         if not folder.is_dir():
             raise UsageError(f"--stimuli {folder} is a file; give a folder with one sub-folder per category.")
-    if args.stimuli is not None:
-        check_apart(Path(args.out), Path(args.stimuli))
+    for flag, folder in input_folders(args.stimuli, prof):
+        check_apart(Path(args.out), folder, flag)
     check_out(Path(args.out))
     import torchvision
 

@@ -60,3 +60,15 @@ def test_bh_at_the_smallest_float_gives_no_overflow_warning():
         lo, hi = permutation.p_interval(p, np.array([99]), upto=5e-324)
     assert np.all(lo <= p) and np.all(hi >= p)
     assert np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))
+
+
+def test_out_inside_the_profiles_photograph_folders_is_refused(tmp_path, capsys, no_work, monkeypatch):
+    """Without --stimuli the full profile reads the demo folders and $COURSE_EXTRA_CATEGORIES:
+    a report written there would become a category of the next run."""
+    monkeypatch.setenv("COURSE_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv("COURSE_EXTRA_CATEGORIES", str(tmp_path / "extra"))
+    (tmp_path / "extra").mkdir()
+    for out, named in [(tmp_path / "extra" / "report", "COURSE_EXTRA_CATEGORIES"),
+                       (tmp_path / "data" / "caltech101-demo" / "report", "COURSE_DATA")]:
+        assert main(["report", "--out", str(out), "--profile", "full"]) == 2
+        assert named in _one_error_line(capsys) and not out.exists()
