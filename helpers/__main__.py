@@ -207,7 +207,6 @@ def _report(args, checked: dict) -> int:
     seed_everything(args.seed)
     if args.stimuli:
         stim = stimuli.load_folder(args.stimuli, preprocess=profiles.preprocess(prof))
-        check_counts(stim.counts())
     else:
         from .download import DownloadError
 
@@ -215,6 +214,7 @@ def _report(args, checked: dict) -> int:
             stim = profiles.stimulus_set(prof, progress=not args.no_progress)
         except DownloadError as e:
             raise DownloadError(f"{e} Offline? Pass your own folder with --stimuli, or use --profile quick.") from None
+    check_counts(stim.counts())
     if args.pretrained is not None:
         pretrained = args.pretrained
     elif args.model == ORGANISM:
