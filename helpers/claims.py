@@ -376,13 +376,15 @@ def _claim1(c: Counts, conf: float):
         parts.append(f"{cat} {qs[cat].text()} (blocks 1-2 {a:.3f}, blocks 4-5 {b:.3f})")
     per = {cat: _against(q, 0.0) for cat, q in qs.items()}
     verdict = _all(list(per.values()))
-    reason = "; ".join(f"{cat}: {_words(v, 'lower layers denser than blocks 4-5')}" for cat, v in per.items())
+    reason = "; ".join(f"{cat}: " + _words(v, "denser in blocks 1-2 than in blocks 4-5",
+                                            "not denser in blocks 1-2 than in blocks 4-5") for cat, v in per.items())
     return verdict, reason, "blocks 1-2 minus blocks 4-5, car and i-see-face", None, "; ".join(parts)
 
 
-def _words(verdict: str, what: str) -> str:
-    return {HOLDS: f"{what} (interval above the bar)", FAILS: f"not {what} (interval at or below the bar)",
-            UNDECIDED: "interval straddles the bar"}[verdict]
+def _words(verdict: str, yes: str, no: str, bar: str = "0") -> str:
+    """The verdict of one comparison with its bar, in words."""
+    return {HOLDS: f"{yes} (interval above {bar})", FAILS: f"{no} (interval at or below {bar})",
+            UNDECIDED: f"undecided (interval straddles {bar})"}[verdict]
 
 
 def _claim2(c: Counts, conf: float):
@@ -394,7 +396,8 @@ def _claim2(c: Counts, conf: float):
     q = _quantity(d - f, rd - rf, conf)
     v = _against(q, 0.0)
     numbers = f"dog − face {q.text('{:+.0f}')} filters (dog {d:.0f}, face {f:.0f}, {len(c.layers)} layers)"
-    return v, _words(v, "dog detectors outnumber face detectors"), "dog − face selective filters (count)", q, numbers
+    words = _words(v, "dog detectors outnumber face detectors", "dog detectors do not outnumber face detectors")
+    return v, words, "dog − face selective filters (count)", q, numbers
 
 
 def _claim3(c: Counts, conf: float):
@@ -413,8 +416,9 @@ def _claim3(c: Counts, conf: float):
         q = _quantity(in_fc / tot, np.where(r_tot > 0, r_fc / np.maximum(r_tot, 1e-300), np.nan), conf, (0.0, 1.0))
     v = _against(q, 0.5)
     numbers = f"share in fc {q.text('{:.3f}')} ({in_fc:.0f} of {tot:.0f} face-selective filters)"
-    return v, _words(v, "most face-selective filters sit in fc1-fc2"), "share of face-selective filters in fc", q, \
-        numbers
+    words = _words(v, "most face-selective filters sit in fc1-fc2", "at most half of them sit in fc1-fc2",
+                   "0.5")
+    return v, words, "share of face-selective filters in fc", q, numbers
 
 
 def _claim4_parts(c: Counts, conf: float, cats: Sequence[str]) -> dict[str, _Q]:

@@ -26,7 +26,7 @@ def counts(selected, spread=1.0, layers=LAYERS, cats=CATS, boot=True, trained=Tr
     for (layer, cat), v in selected.items():
         k[layers.index(layer), cats.index(cat)] = v
     shift = np.linspace(-spread, spread, B)
-    reps = k[None] + shift[:, None, None] * (k[None] > 0 if spread >= 0 else 1)
+    reps = k[None] + shift[:, None, None] * (k[None] > 0)
     return claims.Counts(list(layers), list(cats), np.full(len(layers), N), k, reps if boot else None, label,
                          trained, label)
 
@@ -61,7 +61,7 @@ def test_claim1_undecided_when_an_interval_straddles_zero():
     net = counts({("block1_conv1", "car"): 40, ("block1_conv1", "i-see-face"): 2})
     net.boot[:, 0, CATS.index("i-see-face")] += np.linspace(-10, 10, B)  # i-see-face: 2 +/- 11 filters of 200
     card = claims.scorecard(net)
-    assert verdict(card, 1) == UNDECIDED and "i-see-face: interval straddles" in row(card, 1).reason
+    assert verdict(card, 1) == UNDECIDED and "i-see-face: undecided (interval straddles 0)" in row(card, 1).reason
 
 
 @pytest.mark.parametrize("kw, why", [({"cats": ["face", "car", "dog"]}, "no 'i-see-face' category"),
