@@ -280,7 +280,7 @@ def test_frame_json_and_text():
 
 
 def test_scope_says_organism_or_reproduction():
-    org = counts({}, label="Mini-VGG16 organism (cross-entropy), trained on generated drawings — not the paper's VGG16")
+    org = counts({}, label="Mini-VGG16 organism (cross-entropy), trained on generated drawings")
     assert "MODEL ORGANISM" in claims.scorecard(org).scope
     vgg = counts({}, label="VGG16, ImageNet weights (IMAGENET1K_V1)")
     vgg.arch = "vgg16"
@@ -332,14 +332,14 @@ def test_essay_classes_split_the_dogs_into_breeds():
     cats = ["face", "car", "dog"]
     labels = np.array([0] * 4 + [1] * 4 + [2] * 9)
     subs = np.array([""] * 8 + ["beagle"] * 4 + ["husky"] * 4 + [""])
-    ec = claims.essay_classes(labels, cats, subs)
+    ec = claims.essay_classes(labels, cats, subs, min_per_breed=4)
     assert ec.reason is None and ec.classes == ["face", "car", "beagle", "husky"]
     assert ec.breeds == ["beagle", "husky"] and ec.compare == ["car"]
     assert ec.keep.sum() == 16 and not ec.keep[-1]  # the dog without a breed is left out
     assert list(ec.labels) == [0] * 4 + [1] * 4 + [2] * 4 + [3] * 4
     assert "no breed" in claims.essay_classes(labels, cats, None).reason
     assert "no 'dog'" in claims.essay_classes(labels[:8], cats[:2], subs[:8]).reason
-    assert "fewer than two breeds" in claims.essay_classes(labels, cats, subs, min_per_breed=5).reason
-    assert "comparison objects" in claims.essay_classes(labels, cats, subs, compare=("cup",)).reason
+    assert "fewer than two breeds" in claims.essay_classes(labels, cats, subs).reason  # 10 per breed by default
+    assert "comparison objects" in claims.essay_classes(labels, cats, subs, compare=("cup",), min_per_breed=4).reason
     assert claims.paper_categories_missing(cats) == ["i-see-face"]
     assert math.isclose(claims.CONFIDENCE, 0.95)
