@@ -113,8 +113,9 @@ CLAIMS = (
           "q = 0.05) chosen on half the images and measured on the other half (cross-fitted; "
           "helpers.breeds). Per deep layer, the median over units of (response to the comparison objects "
           "minus response to the other breeds), eq. 1 units. Holds when in some layer its interval lies "
-          "above 0 and above the untrained control's, and on equalised stimuli that layer's interval still "
-          "lies above 0; does not hold when every layer's interval lies at or below 0 (or the control's)."),
+          "above 0 and above the untrained control's (where the control has breed units there), and on "
+          "equalised stimuli that layer's interval still lies above 0; does not hold when every layer's "
+          "interval lies at or below 0 (or the control's), or equalising removes it."),
 )
 
 
@@ -131,7 +132,8 @@ class Counts:
     boot : float (n_boot, n_layers, n_categories) selective filters on each bootstrap
         resample of the images (the same resamples for every layer), or None
     label : the network, in words; trained : whether it is; heading : a title
-        (:func:`helpers.labels.title`)
+        (:func:`helpers.labels.title`); arch : its architecture (e.g. "vgg16");
+        schematic : whether the stimuli were generated drawings
     """
 
     layers: list[str]
@@ -143,6 +145,7 @@ class Counts:
     trained: bool = True
     heading: str = ""
     arch: str = ""
+    schematic: bool = False
 
     def rows(self, names: Sequence[str]) -> np.ndarray:
         return np.array([self.layers.index(n) for n in names], dtype=np.int64)
@@ -178,7 +181,7 @@ def selective_counts(result: Selectivity, criterion: str = RULE[0], threshold: f
         boot = np.stack([bootstrap_proportions(result.layers[x], criterion, threshold, correction,
                                                result.n_permutations) * n[i] for i, x in enumerate(names)], axis=1)
     return Counts(names, list(result.categories), n, k, boot, result.model_label, result.trained, title(result),
-                  str(result.meta.get("arch", "")))
+                  str(result.meta.get("arch", "")), result.schematic)
 
 
 # --------------------------------------------------------------------------- one quantity, its interval, a verdict
@@ -340,11 +343,12 @@ def _scope(c: Counts) -> str:
         return ("It scores the MODEL ORGANISM (a small VGG16-shaped network trained on generated drawings), not "
                 "the paper's VGG16: a rehearsal of the method on a network whose training is known, not a test "
                 "of the paper.")
-    if c.arch == "vgg16" and c.trained and "schematic" not in c.heading.lower() and "drawings" not in c.heading:
+    if c.arch == "vgg16" and c.trained and not c.schematic:
         return ("The paper's reproduction: VGG16 with ImageNet weights, as in the paper, on this run's "
                 "photographs of its four categories.")
-    return (f"It scores {c.label}; the paper's claims concern VGG16 trained on ImageNet, so this is not a test "
-            "of the paper.")
+    why = "measured on generated drawings, not photographs" if c.schematic else \
+        "the paper's claims concern VGG16 trained on ImageNet"
+    return f"It scores {c.label} ({why}): not a test of the paper."
 
 
 def _layers_of(c: Counts, prefixes: Sequence[str]) -> list[str]:

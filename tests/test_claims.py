@@ -343,3 +343,9 @@ def test_essay_classes_split_the_dogs_into_breeds():
     assert "comparison objects" in claims.essay_classes(labels, cats, subs, compare=("cup",), min_per_breed=4).reason
     assert claims.paper_categories_missing(cats) == ["i-see-face"]
     assert math.isclose(claims.CONFIDENCE, 0.95)
+
+
+def test_scope_of_vgg16_on_drawings():
+    vgg = counts({}, label="VGG16, ImageNet weights (IMAGENET1K_V1)")
+    vgg.arch, vgg.schematic = "vgg16", True
+    assert "measured on generated drawings, not photographs" in claims.scorecard(vgg).scope
