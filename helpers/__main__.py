@@ -4,7 +4,9 @@ Runs the whole pipeline (stimuli -> activations -> selectivity) on the profile's
 (quick: the model organism, a small VGG16-shaped network trained on generated drawings;
 full: the pretrained VGG16) or the one given with ``--model``, and writes the
 per-layer table (CSV), a figure of proportions per layer and category (PNG) and
-``run.json`` saying what was run.
+``run.json`` saying what was run. When the stimulus set has the paper's four categories it
+also scores the paper's claims (:mod:`helpers.claims`): ``claims.csv`` and the ``claims``
+section of run.json (``--control`` measures the untrained control that claim 4 needs).
 
 Every argument is checked before any work starts. Every failure ends with one line
 ``error: ...`` on stderr and exit status 2; Ctrl-C with one line and status 130.
@@ -253,6 +255,7 @@ def _report(args, checked: dict) -> int:
            "criterion": args.criterion, "threshold": args.threshold, "correction": args.correction,
            "n_permutations": args.permutations, "resolve_q": list(result.resolve_q), "seed": args.seed,
            "profile": prof.name}
+    run["claims"] = _claims(args, checked, stim, acts, result, info, out)
     with atomic_file(out / "run.json", "w") as f:
         f.write(json.dumps(run, indent=1, ensure_ascii=False))
     pivot = table.pivot(index="layer", columns="category", values="n_selective").loc[list(result.layers)]
@@ -261,8 +264,48 @@ def _report(args, checked: dict) -> int:
         print("\nNOTE: these numbers come from an UNTRAINED network (random weights).")
     elif args.model == ORGANISM:
         print(f"\nNOTE: these numbers come from {info.label}.")
-    print(f"\nWrote {out / 'selectivity_by_layer.csv'}, {out / 'selectivity_by_layer.png'} and {out / 'run.json'}")
+    wrote = [out / "selectivity_by_layer.csv", out / "selectivity_by_layer.png", out / "run.json"]
+    if run["claims"]["scored"]:
+        wrote.insert(2, out / "claims.csv")
+    print(f"\nWrote {', '.join(map(str, wrote[:-1]))} and {wrote[-1]}")
     return 0
+
+
+def _claims(args, checked: dict, stim, acts, result, info, out: Path) -> dict:
+    """The paper's claims scored on this run (:func:`helpers.claims.scorecard`): written to
+    ``claims.csv`` and printed when the stimulus set has the paper's four categories;
+    returns the ``claims`` section of run.json (with ``why`` when not scored)."""
+    from . import activations, claims, models, selectivity
+    from .cache import atomic_file
+
+    missing = claims.paper_categories_missing(stim.categories)
+    if missing:
+        why = (f"the stimulus set lacks the paper's categories {missing} (it has {stim.categories}); the claims "
+               "concern face, i-see-face, car and dog")
+        print(f"\nNo claims scorecard: {why}.")
+        return {"scored": False, "why": why}
+    control = None
+    if args.control and info.trained:
+        if args.model == ORGANISM:
+            from .organism import load_organism
+
+            net = load_organism("untrained", seed=args.seed)
+        else:
+            net = models.load_model(args.model, pretrained=False, seed=args.seed)
+        c_acts = activations.collect(net, stim, layers=list(acts), batch_size=args.batch_size or
+                                     checked["profile"].batch_size, device=checked["device"],
+                                     progress=not args.no_progress, cache=checked["cache"])
+        control = selectivity.analyze(c_acts, n_permutations=args.permutations, seed=args.seed)
+    elif args.control:
+        print("\nNote: --control adds nothing here: the measured network is itself untrained.")
+    card = claims.scorecard(result, control, essay_reason="the command-line report does not run the essay's "
+                            "breed experiment (helpers.breeds.essay_experiment; notebooks 05 and 09 do)")
+    if control is None and info.trained:
+        card.rows[3].reason += " (rerun with --control)"
+    with atomic_file(out / "claims.csv", "w") as f:
+        card.to_frame().to_csv(f, index=False, lineterminator="\n")
+    print("\n" + card.to_text())
+    return {"scored": True, **card.to_json()}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -292,6 +335,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--batch-size", type=int, help="images per forward pass, at least 1 (default: the profile's)")
     r.add_argument("--device", default=None, help="cpu, cuda, cuda:N or mps (default: CUDA when available)")
+    r.add_argument("--control", action="store_true",
+                   help="also measure the untrained control (same architecture, random weights with --seed), "
+                        "which the claims scorecard needs for claim 4")
     r.add_argument("--no-cache", action="store_true")
     r.add_argument("--no-progress", action="store_true")
     return parser

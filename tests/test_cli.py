@@ -55,7 +55,7 @@ def test_report_on_a_folder(folder, tmp_path, capsys, session_vgg16):
     assert run["trained"] is False and "UNTRAINED" in run["model"]
     assert run["resolve_q"] == [0.01, 0.05]  # the default levels: --correction none
     assert "UNTRAINED" in capsys.readouterr().out
-    assert sorted(p.name for p in out.iterdir()) == ["run.json", "selectivity_by_layer.csv",
+    assert sorted(p.name for p in out.iterdir()) == ["claims.csv", "run.json", "selectivity_by_layer.csv",
                                                      "selectivity_by_layer.png"]  # no temporaries
 
 

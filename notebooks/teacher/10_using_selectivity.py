@@ -540,6 +540,26 @@ for item, value in report.items():
     print(f"- {item}: {value}")
 
 # %% [markdown]
+# Last, the paper's claims scored on this study by the function that closes notebook 05
+# (`claims.scorecard`): network and control side by side, each claim with its operational
+# definition, the numbers, a bootstrap interval and a verdict. With two layers and 16 images per
+# category several claims cannot be scored, and each of those rows says what is missing. A study
+# that wants a verdict on them needs the layers and the images the rows name.
+
+# %%
+from helpers import claims
+
+missing = claims.paper_categories_missing(own.categories)
+if missing:
+    print(f"No scorecard: the study lacks the paper's categories {missing}.")
+else:
+    split = claims.essay_classes(own.labels, own.categories, own.subcategories)
+    study_card = claims.scorecard(studies["network"], studies["control"],
+                                  essay_reason=f"not run: {split.reason}" if split.reason else
+                                  "not run here: notebook 05 shows how (helpers.breeds.essay_experiment)")
+    print(study_card.to_text())
+
+# %% [markdown]
 # With 16 images per category and two layers this is a rehearsal: a real study wants dozens of
 # images per category and every layer. Clean up the temporary folder when done:
 
