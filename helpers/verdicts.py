@@ -266,8 +266,8 @@ def depth_trend(first, last, *, trained: bool, quantity: str = "agreement with t
     ctl = f"; the untrained network goes from {_num(c0, digits)} to {_num(c1, digits)}"
     if d - dc > margin:
         return Verdict(f"{head}{ctl}: the trained rise exceeds the untrained one by {_num(d - dc, digits)}.",
-                       "which part of the objective does it (one loss, one training run); another seed "
-                       "and another loss would be needed.", "rises more than control")
+                       "that the loss, rather than this one training run on these images, produced it: "
+                       "other seeds and another loss would be needed.", "rises more than control")
     return Verdict(f"{head}{ctl}: the untrained network rises about as much, so the rise is not specific "
                    "to training.", "what does cause it: stimuli equalised in low-level statistics would be "
                    "needed.", "rises like control")

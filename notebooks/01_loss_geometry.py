@@ -681,7 +681,14 @@ for role, clusters in verdicts.items():
 #
 # ### Sources
 #
-# - The essay on cross-entropy and latent space: `../shared/seeds/000_…`.
+# - The paper (the measure the later notebooks apply to this loss's network): K. Malakhova,
+#   *Representation of Categories in Filters of Deep Neural Networks*, Proceedings of the IEEE
+#   Conference on Computer Vision and Pattern Recognition Workshops (CVPRW), 2018, pp. 1973–1975,
+#   doi:[10.1109/CVPRW.2018.00265](https://doi.org/10.1109/CVPRW.2018.00265).
+# - The essay (cross-entropy treats all classes as equally far apart): K. Malakhova, *Why Latent
+#   Representations in Convolutional Neural Networks Fall Outside Visual Space*, MODVIS Workshop
+#   (Computational and Mathematical Models in Vision), St. Petersburg, Florida, 2018,
+#   <https://docs.lib.purdue.edu/modvis/2018/session02/3>.
 # - O. Russakovsky et al., *ImageNet Large Scale Visual Recognition Challenge*, IJCV 2015.
 # - K. Simonyan and A. Zisserman, *Very Deep Convolutional Networks for Large-Scale Image
 #   Recognition*, ICLR 2015.

@@ -468,7 +468,18 @@ bottom_k = course.check_function(bottom_k, seeded_bottom, cases,
 #   pretrained VGG16 prefers needs the full profile. The title of every figure says which network
 #   and which stimuli produced it.
 #
-# **Sources.** The short paper on category selectivity (`../shared/seeds/002_…`); C. Olah,
+# **Sources.**
+#
+# - The paper (representative filters and their PPGN visualisations): K. Malakhova, *Representation
+#   of Categories in Filters of Deep Neural Networks*, Proceedings of the IEEE Conference on
+#   Computer Vision and Pattern Recognition Workshops (CVPRW), 2018, pp. 1973–1975,
+#   doi:[10.1109/CVPRW.2018.00265](https://doi.org/10.1109/CVPRW.2018.00265).
+# - The essay (why a filter's preferred image need not look like its category): K. Malakhova, *Why
+#   Latent Representations in Convolutional Neural Networks Fall Outside Visual Space*, MODVIS
+#   Workshop (Computational and Mathematical Models in Vision), St. Petersburg, Florida, 2018,
+#   <https://docs.lib.purdue.edu/modvis/2018/session02/3>.
+#
+# Other sources: C. Olah,
 # A. Mordvintsev & L. Schubert, *Feature Visualization*, Distill, 2017; A. Nguyen, J. Clune,
 # Y. Bengio, A. Dosovitskiy & J. Yosinski, *Plug & Play Generative Networks*, CVPR 2017;
 # K. Simonyan & A. Zisserman, ICLR 2015 (VGG16).

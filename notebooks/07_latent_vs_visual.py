@@ -63,7 +63,7 @@ display(Markdown(course.describe()))
 # %% [markdown]
 # ## The essay's claim
 #
-# The essay in `../shared/seeds/000_…` argues, in short: ImageNet classifiers are trained with
+# The essay (K. Malakhova, MODVIS 2018; full reference under Sources) argues, in short: ImageNet classifiers are trained with
 # cross-entropy, which treats all classes as equally far apart, so mistaking a dog for a car costs
 # as much as mistaking one dog breed for another. Nothing in that objective asks visually similar
 # images to stay close in the deep layers. On the contrary, a unit may be tuned to *separate*
@@ -443,22 +443,28 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# Reading the result: if many images of the filter's own category sit *below* the neutral image
-# before the ReLU, while others of the same category drive it strongly, the filter does more than
-# ignore part of its category; it actively separates members of the category from each other, the
-# pattern the essay describes. For this filter:
+# Does this filter split its own category? The sentence below is computed from the two counts, and
+# from whether the network's training objective itself asks it to tell members of the category apart
+# (several of its output classes are kinds of that category): if it does, a split is what the
+# objective asks for, not a sign that latent space leaves visual space.
 
 # %%
+from helpers import verdicts
+
 strong_own = int((pre[own] > np.median(pre[others])).sum())
-print(f"{TARGET} images pushed below the neutral image: {n_below} of {len(own)}; "
-      f"{TARGET} images driving it above the median non-{TARGET} image: {strong_own} of {len(own)}.")
-if n_below and strong_own:
-    print(f"Both groups exist: the filter separates {TARGET}s from each other, the essay's third symptom "
-          "(in this filter, in this network).")
-elif n_below == 0:
-    print(f"No {TARGET} image is pushed below the neutral image: no sign of own-category suppression here.")
+# The network's output classes that are kinds of TARGET (ImageNet's dog breeds, the organism's six).
+if not acts.trained:
+    kinds = 0
+elif profile.model == "organism":
+    from helpers import miniworld
+    kinds = sum(miniworld.PARENTS.get(c) == TARGET for c in miniworld.CLASSES)
 else:
-    print(f"Some {TARGET} images suppress it, but none drives it strongly: a weak filter rather than a split category.")
+    from helpers import imagenet
+    kinds = imagenet.coarse_groups().count(TARGET)
+print(f"output classes of this network that are kinds of {TARGET}: {kinds}")
+print(verdicts.own_category_split(n_below, strong_own, len(own), category=TARGET,
+                                  objective_separates=kinds > 1,
+                                  control="the untrained network (notebook 05's control)"))
 
 # %% [markdown]
 # One filter is an anecdote: to make a claim, repeat the count for every selective filter of the
@@ -536,8 +542,18 @@ if not result.trained:
 #   draw the shown ones at random); the pre-ReLU value, compared with a neutral image, shows whether
 #   a filter is actively pushed down by images of its own category.
 #
-# **Sources.** The essay on latent representations (`../shared/seeds/000_…`); the short paper on
-# category selectivity (`../shared/seeds/002_…`); J. A. Hanley & B. J. McNeil, *The meaning and use
+# **Sources.**
+#
+# - The paper (the selectivity measure): K. Malakhova, *Representation of Categories in Filters of
+#   Deep Neural Networks*, Proceedings of the IEEE Conference on Computer Vision and Pattern
+#   Recognition Workshops (CVPRW), 2018, pp. 1973–1975,
+#   doi:[10.1109/CVPRW.2018.00265](https://doi.org/10.1109/CVPRW.2018.00265).
+# - The essay (the three symptoms tested here): K. Malakhova, *Why Latent Representations in
+#   Convolutional Neural Networks Fall Outside Visual Space*, MODVIS Workshop (Computational and
+#   Mathematical Models in Vision), St. Petersburg, Florida, 2018,
+#   <https://docs.lib.purdue.edu/modvis/2018/session02/3>.
+#
+# Other sources: J. A. Hanley & B. J. McNeil, *The meaning and use
 # of the area under a ROC curve*, Radiology, 1982 (AUC as the Mann–Whitney statistic);
 # N. Kriegeskorte, W. K. Simmons, P. S. F. Bellgowan & C. I. Baker, *Circular analysis in systems
 # neuroscience: the dangers of double dipping*, Nature Neuroscience, 2009; K. Simonyan &

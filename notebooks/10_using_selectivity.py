@@ -79,6 +79,7 @@ import pandas as pd
 from helpers import analysis as an
 from helpers import plots
 from helpers import selectivity as sel
+from helpers import verdicts
 from helpers.labels import title as figure_title
 
 stim = course.stimuli()
@@ -161,13 +162,15 @@ dots = ax.scatter(readout["proportion selective"], readout["mean"], c=np.arange(
 # Fifteen names next to fifteen dots overlap; the colour bar names the layers, and only the two
 # layers the comparison is about are labelled on the plot.
 bar = fig.colorbar(dots, ax=ax, ticks=range(len(layers)), pad=0.02)
-bar.ax.set_yticklabels(layers, fontsize=6)
+bar.ax.set_yticklabels(layers, fontsize=8)
 bar.ax.invert_yaxis()
-marks = ([(best_read, "best read-out and most selective", -14)] if best_read == most_sel else
-         [(best_read, "best read-out", 12), (most_sel, "most selective", -16)])
+# Both labels go below-left of their dots: the best read-out sits near accuracy 1, where a label
+# above its dot would run into the title.
+marks = ([(best_read, "best read-out and most selective", -18)] if best_read == most_sel else
+         [(best_read, "best read-out", -18), (most_sel, "most selective", -36)])
 for name, text, dy in marks:
     ax.annotate(f"{text}: {name}", (readout.loc[name, "proportion selective"], readout.loc[name, "mean"]),
-                xytext=(-10, dy), textcoords="offset points", ha="right", fontsize=7,
+                xytext=(-10, dy), textcoords="offset points", ha="right", va="top", fontsize=8,
                 arrowprops={"arrowstyle": "-", "lw": 0.6})
 ax.set_xlabel("proportion of filters selective for some category")
 ax.set_ylabel("read-out accuracy (mean over folds)")
@@ -176,9 +179,18 @@ fig.tight_layout()
 plt.show()
 print(f"Best read-out: {best_read} ({readout.loc[best_read, 'mean']:.2f}); most selective filters: {most_sel} "
       f"({readout.loc[most_sel, 'proportion selective']:.0%} of its filters, read-out {readout.loc[most_sel, 'mean']:.2f}).")
-print("The two agree: here the proportion of selective filters points to the best layer." if best_read == most_sel else
-      f"They disagree: the proxy would have chosen {most_sel}, which reads out "
-      f"{readout.loc[best_read, 'mean'] - readout.loc[most_sel, 'mean']:.2f} worse than {best_read}.")
+# Whether the proxy "disagrees" is a comparison of two read-outs with their spread over folds, and
+# it is meaningless where both sit at the ceiling of accuracy 1.
+print("The proxy and the read-out point to the same layer." if best_read == most_sel else
+      verdicts.difference(readout.loc[best_read, "mean"], readout.loc[most_sel, "mean"],
+                          readout.loc[best_read, "sd"], readout.loc[most_sel, "sd"],
+                          names=(f"{best_read} (best read-out)", f"{most_sel} (most selective)"),
+                          quantity="read-out accuracy", ceiling=1.0, margin=0.05, spread_name="sd over folds"))
+at_ceiling = readout.index[readout["mean"] >= 0.95]
+print(verdicts.shows(f"{len(at_ceiling)} of {len(layers)} layers read out at 0.95 or more"
+                     + (f" (the shallowest of them {at_ceiling[0]}): the read-out separates these categories almost perfectly "
+                        "there, so it cannot rank those layers." if len(at_ceiling) else
+                        ": no layer is at ceiling, so the read-out can rank them.")))
 
 # %% [markdown]
 # Two cautions before reading the plot. Fifteen layers are fifteen points: a rank correlation over
@@ -526,8 +538,18 @@ shutil.rmtree(folder)
 # - Every title names the network and the stimuli: an untrained network's numbers exercise the
 #   methods and say nothing about VGG16 trained on ImageNet.
 #
-# **Sources.** The short paper on category selectivity (`../shared/seeds/002_…`), its discussion
-# section for both uses; V. Willenbockel et al., *Controlling
+# **Sources.**
+#
+# - The paper (its discussion section proposes both uses): K. Malakhova, *Representation of
+#   Categories in Filters of Deep Neural Networks*, Proceedings of the IEEE Conference on Computer
+#   Vision and Pattern Recognition Workshops (CVPRW), 2018, pp. 1973–1975,
+#   doi:[10.1109/CVPRW.2018.00265](https://doi.org/10.1109/CVPRW.2018.00265).
+# - The essay (the limits of reading selectivity as visual): K. Malakhova, *Why Latent
+#   Representations in Convolutional Neural Networks Fall Outside Visual Space*, MODVIS Workshop
+#   (Computational and Mathematical Models in Vision), St. Petersburg, Florida, 2018,
+#   <https://docs.lib.purdue.edu/modvis/2018/session02/3>.
+#
+# Other sources: V. Willenbockel et al., *Controlling
 # low-level image properties: the SHINE toolbox*, Behavior Research Methods, 2010; K. Simonyan &
 # A. Zisserman, ICLR 2015 (VGG16); L. Fei-Fei, R. Fergus &
 # P. Perona, *Learning generative visual models from few training examples*, CVPR Workshop on

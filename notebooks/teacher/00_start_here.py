@@ -76,7 +76,8 @@ display(Markdown(course.describe()))
 # into a map of how well each patch matches it. Which of those filters care about a *category*,
 # such as faces, dogs or cars, and in which layers do they sit?
 #
-# **The measure (the paper).** A short workshop paper proposes to answer this the way
+# **The measure (the paper: K. Malakhova, *Representation of Categories in Filters of Deep Neural
+# Networks*, CVPR Workshops 2018; full reference under Sources).** A short workshop paper proposes to answer this the way
 # neuroscientists characterise neurons in the visual cortex: show the network a labelled set of
 # images, keep for each filter and image the **largest value of its activation map**, rescale
 # those values per filter to the range 0–1 (its eq. 1), and ask **what share of the filter's
@@ -87,15 +88,20 @@ display(Markdown(course.describe()))
 # ("i-see-face", pareidolia), cars and dogs. It reported many car- and pareidolia-selective
 # filters already in early layers, sizeable shares of category-selective filters in the last
 # convolutional blocks, and more dog than face detectors — plausible for a network trained on
-# ImageNet, which has many dog classes and none for faces.
+# ImageNet, which has many dog classes and none for faces. Its discussion proposes two uses:
+# choosing the layer to read features from, and measuring how visually complex a stimulus set is
+# (notebook 10 tries both).
 #
-# **The argument (the essay).** A companion essay argues that what such deep filters encode is
+# **The argument (the essay: K. Malakhova, *Why Latent Representations in Convolutional Neural
+# Networks Fall Outside Visual Space*, MODVIS 2018).** A companion essay argues that what such deep filters encode is
 # shaped by the training set and the loss more than by what images *look like*. ImageNet's
 # 1000 classes (Russakovsky et al., 2015) include 118 dog breeds next to jeeps and
 # dishwashers, and cross-entropy — the usual training loss — charges the same for mistaking one
 # dog breed for another as for mistaking a dog for a car. Nothing in that loss asks visually
 # similar images to end up close together inside the network; a "dog unit" may even be pushed
-# to *separate* similar-looking dogs. The course puts numbers on both halves: notebook 01 on the
+# to *separate* similar-looking dogs, and the essay adds that such a split "cannot be attributed
+# to incidental differences in low level statistics", a claim that can be tested (notebook 05's
+# equalised stimuli, notebook 09's controls). The course puts numbers on both halves: notebook 01 on the
 # loss, notebooks 03–08 on the filters, and notebook 09 on a network trained here, where we
 # control what it saw.
 #
@@ -452,9 +458,14 @@ print(f"the full profile does {full_cost / here:,.1f} times as much convolution 
 #
 # ### Sources
 #
-# - The selectivity measure: the short paper in `../shared/seeds/002_…` (VGG16; face,
-#   i-see-face, car, dog).
-# - The argument about latent space and cross-entropy: the essay in `../shared/seeds/000_…`.
+# - The paper (the selectivity measure, eq. 1 and eq. 2; VGG16; face, i-see-face, car, dog): K.
+#   Malakhova, *Representation of Categories in Filters of Deep Neural Networks*, Proceedings of the
+#   IEEE Conference on Computer Vision and Pattern Recognition Workshops (CVPRW), 2018, pp.
+#   1973–1975, doi:[10.1109/CVPRW.2018.00265](https://doi.org/10.1109/CVPRW.2018.00265).
+# - The essay (latent space, cross-entropy and the dog-selective unit): K. Malakhova, *Why Latent
+#   Representations in Convolutional Neural Networks Fall Outside Visual Space*, MODVIS Workshop
+#   (Computational and Mathematical Models in Vision), St. Petersburg, Florida, 2018,
+#   <https://docs.lib.purdue.edu/modvis/2018/session02/3>.
 # - K. Simonyan and A. Zisserman, *Very Deep Convolutional Networks for Large-Scale Image
 #   Recognition*, ICLR 2015 (VGG16).
 # - O. Russakovsky et al., *ImageNet Large Scale Visual Recognition Challenge*, IJCV 2015.

@@ -531,6 +531,12 @@ print(f"fc1 before its ReLU: {np.mean(before < 0):.0%} of the values negative; a
 #
 # - K. Simonyan and A. Zisserman, *Very Deep Convolutional Networks for Large-Scale Image
 #   Recognition*, ICLR 2015 (the architecture).
-# - The paper (`../shared/seeds/002_…`): per-filter maxima of every activation map as the raw
-#   material of its selectivity measure.
+# - The paper (per-filter maxima of every activation map as the raw material of its selectivity
+#   measure): K. Malakhova, *Representation of Categories in Filters of Deep Neural Networks*,
+#   Proceedings of the IEEE Conference on Computer Vision and Pattern Recognition Workshops (CVPRW),
+#   2018, pp. 1973–1975, doi:[10.1109/CVPRW.2018.00265](https://doi.org/10.1109/CVPRW.2018.00265).
+# - The essay (why the deep layers' activations need not follow what images look like): K.
+#   Malakhova, *Why Latent Representations in Convolutional Neural Networks Fall Outside Visual
+#   Space*, MODVIS Workshop (Computational and Mathematical Models in Vision), St. Petersburg,
+#   Florida, 2018, <https://docs.lib.purdue.edu/modvis/2018/session02/3>.
 # - PyTorch documentation: `torch.nn.Module.register_forward_hook`.

@@ -406,7 +406,14 @@ S_balanced = course.check_answer(
 #
 # ### Sources
 #
-# - The measure (eq. 1, eq. 2) and the four categories: the paper, `../shared/seeds/002_…`.
+# - The paper (the measure, eq. 1 and eq. 2, and the four categories): K. Malakhova, *Representation
+#   of Categories in Filters of Deep Neural Networks*, Proceedings of the IEEE Conference on
+#   Computer Vision and Pattern Recognition Workshops (CVPRW), 2018, pp. 1973–1975,
+#   doi:[10.1109/CVPRW.2018.00265](https://doi.org/10.1109/CVPRW.2018.00265).
+# - The essay (the question notebooks 07–09 take up): K. Malakhova, *Why Latent Representations in
+#   Convolutional Neural Networks Fall Outside Visual Space*, MODVIS Workshop (Computational and
+#   Mathematical Models in Vision), St. Petersburg, Florida, 2018,
+#   <https://docs.lib.purdue.edu/modvis/2018/session02/3>.
 # - Luma weights: ITU-R Recommendation BT.601.
 # - K. Simonyan and A. Zisserman, *Very Deep Convolutional Networks for Large-Scale Image
 #   Recognition*, ICLR 2015.

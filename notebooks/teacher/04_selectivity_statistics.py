@@ -75,6 +75,7 @@ import pandas as pd
 
 from helpers import plots
 from helpers import selectivity as sel
+from helpers import verdicts
 
 acts = course.activations()
 result = course.selectivity(acts)
@@ -161,7 +162,8 @@ print(f"our p = {ours}; helpers.selectivity.permutation_test (other shuffles) p 
 # Why not simply take the filter with the **largest** share? Because a share close to 1 can come
 # from very few images: a filter that stays at its minimum for almost every image and fires for a
 # single image has all its normalised activation on that image's category. Here is the largest
-# face share of the layer, with how many images drive it and its p-value:
+# face share of the layer, with how many images drive it and its p-value, and then the largest face
+# share the test does *not* back (p > 0.01), if this layer has one:
 
 # %%
 P = result[LAYER].p  # every filter and category (NaN for silent filters)
@@ -170,12 +172,24 @@ n_face, n_other = int((labels == face).sum()), int((labels != face).sum())
 drivers = int((A[labels == face, g] > 0).sum()), int((A[labels != face, g] > 0).sum())
 print(f"filter {g}: {categories[face]} share {S[g, face]:.3f}; maximum above 0 for {drivers[0]} of {n_face} "
       f"{categories[face]} images and {drivers[1]} of {n_other} others; p = {P[g, face]:.2g}")
+print(verdicts.largest_share(S[g, face], P[g, face], drivers[0], n_face, alpha=0.01, chance=1 / C,
+                             unit=f"filter {g}", category=categories[face]))
+# The trap where it exists: the largest share among the filters the test does not back.
+unbacked = np.flatnonzero(ok & (P[:, face] > 0.01))
+if len(unbacked):
+    h = int(unbacked[np.argmax(S[unbacked, face])])
+    print(f"Largest {categories[face]} share with p > 0.01: filter {h}, share {S[h, face]:.3f} "
+          f"(chance {1 / C:.3f}), driven by {int((A[labels == face, h] > 0).sum())} of {n_face} "
+          f"{categories[face]} images, p = {P[h, face]:.2g}; ranking by the share alone would put it above "
+          f"{int((ok & (P[:, face] <= 0.01) & (S[:, face] < S[h, face])).sum())} filters that the test backs.")
+else:
+    print(f"Every non-silent filter of {LAYER} passes p ≤ 0.01 for {categories[face]}s: no unbacked share here.")
 
 # %% [markdown]
-# If that filter responds to only a handful of images, its p-value is large despite the share:
-# under shuffled labels, a handful of images often land in one category by chance. The share says
-# *how much* of a filter's activity falls on a category; only the test says whether that is more
-# than luck would give.
+# Under shuffled labels a handful of images often land in one category by chance, so a filter
+# driven by few images gets a large p-value whatever its share. The share says *how much* of a
+# filter's activity falls on a category; only the test says whether that is more than luck would
+# give.
 #
 # ## 2. The floor of the test and the m/q rule
 #
@@ -456,9 +470,21 @@ for ax, col, line, what in ((axes[0], "FSI (raw)", 1 / 3, "FSI = 1/3 (face = 2×
 fig.suptitle(f"{LAYER}, {ok.sum()} non-silent filters\n{title}", fontsize=9)
 plt.show()
 
+# %%
+for col in ("FSI (raw)", "d′"):
+    print(verdicts.rank_agreement(spearman(indices["eq. 2 face share"], indices[col]), len(indices),
+                                  names=("eq. 2's face share", col)))
+
+# Eq. 1 subtracts a filter's minimum; where that minimum is 0, it only rescales the filter.
+zero_min = int((A[:, ok].min(axis=0) == 0).sum())
+print(verdicts.shows(f"{zero_min} of {int(ok.sum())} non-silent filters have a minimum of 0 over these images"
+                     + ("; for all of them eq. 1 only rescales, so FSI on raw responses and the share are two "
+                        "functions of the same ratio and rank the filters alike." if zero_min == ok.sum() else
+                        "; the others have their baseline removed by eq. 1 but not by the raw FSI, one reason "
+                        "the two rankings can differ.")))
+
 # %% [markdown]
-# The indices agree on the ranking of filters to a large extent but not completely, for two
-# reasons. Eq. 1 subtracts each filter's minimum before the shares are taken, while the FSI works
+# Two things can make the rankings differ. Eq. 1 subtracts each filter's minimum before the shares are taken, while the FSI works
 # on raw responses: a filter that responds strongly to everything and a bit more to faces has a
 # small FSI but can have a large share once its baseline is removed. And d′ also weighs how
 # *consistently* the filter prefers faces (the spread), which neither share nor FSI looks at.
@@ -506,7 +532,14 @@ print("\nfilters passing both p ≤ 0.01 and FSI > 1/3:", int((crit.iloc[:, 0] &
 #
 # ### Sources
 #
-# - The measure (eq. 1, eq. 2) and the four categories: the paper, `../shared/seeds/002_…`.
+# - The paper (the measure, eq. 1 and eq. 2, the four categories and its threshold of 0.01): K.
+#   Malakhova, *Representation of Categories in Filters of Deep Neural Networks*, Proceedings of the
+#   IEEE Conference on Computer Vision and Pattern Recognition Workshops (CVPRW), 2018, pp.
+#   1973–1975, doi:[10.1109/CVPRW.2018.00265](https://doi.org/10.1109/CVPRW.2018.00265).
+# - The essay (the question notebooks 07–09 take up): K. Malakhova, *Why Latent Representations in
+#   Convolutional Neural Networks Fall Outside Visual Space*, MODVIS Workshop (Computational and
+#   Mathematical Models in Vision), St. Petersburg, Florida, 2018,
+#   <https://docs.lib.purdue.edu/modvis/2018/session02/3>.
 # - D. Y. Tsao, W. A. Freiwald, R. B. H. Tootell and M. S. Livingstone, *A cortical region
 #   consisting entirely of face-selective cells*, Science 311, 2006 (FSI > 1/3).
 # - N. Kanwisher, J. McDermott and M. M. Chun, *The fusiform face area: a module in human

@@ -587,8 +587,18 @@ any_by_hand = course.check_answer(
 #   family of low-level explanations; a learned preference should survive it and stay above the
 #   control. Sections 3 and 6 printed which categories did, for this profile's networks.
 #
-# **Sources.** The short paper on category selectivity in VGG16 (`../shared/seeds/002_…`);
-# K. Simonyan & A. Zisserman, *Very deep convolutional networks for large-scale image recognition*,
+# **Sources.**
+#
+# - The paper (the figure reproduced here): K. Malakhova, *Representation of Categories in Filters
+#   of Deep Neural Networks*, Proceedings of the IEEE Conference on Computer Vision and Pattern
+#   Recognition Workshops (CVPRW), 2018, pp. 1973–1975,
+#   doi:[10.1109/CVPRW.2018.00265](https://doi.org/10.1109/CVPRW.2018.00265).
+# - The essay (the claim about low-level statistics tested in section 6 and notebook 09): K.
+#   Malakhova, *Why Latent Representations in Convolutional Neural Networks Fall Outside Visual
+#   Space*, MODVIS Workshop (Computational and Mathematical Models in Vision), St. Petersburg,
+#   Florida, 2018, <https://docs.lib.purdue.edu/modvis/2018/session02/3>.
+#
+# Other sources: K. Simonyan & A. Zisserman, *Very deep convolutional networks for large-scale image recognition*,
 # ICLR 2015; S. Baek, M. Song, J. Jang, G. Kim & S.-B. Paik, *Face detection in untrained deep neural
 # networks*, Nature Communications 12, 2021; Y. Benjamini & Y. Hochberg, *Controlling the false
 # discovery rate*, JRSS B, 1995; V. Willenbockel, J. Sadr, D. Fiset, G. O. Horne, F. Gosselin &
