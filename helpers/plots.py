@@ -182,14 +182,16 @@ def _texts(fig):
         if not ax.get_visible():
             continue
         out += [(t, f"axes {i} title") for t in (ax.title, ax._left_title, ax._right_title)]
-        out += [(ax.xaxis.label, f"axes {i} xlabel"), (ax.yaxis.label, f"axes {i} ylabel")]
-        for name, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
+        if ax.axison:  # ax.axis("off") hides labels and ticks without marking their Texts invisible
+            out += [(ax.xaxis.label, f"axes {i} xlabel"), (ax.yaxis.label, f"axes {i} ylabel")]
+        for name, axis in ((("x", ax.xaxis), ("y", ax.yaxis)) if ax.axison else ()):
             lo, hi = sorted(axis.get_view_interval())
             for tick in axis.get_major_ticks() + axis.get_minor_ticks():
                 if lo - 1e-9 * (abs(hi) + 1) <= tick.get_loc() <= hi + 1e-9 * (abs(hi) + 1):
                     out += [(tick.label1, f"axes {i} {name}ticks"), (tick.label2, f"axes {i} {name}ticks")]
         out += [(t, f"axes {i} text {j}") for j, t in enumerate(ax.texts)]
-        out += [(t, f"axes {i} offset") for t in (ax.xaxis.offsetText, ax.yaxis.offsetText)]
+        if ax.axison:
+            out += [(t, f"axes {i} offset") for t in (ax.xaxis.offsetText, ax.yaxis.offsetText)]
     out += [(t, f"figure text {j}") for j, t in enumerate(fig.texts)]
     if getattr(fig, "_suptitle", None) is not None:
         out.append((fig._suptitle, "suptitle"))
@@ -214,6 +216,8 @@ def text_problems(fig, min_size: float = MIN_FONT_SIZE, tolerance: float = 1.0) 
     merely touch pass. Tick labels of one axis are not compared with each other, nor
     texts inside a legend with that legend. Returns one line per problem (empty: none).
     """
+    from matplotlib.text import Text
+
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     problems = []
@@ -222,7 +226,8 @@ def text_problems(fig, min_size: float = MIN_FONT_SIZE, tolerance: float = 1.0) 
         size = float(t.get_fontsize())
         if size < min_size - 1e-6:
             problems.append(f"{group}: {t.get_text()!r} is {size:g} pt (at least {min_size:g})")
-        bb = t.get_window_extent(renderer)
+        # An annotation's own extent includes its arrow; only the text is compared.
+        bb = Text.get_window_extent(t, renderer)
         if bb.width > 0 and bb.height > 0:
             boxes.append((f"{group} {t.get_text()!r}", group, bb))
     for k, lg in enumerate(_legends(fig)):

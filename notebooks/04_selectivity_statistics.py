@@ -133,7 +133,7 @@ p_value = course.check_answer(p_value, course.reference("permutation_p", null, o
                               "count the shuffles whose share is at least the observed one, add 1, divide by K + 1",
                               "that is the permutation p-value.")
 
-# %%
+# %% jupyter={"source_hidden": true}
 helper_p = sel.permutation_test(AN[:, [f]], labels, n_permutations=K, seed=0)[0, face]
 ours = f"{p_value:.4f}"
 fig, ax = plt.subplots(figsize=(7, 3.4))
@@ -218,7 +218,7 @@ for m in (64, 512, 4096):
         print(f"m = {m:5d}, q = {q:.2f}: one filter needs K ≥ {need:7,d}; with K = {K}, BH needs "
               f"≥ {at_floor:4d} filters at the floor")
 
-# %%
+# %% jupyter={"source_hidden": true}
 n_tested = int(ok.sum())  # this layer's non-silent filters
 # A known answer: 512 filters over the layer's images, 20 of them planted strongly selective for
 # category 0 (their response is raised on its images), the rest pure noise.
@@ -241,10 +241,12 @@ for q, ls in ((0.05, "-"), (0.01, "--")):
 for k_perm, colour in ((100, "0.75"), (1000, "0.45"), (10000, "0.15")):
     ax.axhline(1 / (k_perm + 1), color=colour, lw=1.5, label=f"floor 1/(K+1), K = {k_perm:,}")
 ax.axvline(n_tested, color="C0", lw=0.8, ls=":")
-ax.text(n_tested * 1.05, 2e-6, f"{n_tested} filters\n({LAYER})", fontsize=7, color="C0")
+# At the top of its line, clear of the legend in the lower left.
+ax.text(n_tested * 1.05, 0.97, f"{n_tested} filters\n({LAYER})", fontsize=8, color="C0", va="top",
+        transform=ax.get_xaxis_transform())
 ax.set(xscale="log", yscale="log", xlabel="filters tested together, m", ylabel="p-value",
        title="A single filter can pass BH only where the floor lies below q/m")
-ax.legend(fontsize=7, loc="lower left")
+ax.legend(fontsize=8, loc="lower left")
 ax = axes[1]
 ranked = np.sort(p_resolved[:, 0])
 order = np.arange(1, m_sim + 1)
@@ -255,7 +257,7 @@ ax.axhline(1 / (K + 1), color="0.45", lw=1, ls="--", label=f"floor 1/{K + 1}")
 ax.set(xscale="log", yscale="log", xlim=(0.8, m_sim), xlabel="rank k of the p-value (smallest first)",
        ylabel="p-value", title=f"{m_sim} simulated filters, {planted} planted selective: "
                                f"BH finds {found['plain'].sum()} (plain), {found['resolved'].sum()} (resolved)")
-ax.legend(fontsize=7, loc="lower right")
+ax.legend(fontsize=8, loc="lower right")
 fig.suptitle("Simulated filters (gamma noise; planted filters +4 on one category), the layer's labels; "
              "no network", fontsize=9)
 plt.show()
@@ -264,6 +266,13 @@ print(f"planted filters at the floor 1/{K + 1} after {K} shuffles: {at_floor} of
 print(f"planted filters found: p ≤ 0.01 uncorrected {raw[:planted].sum()} of {planted} "
       f"(and {raw[planted:].sum()} noise filters); BH at 0.01 with {K} shuffles: {found['plain'][:planted].sum()}; "
       f"BH at 0.01 resolved: {found['resolved'][:planted].sum()} (noise filters: {found['resolved'][planted:].sum()})")
+
+# %%
+print(verdicts.shows(
+    (f"all {planted} planted filters pass p ≤ 0.01 uncorrected, " if raw[:planted].all() else
+     f"{raw[:planted].sum()} of {planted} planted filters pass p ≤ 0.01 uncorrected, ")
+    + f"but BH at 0.01 over {m_sim} filters finds {found['plain'][:planted].sum()} of them with {K} shuffles "
+    f"({at_floor} sit at the floor 1/{K + 1}) and {found['resolved'][:planted].sum()} once their p-values are resolved."))
 
 # %% [markdown]
 # With 1000 shuffles the planted filters sit at (or near) the floor, $1/1001$, above BH's bar for
@@ -346,6 +355,15 @@ print(f"{title}\n{LAYER}: {n_tested} non-silent filters; expected false positive
 print("filters passing, with the real labels and in 30 null worlds:")
 print(summary.to_string(float_format="{:.1f}".format))
 
+# %%
+bh_real = summary["real: BH ≤ 0.01"].astype(int)
+beats_null = [c for c in categories if bh_real[c] > summary.loc[c, "null: max"]]
+print(verdicts.shows(
+    f"BH at 0.01 keeps {', '.join(f'{bh_real[c]} {c}' for c in categories)} "
+    f"filters with the real labels; in the null worlds it passes {summary['null, BH: mean'].mean():.1f} per category on "
+    f"average, raw p ≤ 0.01 {summary['null: mean'].mean():.1f} (at most {int(summary['null: max'].max())}). "
+    f"Categories whose real BH count exceeds the raw count of every null world: {', '.join(beats_null) or 'none'}."))
+
 # %% [markdown]
 # Averaged over the null worlds, the count of false positives at p ≤ 0.01 is of the order of
 # $0.01 \times N$, as promised; but look at its spread (median against maximum). Filters of one
@@ -375,6 +393,13 @@ print(f"  sel.selective_any (Bonferroni over categories): mean {np.mean(any_corr
       f"i.e. {np.mean(any_corrected) / n_tested:.2%}")
 print(f"real labels: naive {int(sel.selective(result[LAYER], 'p', 0.01).any(axis=1).sum())}, "
       f"sel.selective_any {int(sel.selective_any(result[LAYER], 'p', 0.01).sum())}")
+
+# %%
+n_any = int(sel.selective_any(result[LAYER], "p", 0.01).sum())
+print(verdicts.shows(
+    f"testing {C} categories per filter at 0.01 makes {np.mean(any_naive) / n_tested:.1%} of filters 'selective for "
+    f"some category' in worlds without any preference; Bonferroni over the categories brings that to "
+    f"{np.mean(any_corrected) / n_tested:.1%}, and with the real labels {n_any} of {n_tested} filters still pass."))
 
 # %% [markdown]
 # ### The paper's "threshold of 0.01"
@@ -417,7 +442,7 @@ print(f"share of non-silent filters with S ≥ 0.01, per category: "
 # all non-face categories: for FSI the mean of their category means, for d′ their images
 # pooled.
 
-# %%
+# %% jupyter={"source_hidden": true}
 def face_indices(A, labels, face):
     A = np.asarray(A, dtype=np.float64)
     others = [c for c in range(labels.max() + 1) if c != face]
@@ -467,10 +492,8 @@ print(verdicts.shows(f"{zero_min} of {int(ok.sum())} non-silent filters have a m
                         "the two rankings can differ.")))
 
 # %% [markdown]
-# Two things can make the rankings differ. Eq. 1 subtracts each filter's minimum before the shares are taken, while the FSI works
-# on raw responses: a filter that responds strongly to everything and a bit more to faces has a
-# small FSI but can have a large share once its baseline is removed. And d′ also weighs how
-# *consistently* the filter prefers faces (the spread), which neither share nor FSI looks at.
+# Two things can make the rankings differ: eq. 1 removes a filter's baseline (its minimum) and the
+# raw FSI does not; and d′ also weighs how *consistently* the filter prefers faces (the spread).
 #
 # In fact, computed on the *normalised* responses $A_N$ instead of $A$, the FSI carries exactly
 # the same information as the balanced share: with $r = R_f/R_o$ one has

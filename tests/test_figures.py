@@ -73,6 +73,25 @@ def test_text_problems_passes_a_clean_figure():
     assert plots.text_problems(fig) == []
 
 
+def test_text_problems_ignores_axes_turned_off():
+    fig, axes = plt.subplots(1, 2, figsize=(3, 2))
+    for ax in axes:
+        ax.set_xlim(-0.2, 1.2)
+        ax.axis("off")  # tick labels would touch across the two panels
+    fig.subplots_adjust(wspace=0)
+    assert plots.text_problems(fig) == []
+
+
+def test_annotations_are_compared_by_their_text_not_their_arrows():
+    fig, ax = plt.subplots(figsize=(4, 3))
+    for text, y in (("label one", 0.22), ("label two", 0.08)):  # arrows cross, texts apart
+        ax.annotate(text, (0.9, 0.9), xytext=(0.05, y), textcoords="axes fraction", fontsize=8,
+                    arrowprops={"arrowstyle": "-"})
+    assert plots.text_problems(fig) == []
+    ax.annotate("label three", (0.8, 0.95), xytext=(0.06, 0.09), textcoords="axes fraction", fontsize=8)
+    assert [p for p in plots.text_problems(fig) if "label two" in p and "label three" in p]
+
+
 def test_category_colours_are_fixed_and_distinct():
     a = plots.category_colours(["dog", "face", "car", "i-see-face"])
     b = plots.category_colours(["face", "dog"])

@@ -293,6 +293,36 @@ plt.suptitle(f"Four images of each category: {stim.source or kind}", fontsize=10
 plt.show()
 
 # %% [markdown]
+# ## A first look at eq. 1 and eq. 2
+#
+# The paper's two equations, steps 4 and 5 of the diagram, on six made-up per-filter maxima (two
+# filters; two images each of three categories). Notebook 03 takes them apart on the network's
+# own activations.
+#
+# $$A_N = \frac{A - \min A}{\max A - \min A + \varepsilon} \quad (1) \qquad\qquad
+# S_c = \frac{\sum_{i \in c} A_{N,i}}{\sum_i A_{N,i}} \quad (2)$$
+#
+# Eq. 1 rescales each filter's maxima over the images to 0–1; eq. 2 is the share of a filter's
+# rescaled activation that falls on the images of category $c$ (the course averages within each
+# category before taking the share, which is the same thing when categories are equally large).
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from helpers import selectivity as sel
+from helpers import verdicts
+
+toy = np.array([[9.0, 2.0], [7.0, 3.0], [1.0, 3.0], [2.0, 2.0], [1.0, 2.5], [3.0, 2.5]])  # 6 images × 2 filters
+toy_labels, toy_names = np.array([0, 0, 1, 1, 2, 2]), ["face", "car", "dog"]
+toy_AN = sel.normalize(toy)                                   # eq. 1, per filter (column)
+toy_S = sel.selectivity_index(toy_AN, toy_labels, 3)          # eq. 2: (filters, categories)
+print("eq. 1:\n", toy_AN.round(2))
+print("eq. 2 (rows: filters; columns:", ", ".join(toy_names) + "):\n", toy_S.round(2))
+print(verdicts.shows(f"filter 0 puts {toy_S[0, 0]:.0%} of its rescaled activation on the face images and filter 1 "
+                     f"at most {toy_S[1].max():.0%} on any category, against {1 / 3:.0%} by chance: filter 0 leans "
+                     "towards faces, filter 1 towards none. Whether such a share is more than luck is notebook 04's "
+                     "permutation test."))
+
+# %% [markdown]
 # ## Exercise 1: how much more work is the full profile?
 #
 # A convolution does the same work at every position of its input, so the cost of VGG16's
@@ -302,7 +332,7 @@ plt.show()
 # Compute `ratio`: how many times more pixels one full-profile image has than one quick-profile
 # image (a plain number, not rounded).
 
-# %% tags=["solution"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["solution"]
 ratio = ...  # your code here: the pixels of one 224-px image divided by those of one 64-px image
 ### BEGIN SOLUTION
 ratio = (224 * 224) / (64 * 64)
@@ -374,7 +404,7 @@ plt.show()
 # the channels of the layer before it. The check compares your function with a count taken by
 # hooks on the convolutions of a network built from the same layout, VGG16's at 224 and at 64 px.
 
-# %% tags=["solution"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} tags=["solution"]
 def conv_madds(layout):
     ...  # your code here: return the multiply-adds of the convolutions, an int
     ### BEGIN SOLUTION
