@@ -22,7 +22,7 @@
 #
 # 1. say in two sentences what the course measures and which argument it tests;
 # 2. trace the measurement pipeline, from an image to the proportion of selective filters per
-#    layer, on the diagram below;
+#    layer, on the diagram below, and compute the paper's eq. 1 and eq. 2 on six made-up numbers;
 # 3. run the course in either profile (`quick` or `full`) from the command line, from JupyterLab
 #    or on Binder, and tell from any figure which network and which stimuli produced it;
 # 4. read the environment check and fix what it reports (missing weights, no GPU, widgets that
