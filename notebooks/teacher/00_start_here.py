@@ -332,7 +332,7 @@ print(verdicts.shows(f"filter 0 puts {toy_S[0, 0]:.0%} of its rescaled activatio
 # Compute `ratio`: how many times more pixels one full-profile image has than one quick-profile
 # image (a plain number, not rounded).
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% tags=["solution"] jupyter={"source_hidden": true}
 ratio = ...  # your code here: the pixels of one 224-px image divided by those of one 64-px image
 ### BEGIN SOLUTION
 ratio = (224 * 224) / (64 * 64)
@@ -404,7 +404,7 @@ plt.show()
 # the channels of the layer before it. The check compares your function with a count taken by
 # hooks on the convolutions of a network built from the same layout, VGG16's at 224 and at 64 px.
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% tags=["solution"] jupyter={"source_hidden": true}
 def conv_madds(layout):
     ...  # your code here: return the multiply-adds of the convolutions, an int
     ### BEGIN SOLUTION

@@ -173,7 +173,7 @@ print("shifted softmax          ->", softmax(z).round(6))
 # that huge logits do not overflow. The check compares it with PyTorch's
 # `torch.nn.functional.cross_entropy`.
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% tags=["solution"] jupyter={"source_hidden": true}
 def cross_entropy(logits, y):
     ...  # your code here: return the mean loss over the n rows, as a float
     ### BEGIN SOLUTION
@@ -406,7 +406,7 @@ print(shows(f"a husky mistaken for one of seven classes costs {min(severities)} 
 # probabilities defined above. Use `imagenet.distance_matrix()` (a `(1000, 1000)` integer array)
 # and subtract the maximum exponent before exponentiating, as in softmax.
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% tags=["solution"] jupyter={"source_hidden": true}
 def my_soft_labels(y, beta):
     d = imagenet.distance_matrix()[y].astype(np.float64)
     ...  # your code here: return the 1000 probabilities
@@ -518,7 +518,7 @@ print(pd.DataFrame({"class": world, "distance from husky": D_world[mw_husky],
 # keeps **exactly half** of its mass on the husky. No formula gives it: search for it, e.g. by
 # bisection between a temperature that keeps more than half and one that keeps less.
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% tags=["solution"] jupyter={"source_hidden": true}
 t_half = ...  # your code here: a float, the temperature at which the husky keeps 0.5
 ### BEGIN SOLUTION
 def kept(t):

@@ -418,7 +418,7 @@ print(shows(f"keeping full maps of {n_images} images would take {full_mb:,.1f} M
 # The check compares your result with `helpers.activations.collect`, which does the same for the
 # whole stimulus set (and caches it on disk).
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% tags=["solution"] jupyter={"source_hidden": true}
 def filter_maxima(model, images, layers):
     out, handles = {}, []
     ...  # your code here: one hook per layer, then run the model
@@ -479,7 +479,7 @@ print("hooks left on the model:", sum(len(m._forward_hooks) for m in net.modules
 # (Careful: `.numpy()` shares memory with its tensor, so it does not protect you; and this exact
 # bug once sat in the course's own `collect`.) Use `modules[path]` and `run_until_stopped`.
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% tags=["solution"] jupyter={"source_hidden": true}
 def layer_values(model, images, paths):
     out, handles = {}, []
     ...  # your code here: one hook per path, 4-D outputs reduced, 2-D ones copied; then run the model

@@ -133,7 +133,7 @@ print(by_hand.round(3))
 # `(n_images, n_filters)`. The check compares it with `helpers.selectivity.normalize` on the real
 # layer, for all filters that vary over the images (the next section is about the others).
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% tags=["solution"] jupyter={"source_hidden": true}
 def my_normalize(A, eps=1e-12):
     A = np.asarray(A, dtype=np.float64)
     ...  # your code here: return A_N, the same shape as A
@@ -217,7 +217,7 @@ print(verdicts.shows(f"{n_silent} of {n_all} filters ({n_silent / n_all:.1%}) ar
 # happens by itself if you do not hide the NaN. The check compares both variants with
 # `helpers.selectivity.selectivity_index`.
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% tags=["solution"] jupyter={"source_hidden": true}
 def my_share(AN, labels, n_categories, balanced=True):
     ...  # your code here: return the shares, shape (n_filters, n_categories)
     ### BEGIN SOLUTION
@@ -390,7 +390,7 @@ print(verdicts.shows(
 S_plain = sel.selectivity_index(toy_AN, toy_labels, 3, balanced=False)
 sizes = np.bincount(toy_labels)
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% tags=["solution"] jupyter={"source_hidden": true}
 S_balanced = ...  # your code here: the balanced shares, shape (2, 3), from S_plain and sizes only
 ### BEGIN SOLUTION
 per_image = S_plain / sizes  # proportional to each category's mean, the same factor for a filter's row

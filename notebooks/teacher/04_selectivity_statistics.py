@@ -127,7 +127,7 @@ print(f"filter {f} of {LAYER}: observed {categories[face]} share {observed:.3f};
 #
 # Compute `p_value` for this filter from `null` and `observed` with the formula above.
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% tags=["solution"] jupyter={"source_hidden": true}
 p_value = ...  # your code here: the p-value, a number in (0, 1]
 ### BEGIN SOLUTION
 p_value = (1 + np.sum(null >= observed)) / (1 + len(null))
@@ -317,7 +317,7 @@ print(f"{LAYER}: resolved at BH levels {result.resolve_q}; shuffles per non-sile
 # *Hints:* `np.argsort` gives the order; `np.minimum.accumulate` on the reversed array gives the
 # running minimum from the largest rank down; put the values back with the inverse order.
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% tags=["solution"] jupyter={"source_hidden": true}
 def my_bh(p):
     p = np.asarray(p, dtype=np.float64)
     ...  # your code here: return the adjusted p-values, same shape and order as p

@@ -530,7 +530,7 @@ print(pd.DataFrame({"contrast gain (equalised / original)": gain.round(2),
 target = "dog" if "dog" in result.categories else result.categories[-1]
 layer = "block5_conv3"
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% tags=["solution"] jupyter={"source_hidden": true}
 answer = ...  # your code here: the proportion, a number between 0 and 1
 ### BEGIN SOLUTION
 mask = sel.selective(result[layer], "p", 0.01)
@@ -553,7 +553,7 @@ answer = course.check_answer(answer, expected,
 # profile's network? Use `widgets.profile_tables` or `sel.summary_table`, and store the layer
 # name in `best_layer` (if several layers tie, the shallowest).
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% tags=["solution"] jupyter={"source_hidden": true}
 cat = "face" if "face" in result.categories else result.categories[0]
 best_layer = ...  # your code here: the layer's name, e.g. "block3_conv1"
 ### BEGIN SOLUTION
@@ -578,7 +578,7 @@ print(best_layer)
 # p-values (`result[layer].p`, shape (filters, categories), NaN rows for silent filters, which
 # are never selective). Store a dict `any_by_hand` of layer name → proportion.
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% tags=["solution"] jupyter={"source_hidden": true}
 any_by_hand = ...  # your code here: {layer name: proportion selective for some category}
 ### BEGIN SOLUTION
 any_by_hand = {}

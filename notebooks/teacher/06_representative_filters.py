@@ -417,7 +417,7 @@ shown.head(6)
 cat = categories[0]
 layer = "block4_conv3"
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% tags=["solution"] jupyter={"source_hidden": true}
 answer = ...  # your code here: the fraction, a number between 0 and 1
 ### BEGIN SOLUTION
 second = int(most_selective(result, layer, cat, k=2, by="p")["filter"].iloc[1])
@@ -445,7 +445,7 @@ answer = course.check_answer(answer, course.reference("exemplar_purity", result,
 # The check compares your function with `top_exemplars` on the best filter of each category and on
 # a made-up filter where most images sit at 0.
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% tags=["solution"] jupyter={"source_hidden": true}
 def bottom_k(values, k, seed=0):
     values = np.asarray(values, dtype=np.float64)
     key = np.random.default_rng(seed).random(len(values))

@@ -365,7 +365,7 @@ summary_auc.round(3).T
 # the positive scores higher, counting ties as one half. The check compares it with `an.roc_auc` on
 # the chosen filter.
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% tags=["solution"] jupyter={"source_hidden": true}
 def my_auc(scores, positive):
     scores = np.asarray(scores, dtype=np.float64)
     positive = np.asarray(positive, dtype=bool)
@@ -494,7 +494,7 @@ print(split)
 # fraction of `TARGET` images whose post-ReLU maximum is exactly 0. Store the fractions, one per
 # such filter, in a NumPy array `zero_fraction` (empty if no filter passes).
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% tags=["solution"] jupyter={"source_hidden": true}
 zero_fraction = ...  # your code here: one fraction per selective filter, a NumPy array
 ### BEGIN SOLUTION
 chosen = np.flatnonzero(sel.selective(result[LAYER], "p", 0.01)[:, t])
@@ -522,7 +522,7 @@ print(f"{len(zero_fraction)} filters; median fraction of {TARGET} images driven 
 # `heldout_auc`. The check compares it with `an.crossfit_selection(acts[LAYER], labels, t, k=5,
 # seed=0)`.
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% tags=["solution"] jupyter={"source_hidden": true}
 heldout_auc = ...  # your code here: a number between 0 and 1
 ### BEGIN SOLUTION
 train, test = an.stratified_folds(labels, k=5, seed=0)[0]

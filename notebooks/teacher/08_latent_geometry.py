@@ -334,7 +334,7 @@ print(verdicts.shows(
 # an exact 0 on the diagonal. The check compares it with `an.rdm` on two layers (rows with no
 # variance do not occur there).
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% tags=["solution"] jupyter={"source_hidden": true}
 def my_rdm(X):
     X = np.asarray(X, dtype=np.float64)
     ...  # your code here: return the (n, n) dissimilarity matrix
@@ -363,7 +363,7 @@ my_rdm = course.check_function(my_rdm, an.rdm, [(pooled[layer_names[0]],), (pool
 # keeps that dependence in the null.) The check uses the category model against the deepest layer
 # and the pixels against the first.
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% tags=["solution"] jupyter={"source_hidden": true}
 def mantel(D1, D2, n_permutations=100, seed=0):
     rho = an.compare_rdms(D1, D2)
     ...  # your code here: return (rho, p)

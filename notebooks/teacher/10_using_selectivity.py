@@ -205,7 +205,7 @@ print(verdicts.shows(f"{len(at_ceiling)} of {len(layers)} layers read out at 0.9
 # Using the `readout` table, find the layer with the highest mean read-out accuracy; if several
 # layers tie, take the shallowest. Store its name in `best_layer`.
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% tags=["solution"] jupyter={"source_hidden": true}
 best_layer = ...  # your code here: the layer's name, e.g. "block3_conv1"
 ### BEGIN SOLUTION
 best_layer = readout["mean"].idxmax()  # idxmax returns the first (shallowest) of tied maxima
@@ -337,7 +337,7 @@ if not result.trained:
 # and count those at or above `level` (silent filters are NaN and never count). Store the count in
 # `n_strong_first`.
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% tags=["solution"] jupyter={"source_hidden": true}
 n_strong_first = ...  # your code here: the count, an integer
 ### BEGIN SOLUTION
 M = an.category_means(acts["block3_conv3"], labels, len(categories))
@@ -363,7 +363,7 @@ print(n_strong_first)
 # `an.detector_depth(table, weight="proportion")` on both tables and on a made-up one where one
 # category has no detector.
 
-# %% jupyter={"source_hidden": true} tags=["solution"]
+# %% tags=["solution"] jupyter={"source_hidden": true}
 def my_depth(table):
     ...  # your code here: return {category: mean depth}
     ### BEGIN SOLUTION
