@@ -32,7 +32,8 @@ Each module is one idea:
 - :mod:`helpers.breeds`       the essay's experiment: breed-selective units, other breeds vs cars and cups, cross-fitted
 - :mod:`helpers.geometry`     class geometry: centroid RDMs, does a group of classes (the breeds) cluster?
 - :mod:`helpers.claims`       the paper's four claims and the essay's fifth, scored on a run (verdicts from intervals)
-- :mod:`helpers.plots`        figures shared by the notebooks and the command line
+- :mod:`helpers.verdicts`     conclusions computed from the numbers: what a test shows and what it does not
+- :mod:`helpers.plots`        figures shared by the notebooks and the command line (course colours, figure audit)
 - :mod:`helpers.diagrams`     the pipeline and VGG16's blocks, drawn in code (matplotlib)
 - :mod:`helpers.widgets`      interactive explorers for the notebooks
 """

@@ -188,7 +188,7 @@ def draw_exemplars(images: np.ndarray, ranks: Sequence[Exemplars], maps: np.ndar
             ax.axis("off")
     for row, r in enumerate(ranks):
         # A tie note is long: break it so that the rotated label fits the row's height.
-        axes[row, extra].set_ylabel(r.label.replace(": ", ":\n", 1), fontsize=7 if r.note else 9)
+        axes[row, extra].set_ylabel(r.label.replace(": ", ":\n", 1), fontsize=8 if r.note else 9)
         for j in range(k):
             ax = axes[row, extra + j]
             ax.imshow(images[row * k + j])
@@ -197,8 +197,8 @@ def draw_exemplars(images: np.ndarray, ranks: Sequence[Exemplars], maps: np.ndar
         # Without a scale the overlay's colours cannot be read as activations.
         scale = matplotlib.cm.ScalarMappable(matplotlib.colors.Normalize(lo, hi if hi > lo else lo + 1), cmap)
         cb = fig.colorbar(scale, ax=axes, shrink=0.8, pad=0.01)
-        cb.set_label("activation map (a.u.;\noverlay colour, same scale for all)", fontsize=7)
-        cb.ax.tick_params(labelsize=7)
+        cb.set_label("activation map (a.u.;\noverlay colour, same scale for all)", fontsize=8)
+        cb.ax.tick_params(labelsize=8)
     fig.suptitle(title, fontsize=9)
     return fig
 

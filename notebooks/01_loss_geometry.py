@@ -102,6 +102,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import imagenet
+from helpers.verdicts import shows
 
 names = imagenet.class_names()
 groups = np.array(imagenet.coarse_groups())
@@ -128,7 +129,7 @@ table = pd.DataFrame({"class": essay,
                       "coarse group": [groups[names.index(n)] for n in essay]})
 print(table.to_string(index=False))
 
-# %%
+# %% jupyter={"source_hidden": true}
 import matplotlib.pyplot as plt
 
 counts = pd.Series(groups).value_counts().reindex(imagenet.GROUPS).dropna().astype(int)
@@ -141,8 +142,13 @@ ax.set_title("ILSVRC-2012's 1000 classes by coarse group (labels only, no networ
 plt.tight_layout()
 plt.show()
 
+# %%
+print(shows(f"{len(dogs)} of {len(names)} ILSVRC-2012 classes ({len(dogs) / len(names):.1%}) are dog breeds; the "
+            f"largest coarse group is '{counts.idxmax()}' ({counts.max()} classes); "
+            f"{int((groups == 'person').sum())} classes pass through 'person'. These are label counts, not images."))
+
 # %% [markdown]
-# Dogs are the largest single kind of thing ImageNet names: more than a tenth of all classes, split
+# Dogs are more than a tenth of all classes, split
 # finely enough that a Siberian husky, an Eskimo dog and a malamute are three different answers.
 # People, by contrast, appear only in three role classes (ballplayer, groom, scuba diver), and
 # there is no class for a face. (The essay speaks of about 120 dog classes; counting the classes
@@ -259,6 +265,14 @@ for other in (eskimo, car):
     print(f"0.35 on {names[other]!r:15}: loss = {-np.log(p[husky]):.4f} nats; "
           f"gradient on that logit = {gradient[other]:+.4f}")
 
+# %%
+loss_eskimo, loss_car = (-np.log(prediction(husky, other, 0.6, 0.35)[husky]) for other in (eskimo, car))
+print(shows(f"all {off_diagonal.size:,} pairs of one-hot targets lie "
+            + (f"at one distance, {off_diagonal.max():.4f}" if np.ptp(off_diagonal) < 1e-12 else "at several distances")
+            + f"; 0.35 on the Eskimo dog costs {loss_eskimo:.4f} nats, 0.35 on the sports car {loss_car:.4f}: "
+            + ("cross-entropy charges the two confusions alike." if np.isclose(loss_eskimo, loss_car) else
+               "cross-entropy charges them differently.")))
+
 # %% [markdown]
 # The losses are identical, and so are the gradients: the derivative of the loss with respect to
 # logit $k$ is $p_k - t_k$, so training pushes the Eskimo-dog logit down exactly as hard as the
@@ -274,7 +288,7 @@ for other in (eskimo, car):
 # (soft targets with β = 1 over these three classes): moving probability towards the Eskimo dog
 # now costs less than moving it towards the car.
 
-# %%
+# %% jupyter={"source_hidden": true}
 from matplotlib.tri import Triangulation
 
 three = [husky, eskimo, car]
@@ -356,7 +370,7 @@ print(pd.DataFrame(rows).to_string(index=False))
 # Over all pairs of classes, cross-entropy's view (one distance for everything) and the
 # hierarchy's view look very different:
 
-# %%
+# %% jupyter={"source_hidden": true}
 D = imagenet.distance_matrix()
 upper = D[np.triu_indices(1000, k=1)]
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.4))
@@ -372,6 +386,12 @@ axes[1].set_ylabel("number of class pairs")
 axes[1].set_title("the WordNet hierarchy: near and far pairs", fontsize=10)
 plt.tight_layout()
 plt.show()
+
+# %%
+severities = [r["severity (edges)"] for r in rows]
+print(shows(f"a husky mistaken for one of seven classes costs {min(severities)} to {max(severities)} WordNet edges, "
+            f"and the {upper.size:,} class pairs spread over {len(values)} heights ({values.min():g}–{values.max():g}); "
+            "cross-entropy sees one distance for all of them."))
 
 # %% [markdown]
 # ## 5. A loss that knows the hierarchy: soft labels
@@ -435,6 +455,16 @@ for other in ["malamute", "Eskimo dog", "Chihuahua", "timber wolf", "tabby", "sp
         row[f"soft-label CE (β={beta:g})"] = -(q @ np.log(p))
     rows.append(row)
 print(pd.DataFrame(rows).round(3).to_string(index=False))
+
+# %%
+soft_table = pd.DataFrame(rows)
+col2 = "soft-label CE (β=2)"
+one_hot = soft_table["one-hot CE"]
+print(shows((f"one-hot cross-entropy is {one_hot.iloc[0]:.3f} nats for all seven top guesses" if np.ptp(one_hot) < 1e-9 else
+             f"one-hot cross-entropy ranges {one_hot.min():.3f}–{one_hot.max():.3f} nats over the seven top guesses")
+            + f"; the soft-label loss (β = 2) rises from {soft_table[col2].iloc[0]:.3f} "
+            f"({soft_table['top guess'].iloc[0]}) to {soft_table[col2].max():.3f} and ties for "
+            f"{int((soft_table[col2] - soft_table[col2].max()).abs().lt(5e-4).sum())} of them at its maximum."))
 
 # %% [markdown]
 # The soft-label loss grows with severity only up to a point: once the top guess lies outside
@@ -572,8 +602,8 @@ cosines = {role: cosine_matrix(class_vectors(m)) for role, m in models.items()}
 # In the control, no: random vectors know nothing of dogs, so the breeds' mean cosine lies within
 # the spread of random groups (a z near 0). In a trained network the loss does not ask for it,
 # yet the images may impose it: breeds share features, so their class vectors may point the same
-# way. The cell measures it for this profile's network; the interpretation below reads the
-# verdict whichever way it comes out.
+# way. The cell measures it for this profile's network, and the line under the heat maps says
+# what this run found.
 # </details>
 #
 # Compare the mean cosine among dog breeds with the mean between dogs and other classes, and, as a
@@ -610,7 +640,7 @@ for (role, m), z in zip(models.items(), cluster["z"]):
 # The heat maps show the cosines among classes sorted by coarse group (for ImageNet, ten classes
 # from each of six groups; for the small world, all 14), the diagonal, always 1, left blank.
 
-# %%
+# %% jupyter={"source_hidden": true}
 show_groups = ["dog", "mammal (other)", "bird", "vehicle", "food", "instrument/device"]
 
 
@@ -650,16 +680,26 @@ fig.colorbar(im, ax=axes, shrink=0.8, label="cosine similarity of class weight v
 plt.show()
 
 # %%
-for role, clusters in verdicts.items():
-    print(f"{role}: {'the dog breeds form a cluster' if clusters else 'no dog cluster'}")
+z_by_role = cluster["z"]
+trained_roles = [r for r, m in models.items() if m.course_info.trained]
+untrained_roles = [r for r in z_by_role.index if r not in trained_roles]
+for role in trained_roles:
+    clusters, control_flat = z_by_role[role] > 3, all(z_by_role[r] <= 3 for r in untrained_roles)
+    print(shows(f"in {role} the dog breeds' class vectors lie z = {z_by_role[role]:+.1f} sd from random groups of "
+                f"classes (untrained: {', '.join(f'z = {z_by_role[r]:+.1f}' for r in untrained_roles) or 'none'}): "
+                + ("the breeds' vectors point in similar directions although the loss never asked for it, and "
+                   "random weights do not do this." if clusters and control_flat else
+                   "the breeds cluster, but so do random weights: not specific to training." if clusters else
+                   "the network kept its breeds as far apart as any group of classes, which is what "
+                   "cross-entropy alone asks for.")))
+if not trained_roles:
+    print(shows(f"both networks are untrained (z = {', '.join(f'{z:+.1f}' for z in z_by_role)}): "
+                "this is what 'no learned structure' looks like."))
 
 # %% [markdown]
 # **Reading the result.** The control's map is noise around 0 and its dog breeds are no more
 # alike than any random group of classes: this is what "no structure" looks like, and it is the
-# baseline for the trained network. If the line above says the profile's (trained) model has a
-# dog cluster, look at the dog block in its heat map: the breeds' vectors point in similar
-# directions although nothing in the loss asked for it. If it says there is none, the network has
-# kept its breeds as far apart as any other classes, which is what cross-entropy alone asks for.
+# baseline for the trained network; the line above says what the trained one shows in this run.
 #
 # Two forces act on these vectors, and the essay's argument is about their balance:
 #
@@ -700,7 +740,14 @@ for role, clusters in verdicts.items():
 #
 # ### Sources
 #
-# - The essay on cross-entropy and latent space: `../shared/seeds/000_…`.
+# - The paper (the measure the later notebooks apply to this loss's network): K. Malakhova,
+#   *Representation of Categories in Filters of Deep Neural Networks*, Proceedings of the IEEE
+#   Conference on Computer Vision and Pattern Recognition Workshops (CVPRW), 2018, pp. 1973–1975,
+#   doi:[10.1109/CVPRW.2018.00265](https://doi.org/10.1109/CVPRW.2018.00265).
+# - The essay (cross-entropy treats all classes as equally far apart): K. Malakhova, *Why Latent
+#   Representations in Convolutional Neural Networks Fall Outside Visual Space*, MODVIS Workshop
+#   (Computational and Mathematical Models in Vision), St. Petersburg, Florida, 2018,
+#   <https://docs.lib.purdue.edu/modvis/2018/session02/3>.
 # - O. Russakovsky et al., *ImageNet Large Scale Visual Recognition Challenge*, IJCV 2015.
 # - K. Simonyan and A. Zisserman, *Very Deep Convolutional Networks for Large-Scale Image
 #   Recognition*, ICLR 2015.

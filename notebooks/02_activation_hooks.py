@@ -219,6 +219,14 @@ print("maxima == max over the copy's maps:  ", torch.equal(stored["maxima"], cop
 # %%
 print(f"share of negative values in the convolution's output: {(copy < 0).float().mean().item():.0%}")
 
+# %%
+from helpers.verdicts import shows
+
+negative = (copy < 0).float().mean().item()
+print(shows(f"{negative:.0%} of the first convolution's outputs are negative; the hook that kept a reference "
+            + ("lost all of them to the in-place ReLU, while the copy kept them." if not bool((ref < 0).any()) and
+               bool((copy < 0).any()) else "kept them here, so the trap did not bite in this run.")))
+
 # %% [markdown]
 # The reference silently turned into the ReLU's output. Two fixes: `clone()` the tensor in the
 # hook, or reduce it inside the hook (a reduction creates a new tensor). For the paper's measure we
@@ -299,6 +307,11 @@ whole = seconds(lambda: count_modules_run(net, batch))
 early = seconds(lambda: count_modules_run(net, batch, VGG16_LAYERS["block3_conv3"]))
 print(f"8 images, whole network: {whole * 1000:.0f} ms; stopped after block3_conv3: {early * 1000:.0f} ms "
       "(timings vary with the machine)")
+
+# %%
+n_whole, n_early = count_modules_run(net, x), count_modules_run(net, x, VGG16_LAYERS["block3_conv3"])
+print(shows(f"stopping after block3_conv3 runs {n_early} of {n_whole} leaf modules and took {early / whole:.0%} of the "
+            "whole pass's time here (one machine, best of two runs)."))
 
 # %% [markdown]
 # ## 5. Memory arithmetic: why reduce at all?
@@ -389,6 +402,11 @@ c, h, w = layer_shapes["block1_conv1"]
 for batch_size in (1, 32, 300):
     print(f"batch of {batch_size:3}: one block1_conv1 map tensor of this network takes "
           f"{batch_size * c * h * w * 4 / 1e6:8,.1f} MB")
+
+# %%
+print(shows(f"keeping full maps of {n_images} images would take {full_mb:,.1f} MB in this network "
+            f"({vgg_full_mb / 1e3:,.1f} GB in VGG16 at 224 px), per-filter maxima {maxima_mb:.2f} MB; the largest "
+            f"maps are {biggest}'s."))
 
 # %% [markdown]
 # That is why activations are collected in **batches** (32 images by default): the peak memory is
@@ -516,6 +534,12 @@ print(f"fc1 before its ReLU: {np.mean(before < 0):.0%} of the values negative; a
 #
 # - K. Simonyan and A. Zisserman, *Very Deep Convolutional Networks for Large-Scale Image
 #   Recognition*, ICLR 2015 (the architecture).
-# - The paper (`../shared/seeds/002_…`): per-filter maxima of every activation map as the raw
-#   material of its selectivity measure.
+# - The paper (per-filter maxima of every activation map as the raw material of its selectivity
+#   measure): K. Malakhova, *Representation of Categories in Filters of Deep Neural Networks*,
+#   Proceedings of the IEEE Conference on Computer Vision and Pattern Recognition Workshops (CVPRW),
+#   2018, pp. 1973–1975, doi:[10.1109/CVPRW.2018.00265](https://doi.org/10.1109/CVPRW.2018.00265).
+# - The essay (why the deep layers' activations need not follow what images look like): K.
+#   Malakhova, *Why Latent Representations in Convolutional Neural Networks Fall Outside Visual
+#   Space*, MODVIS Workshop (Computational and Mathematical Models in Vision), St. Petersburg,
+#   Florida, 2018, <https://docs.lib.purdue.edu/modvis/2018/session02/3>.
 # - PyTorch documentation: `torch.nn.Module.register_forward_hook`.

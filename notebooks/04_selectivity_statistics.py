@@ -93,6 +93,7 @@ import pandas as pd
 
 from helpers import plots
 from helpers import selectivity as sel
+from helpers import verdicts
 
 acts = course.activations()
 result = course.selectivity(acts)
@@ -151,7 +152,7 @@ p_value = course.check_answer(p_value, course.reference("permutation_p", null, o
                               "count the shuffles whose share is at least the observed one, add 1, divide by K + 1",
                               "that is the permutation p-value.")
 
-# %%
+# %% jupyter={"source_hidden": true}
 helper_p = sel.permutation_test(AN[:, [f]], labels, n_permutations=K, seed=0)[0, face]
 ours = f"{p_value:.4f}"
 fig, ax = plt.subplots(figsize=(7, 3.4))
@@ -174,7 +175,8 @@ print(f"our p = {ours}; helpers.selectivity.permutation_test (other shuffles) p 
 # Why not simply take the filter with the **largest** share? Because a share close to 1 can come
 # from very few images: a filter that stays at its minimum for almost every image and fires for a
 # single image has all its normalised activation on that image's category. Here is the largest
-# face share of the layer, with how many images drive it and its p-value:
+# face share of the layer, with how many images drive it and its p-value, and then the largest face
+# share the test does *not* back (p > 0.01), if this layer has one:
 
 # %%
 P = result[LAYER].p  # every filter and category (NaN for silent filters)
@@ -183,12 +185,24 @@ n_face, n_other = int((labels == face).sum()), int((labels != face).sum())
 drivers = int((A[labels == face, g] > 0).sum()), int((A[labels != face, g] > 0).sum())
 print(f"filter {g}: {categories[face]} share {S[g, face]:.3f}; maximum above 0 for {drivers[0]} of {n_face} "
       f"{categories[face]} images and {drivers[1]} of {n_other} others; p = {P[g, face]:.2g}")
+print(verdicts.largest_share(S[g, face], P[g, face], drivers[0], n_face, alpha=0.01, chance=1 / C,
+                             unit=f"filter {g}", category=categories[face]))
+# The trap where it exists: the largest share among the filters the test does not back.
+unbacked = np.flatnonzero(ok & (P[:, face] > 0.01))
+if len(unbacked):
+    h = int(unbacked[np.argmax(S[unbacked, face])])
+    print(f"Largest {categories[face]} share with p > 0.01: filter {h}, share {S[h, face]:.3f} "
+          f"(chance {1 / C:.3f}), driven by {int((A[labels == face, h] > 0).sum())} of {n_face} "
+          f"{categories[face]} images, p = {P[h, face]:.2g}; ranking by the share alone would put it above "
+          f"{int((ok & (P[:, face] <= 0.01) & (S[:, face] < S[h, face])).sum())} filters that the test backs.")
+else:
+    print(f"Every non-silent filter of {LAYER} passes p ≤ 0.01 for {categories[face]}s: no unbacked share here.")
 
 # %% [markdown]
-# If that filter responds to only a handful of images, its p-value is large despite the share:
-# under shuffled labels, a handful of images often land in one category by chance. The share says
-# *how much* of a filter's activity falls on a category; only the test says whether that is more
-# than luck would give.
+# Under shuffled labels a handful of images often land in one category by chance, so a filter
+# driven by few images gets a large p-value whatever its share. The share says *how much* of a
+# filter's activity falls on a category; only the test says whether that is more than luck would
+# give.
 #
 # ## 2. The floor of the test and the m/q rule
 #
@@ -223,7 +237,7 @@ for m in (64, 512, 4096):
         print(f"m = {m:5d}, q = {q:.2f}: one filter needs K ≥ {need:7,d}; with K = {K}, BH needs "
               f"≥ {at_floor:4d} filters at the floor")
 
-# %%
+# %% jupyter={"source_hidden": true}
 n_tested = int(ok.sum())  # this layer's non-silent filters
 # A known answer: 512 filters over the layer's images, 20 of them planted strongly selective for
 # category 0 (their response is raised on its images), the rest pure noise.
@@ -246,10 +260,12 @@ for q, ls in ((0.05, "-"), (0.01, "--")):
 for k_perm, colour in ((100, "0.75"), (1000, "0.45"), (10000, "0.15")):
     ax.axhline(1 / (k_perm + 1), color=colour, lw=1.5, label=f"floor 1/(K+1), K = {k_perm:,}")
 ax.axvline(n_tested, color="C0", lw=0.8, ls=":")
-ax.text(n_tested * 1.05, 2e-6, f"{n_tested} filters\n({LAYER})", fontsize=7, color="C0")
+# At the top of its line, clear of the legend in the lower left.
+ax.text(n_tested * 1.05, 0.97, f"{n_tested} filters\n({LAYER})", fontsize=8, color="C0", va="top",
+        transform=ax.get_xaxis_transform())
 ax.set(xscale="log", yscale="log", xlabel="filters tested together, m", ylabel="p-value",
        title="A single filter can pass BH only where the floor lies below q/m")
-ax.legend(fontsize=7, loc="lower left")
+ax.legend(fontsize=8, loc="lower left")
 ax = axes[1]
 ranked = np.sort(p_resolved[:, 0])
 order = np.arange(1, m_sim + 1)
@@ -260,7 +276,7 @@ ax.axhline(1 / (K + 1), color="0.45", lw=1, ls="--", label=f"floor 1/{K + 1}")
 ax.set(xscale="log", yscale="log", xlim=(0.8, m_sim), xlabel="rank k of the p-value (smallest first)",
        ylabel="p-value", title=f"{m_sim} simulated filters, {planted} planted selective: "
                                f"BH finds {found['plain'].sum()} (plain), {found['resolved'].sum()} (resolved)")
-ax.legend(fontsize=7, loc="lower right")
+ax.legend(fontsize=8, loc="lower right")
 fig.suptitle("Simulated filters (gamma noise; planted filters +4 on one category), the layer's labels; "
              "no network", fontsize=9)
 plt.show()
@@ -269,6 +285,13 @@ print(f"planted filters at the floor 1/{K + 1} after {K} shuffles: {at_floor} of
 print(f"planted filters found: p ≤ 0.01 uncorrected {raw[:planted].sum()} of {planted} "
       f"(and {raw[planted:].sum()} noise filters); BH at 0.01 with {K} shuffles: {found['plain'][:planted].sum()}; "
       f"BH at 0.01 resolved: {found['resolved'][:planted].sum()} (noise filters: {found['resolved'][planted:].sum()})")
+
+# %%
+print(verdicts.shows(
+    (f"all {planted} planted filters pass p ≤ 0.01 uncorrected, " if raw[:planted].all() else
+     f"{raw[:planted].sum()} of {planted} planted filters pass p ≤ 0.01 uncorrected, ")
+    + f"but BH at 0.01 over {m_sim} filters finds {found['plain'][:planted].sum()} of them with {K} shuffles "
+    f"({at_floor} sit at the floor 1/{K + 1}) and {found['resolved'][:planted].sum()} once their p-values are resolved."))
 
 # %% [markdown]
 # With 1000 shuffles the planted filters sit at (or near) the floor, $1/1001$, above BH's bar for
@@ -351,6 +374,15 @@ print(f"{title}\n{LAYER}: {n_tested} non-silent filters; expected false positive
 print("filters passing, with the real labels and in 30 null worlds:")
 print(summary.to_string(float_format="{:.1f}".format))
 
+# %%
+bh_real = summary["real: BH ≤ 0.01"].astype(int)
+beats_null = [c for c in categories if bh_real[c] > summary.loc[c, "null: max"]]
+print(verdicts.shows(
+    f"BH at 0.01 keeps {', '.join(f'{bh_real[c]} {c}' for c in categories)} "
+    f"filters with the real labels; in the null worlds it passes {summary['null, BH: mean'].mean():.1f} per category on "
+    f"average, raw p ≤ 0.01 {summary['null: mean'].mean():.1f} (at most {int(summary['null: max'].max())}). "
+    f"Categories whose real BH count exceeds the raw count of every null world: {', '.join(beats_null) or 'none'}."))
+
 # %% [markdown]
 # Averaged over the null worlds, the count of false positives at p ≤ 0.01 is of the order of
 # $0.01 \times N$, as promised; but look at its spread (median against maximum). Filters of one
@@ -380,6 +412,13 @@ print(f"  sel.selective_any (Bonferroni over categories): mean {np.mean(any_corr
       f"i.e. {np.mean(any_corrected) / n_tested:.2%}")
 print(f"real labels: naive {int(sel.selective(result[LAYER], 'p', 0.01).any(axis=1).sum())}, "
       f"sel.selective_any {int(sel.selective_any(result[LAYER], 'p', 0.01).sum())}")
+
+# %%
+n_any = int(sel.selective_any(result[LAYER], "p", 0.01).sum())
+print(verdicts.shows(
+    f"testing {C} categories per filter at 0.01 makes {np.mean(any_naive) / n_tested:.1%} of filters 'selective for "
+    f"some category' in worlds without any preference; Bonferroni over the categories brings that to "
+    f"{np.mean(any_corrected) / n_tested:.1%}, and with the real labels {n_any} of {n_tested} filters still pass."))
 
 # %% [markdown]
 # ### The paper's "threshold of 0.01"
@@ -422,7 +461,7 @@ print(f"share of non-silent filters with S ≥ 0.01, per category: "
 # all non-face categories: for FSI the mean of their category means, for d′ their images
 # pooled.
 
-# %%
+# %% jupyter={"source_hidden": true}
 def face_indices(A, labels, face):
     A = np.asarray(A, dtype=np.float64)
     others = [c for c in range(labels.max() + 1) if c != face]
@@ -458,12 +497,22 @@ for ax, col, line, what in ((axes[0], "FSI (raw)", 1 / 3, "FSI = 1/3 (face = 2×
 fig.suptitle(f"{LAYER}, {ok.sum()} non-silent filters\n{title}", fontsize=9)
 plt.show()
 
+# %%
+for col in ("FSI (raw)", "d′"):
+    print(verdicts.rank_agreement(spearman(indices["eq. 2 face share"], indices[col]), len(indices),
+                                  names=("eq. 2's face share", col)))
+
+# Eq. 1 subtracts a filter's minimum; where that minimum is 0, it only rescales the filter.
+zero_min = int((A[:, ok].min(axis=0) == 0).sum())
+print(verdicts.shows(f"{zero_min} of {int(ok.sum())} non-silent filters have a minimum of 0 over these images"
+                     + ("; for all of them eq. 1 only rescales, so FSI on raw responses and the share are two "
+                        "functions of the same ratio and rank the filters alike." if zero_min == ok.sum() else
+                        "; the others have their baseline removed by eq. 1 but not by the raw FSI, one reason "
+                        "the two rankings can differ.")))
+
 # %% [markdown]
-# The indices agree on the ranking of filters to a large extent but not completely, for two
-# reasons. Eq. 1 subtracts each filter's minimum before the shares are taken, while the FSI works
-# on raw responses: a filter that responds strongly to everything and a bit more to faces has a
-# small FSI but can have a large share once its baseline is removed. And d′ also weighs how
-# *consistently* the filter prefers faces (the spread), which neither share nor FSI looks at.
+# Two things can make the rankings differ: eq. 1 removes a filter's baseline (its minimum) and the
+# raw FSI does not; and d′ also weighs how *consistently* the filter prefers faces (the spread).
 #
 # In fact, computed on the *normalised* responses $A_N$ instead of $A$, the FSI carries exactly
 # the same information as the balanced share: with $r = R_f/R_o$ one has
@@ -508,7 +557,14 @@ print("\nfilters passing both p ≤ 0.01 and FSI > 1/3:", int((crit.iloc[:, 0] &
 #
 # ### Sources
 #
-# - The measure (eq. 1, eq. 2) and the four categories: the paper, `../shared/seeds/002_…`.
+# - The paper (the measure, eq. 1 and eq. 2, the four categories and its threshold of 0.01): K.
+#   Malakhova, *Representation of Categories in Filters of Deep Neural Networks*, Proceedings of the
+#   IEEE Conference on Computer Vision and Pattern Recognition Workshops (CVPRW), 2018, pp.
+#   1973–1975, doi:[10.1109/CVPRW.2018.00265](https://doi.org/10.1109/CVPRW.2018.00265).
+# - The essay (the question notebooks 07–09 take up): K. Malakhova, *Why Latent Representations in
+#   Convolutional Neural Networks Fall Outside Visual Space*, MODVIS Workshop (Computational and
+#   Mathematical Models in Vision), St. Petersburg, Florida, 2018,
+#   <https://docs.lib.purdue.edu/modvis/2018/session02/3>.
 # - D. Y. Tsao, W. A. Freiwald, R. B. H. Tootell and M. S. Livingstone, *A cortical region
 #   consisting entirely of face-selective cells*, Science 311, 2006 (FSI > 1/3).
 # - N. Kanwisher, J. McDermott and M. M. Chun, *The fusiform face area: a module in human

@@ -82,7 +82,7 @@ display(Markdown(course.describe()))
 # %% [markdown]
 # ## The essay's claim
 #
-# The essay in `../shared/seeds/000_…` argues, in short: ImageNet classifiers are trained with
+# The essay (K. Malakhova, MODVIS 2018; full reference under Sources) argues, in short: ImageNet classifiers are trained with
 # cross-entropy, which treats all classes as equally far apart, so mistaking a dog for a car costs
 # as much as mistaking one dog breed for another. Nothing in that objective asks visually similar
 # images to stay close in the deep layers. On the contrary, a unit may be tuned to *separate*
@@ -109,7 +109,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import analysis as an
-from helpers import exemplars, plots
+from helpers import exemplars, plots, verdicts
 from helpers import selectivity as sel
 from helpers.labels import title as figure_title
 
@@ -169,11 +169,8 @@ print(f"Chosen: {LAYER} filter {FILTER}: share {row['index']:.3f} (chance {1 / l
 # Nothing stops single cars or faces from beating the weakest dogs, and with a few dozen images per
 # category some will. The question is how many: the ROC AUC below measures exactly that.
 # </details>
-#
-# The figure shows the activation of each image, grouped by category; the dashed line marks the
-# weakest dog.
 
-# %%
+# %% jupyter={"source_hidden": true}
 score = acts[LAYER][:, FILTER].astype(np.float64)
 is_target = labels == t
 weakest = score[is_target].min()
@@ -182,7 +179,7 @@ fig, ax = plt.subplots(figsize=(7.5, 3.4))
 rng = np.random.default_rng(0)
 for c, cat in enumerate(categories):
     y = score[labels == c]
-    ax.scatter(c + rng.uniform(-0.2, 0.2, len(y)), y, s=14, alpha=0.8)
+    ax.scatter(c + rng.uniform(-0.2, 0.2, len(y)), y, s=14, alpha=0.8, color=plots.category_colour(cat))
 ax.axhline(weakest, ls="--", c="0.3", lw=1, label=f"weakest {TARGET}")
 ax.set_xticks(range(len(categories)), categories)
 ax.set_xlabel("category")
@@ -231,7 +228,7 @@ beats.round(3).to_frame()
 # Many dogs may sit at exactly 0; then the six shown are a seeded random draw among them
 # (`exemplars.top_exemplars`, as in notebook 06), and the title says how many tie.
 
-# %%
+# %% jupyter={"source_hidden": true}
 k = 6
 strong = exemplars.top_exemplars(np.where(others, score, -np.inf)[:, None], 0, k)
 weak = exemplars.top_exemplars(np.where(is_target, score, np.inf)[:, None], 0, k, bottom=True)
@@ -273,6 +270,14 @@ if stim.subcategories is not None:
 else:
     print("This stimulus set names no subcategories: no breakdown by kind.")
 
+# %%
+print(verdicts.shows(
+    f"{above} of {int(others.sum())} non-{TARGET} images drive {LAYER} filter {FILTER} above its weakest {TARGET}, and "
+    f"{int((score[is_target] == 0).sum())} of {int(is_target.sum())} {TARGET} images leave it silent; AUC {auc:.3f} on "
+    "the images that chose it"
+    + (f": the essay's first symptom (other categories beat some {TARGET}s) appears in this filter." if above else
+       f": no other image beats the weakest {TARGET}, so no first symptom in this filter.")))
+
 # %% [markdown]
 # ## 2. Chosen and scored on the same images: an optimistic AUC
 #
@@ -312,6 +317,14 @@ print(f"Different filters chosen across the 5 folds: {n_same}"
       + (" (the choice itself is unstable)" if n_same > 2 else ""))
 cross.round(3)
 
+# %%
+held = cross["test_auc"]
+print(verdicts.shows(
+    f"scored on held-out images the chosen filters reach AUC {held.mean():.3f} (sd over folds {held.std(ddof=1):.3f}, "
+    f"range {held.min():.3f}–{held.max():.3f}), {abs(drop):.3f} {'below' if drop > 0 else 'above'} the score on the images "
+    "that chose them, and "
+    f"{n_same} different filters were chosen in 5 folds" + ("." if held.min() > 0.5 else "; some fold is at or below chance.")))
+
 # %% [markdown]
 # ### How well does one filter separate its preferred category? All layers, held out
 #
@@ -326,7 +339,7 @@ cross.round(3)
 # positive)` computes the AUC from ranks (the Mann–Whitney statistic divided by the number of
 # positive–negative pairs) for all filters of a layer at once.
 
-# %%
+# %% jupyter={"source_hidden": true}
 train, test = an.stratified_folds(labels, k=2, seed=0)[0]
 rows = []
 for name, A in acts.items():
@@ -431,20 +444,20 @@ print(f"{TARGET} images: {len(own)}; driven to zero after the ReLU: {n_zero}; "
       f"pre-ReLU maximum below zero: {n_negative}; below the neutral image: {n_below}")
 table.head(8).round(4)
 
-# %%
+# %% jupyter={"source_hidden": true}
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.6), gridspec_kw={"width_ratios": [1.3, 1]})
 rng = np.random.default_rng(1)
 for c, cat in enumerate(categories):
     y = pre[labels == c]
-    axes[0].scatter(c + rng.uniform(-0.2, 0.2, len(y)), y, s=14, alpha=0.8)
+    axes[0].scatter(c + rng.uniform(-0.2, 0.2, len(y)), y, s=14, alpha=0.8, color=plots.category_colour(cat))
 axes[0].axhline(0, c="0.2", lw=1, label="ReLU threshold (0)")
-axes[0].axhline(baseline, c="C3", ls="--", lw=1, label="neutral image")
+axes[0].axhline(baseline, c="0.45", ls="--", lw=1, label="neutral image")
 axes[0].set_xticks(range(len(categories)), categories)
 axes[0].set_xlabel("category")
 axes[0].set_ylabel(f"{pre_path} filter {FILTER}\npre-ReLU maximum (a.u.)")
-axes[0].legend(fontsize=7)
+axes[0].legend(fontsize=8)
 axes[0].set_title(f"Drive before the ReLU, per image\n{title}", fontsize=8)
-axes[1].scatter(pre[own], score[own], s=14, c="C3")
+axes[1].scatter(pre[own], score[own], s=14, color=plots.category_colour(TARGET))
 axes[1].set_xlabel("pre-ReLU maximum (a.u.)")
 axes[1].set_ylabel("post-ReLU maximum (a.u.)")
 axes[1].set_title(f"{TARGET} images only: the ReLU clips negative drive to 0", fontsize=8)
@@ -462,22 +475,26 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# Reading the result: if many images of the filter's own category sit *below* the neutral image
-# before the ReLU, while others of the same category drive it strongly, the filter does more than
-# ignore part of its category; it actively separates members of the category from each other, the
-# pattern the essay describes. For this filter:
+# Does this filter split its own category? The sentence below is computed from the two counts, and
+# from whether the network's training objective itself asks it to tell members of the category apart
+# (several of its output classes are kinds of that category): if it does, a split is what the
+# objective asks for, not a sign that latent space leaves visual space.
 
 # %%
 strong_own = int((pre[own] > np.median(pre[others])).sum())
-print(f"{TARGET} images pushed below the neutral image: {n_below} of {len(own)}; "
-      f"{TARGET} images driving it above the median non-{TARGET} image: {strong_own} of {len(own)}.")
-if n_below and strong_own:
-    print(f"Both groups exist: the filter separates {TARGET}s from each other, the essay's third symptom "
-          "(in this filter, in this network).")
-elif n_below == 0:
-    print(f"No {TARGET} image is pushed below the neutral image: no sign of own-category suppression here.")
+# The network's output classes that are kinds of TARGET (ImageNet's dog breeds, the organism's six).
+if not acts.trained:
+    n_kinds = 0
+elif profile.model == "organism":
+    from helpers import miniworld
+    n_kinds = sum(miniworld.PARENTS.get(c) == TARGET for c in miniworld.CLASSES)
 else:
-    print(f"Some {TARGET} images suppress it, but none drives it strongly: a weak filter rather than a split category.")
+    from helpers import imagenet
+    n_kinds = imagenet.coarse_groups().count(TARGET)
+print(f"output classes of this network that are kinds of {TARGET}: {n_kinds}")
+split = verdicts.own_category_split(n_below, strong_own, len(own), category=TARGET, objective_separates=n_kinds > 1,
+                                    control="the untrained network (notebook 05's control)")
+print(split)
 
 # %% [markdown]
 # One filter is an anecdote: to make a claim, repeat the count for every selective filter of the
@@ -542,6 +559,14 @@ heldout_auc = course.check_answer(heldout_auc, float(one_layer["test_auc"].iloc[
 print(f"This notebook's numbers: {result.model_label}; stimuli: {stim.source}.")
 if not result.trained:
     print("UNTRAINED network: a baseline for the symptoms, not evidence for or against the essay.")
+print(verdicts.shows(
+    f"in this {'trained' if result.trained else 'UNTRAINED'} network, {above} non-{TARGET} images beat the chosen "
+    f"filter's weakest {TARGET} (symptom 1), its held-out AUC is {held.mean():.2f}, and "
+    + ({"split": f"it splits the {TARGET}s (symptom 3)" + (f", which an objective with {n_kinds} {TARGET} classes asks "
+                                                            "for" if n_kinds > 1 else ""),
+        "none suppressed": f"no {TARGET} image suppresses it (no symptom 3)",
+        "weak": "it is a weak filter rather than a split one"}[split.branch])
+    + ". One filter of one network: observations, not causes."))
 
 # %% [markdown]
 # ## Summary
@@ -555,8 +580,18 @@ if not result.trained:
 #   draw the shown ones at random); the pre-ReLU value, compared with a neutral image, shows whether
 #   a filter is actively pushed down by images of its own category.
 #
-# **Sources.** The essay on latent representations (`../shared/seeds/000_…`); the short paper on
-# category selectivity (`../shared/seeds/002_…`); J. A. Hanley & B. J. McNeil, *The meaning and use
+# **Sources.**
+#
+# - The paper (the selectivity measure): K. Malakhova, *Representation of Categories in Filters of
+#   Deep Neural Networks*, Proceedings of the IEEE Conference on Computer Vision and Pattern
+#   Recognition Workshops (CVPRW), 2018, pp. 1973–1975,
+#   doi:[10.1109/CVPRW.2018.00265](https://doi.org/10.1109/CVPRW.2018.00265).
+# - The essay (the three symptoms tested here): K. Malakhova, *Why Latent Representations in
+#   Convolutional Neural Networks Fall Outside Visual Space*, MODVIS Workshop (Computational and
+#   Mathematical Models in Vision), St. Petersburg, Florida, 2018,
+#   <https://docs.lib.purdue.edu/modvis/2018/session02/3>.
+#
+# Other sources: J. A. Hanley & B. J. McNeil, *The meaning and use
 # of the area under a ROC curve*, Radiology, 1982 (AUC as the Mann–Whitney statistic);
 # N. Kriegeskorte, W. K. Simmons, P. S. F. Bellgowan & C. I. Baker, *Circular analysis in systems
 # neuroscience: the dangers of double dipping*, Nature Neuroscience, 2009; K. Simonyan &

@@ -23,8 +23,8 @@
 #    by representational similarity analysis (RDMs, Spearman correlation);
 # 2. test an RSA correlation against chance with a permutation (Mantel) test that shuffles whole
 #    images, and correct the tests across layers;
-# 3. estimate how reproducible a layer's geometry is (split-half reliability) and read an RSA
-#    correlation against the noise ceiling it implies;
+# 3. estimate how much a layer's geometry depends on which of its features are kept (split-half
+#    reliability over features), and say why that is not a noise ceiling for a deterministic network;
 # 4. find pairs of images that look alike in pixels but lie far apart deep in the network, and the
 #    reverse.
 #
@@ -95,6 +95,7 @@ import pandas as pd
 from helpers import analysis as an
 from helpers import plots
 from helpers import selectivity as sel
+from helpers import verdicts
 from helpers.labels import title as figure_title
 
 stim = course.stimuli()
@@ -168,15 +169,26 @@ rsa_max = pd.Series({n: an.compare_rdms(rdm_pixels, D) for n, D in rdms_max.item
 wide = rsa.pivot(index="layer", columns="compared with", values=["rho", "q (BH over layers)"]).loc[list(pooled)]
 wide.round(4)
 
+# %%
+sig = rsa[rsa["q (BH over layers)"] <= 0.01].groupby("compared with").size().reindex(["pixels", "category"], fill_value=0)
+print(verdicts.shows(
+    f"{sig['pixels']} of {len(pooled)} layers agree with pixel space and {sig['category']} of {len(pooled)} with the "
+    f"category model beyond image relabelling (BH q ≤ 0.01, {N_PERM} permutations); ρ with pixels ranges "
+    f"{rsa.loc[rsa['compared with'] == 'pixels', 'rho'].min():.2f}–{rsa.loc[rsa['compared with'] == 'pixels', 'rho'].max():.2f}."))
+
 # %% [markdown]
-# ## 2. How high could the agreement be? The noise ceiling
+# ## 2. How much does the geometry depend on which features are kept?
 #
-# A correlation of 0.3 can be poor or as good as it gets: it depends on how reproducible the two
-# geometries are. `an.split_half_reliability(X)` splits a representation's features (filters ×
-# regions, or pixels) at random into halves, builds an RDM from each, correlates them and steps the
-# result up to the full set with the Spearman–Brown formula (mean of 20 random splits). Two RDMs of
-# reliabilities r₁ and r₂ cannot agree better than about √(r₁ r₂) (`an.noise_ceiling`); the
-# category model has no noise (r = 1).
+# In neuroscience a correlation of 0.3 can be poor or as good as it gets, because recordings are
+# noisy: two RDMs of reliabilities r₁ and r₂ cannot agree better than about √(r₁ r₂), the *noise
+# ceiling* (`an.noise_ceiling`). A network evaluated once has no measurement noise: the same image
+# gives the same activations. What `an.split_half_reliability(X)` measures here is different: it
+# splits a representation's *features* (filters × regions, or pixels) at random into halves,
+# builds an RDM from each, correlates them and steps the result up to the full set with the
+# Spearman–Brown formula (mean of 20 random splits). A value near 1 says the geometry is carried
+# redundantly by many features; it says nothing about how the correlations would move with other
+# images (that needs a bootstrap over images). The band drawn below, √(r₁ r₂), is therefore a
+# *feature-split bound*, not a noise ceiling.
 
 # %%
 rel_pixels = an.split_half_reliability(pixels, n_splits=10, seed=0)
@@ -187,12 +199,10 @@ ceiling = pd.DataFrame({
     "ceiling vs pixels": [an.noise_ceiling(max(r, 0.0), max(rel_pixels, 0.0)) for r in reliability],
     "ceiling vs category": [an.noise_ceiling(max(r, 0.0)) for r in reliability]}, index=reliability.index)
 print(f"split-half reliability of the pixel geometry: {rel_pixels:.3f}")
-unreliable = reliability[reliability < 0.5]
-print("Every layer's geometry is reproducible from half its features (reliability ≥ 0.5)." if unreliable.empty else
-      f"Layers with reliability below 0.5 (their RSA correlations are bounded low): {', '.join(unreliable.index)}")
+print(verdicts.feature_reliability(reliability.min(), reliability.max(), n_splits=20, deterministic=True))
 ceiling.round(3).T
 
-# %%
+# %% jupyter={"source_hidden": true}
 fig, ax = plt.subplots(figsize=(9.5, 4))
 layer_names = list(pooled)
 x = np.arange(len(layer_names))
@@ -202,14 +212,14 @@ for ref, colour, style in (("pixels", "C0", "-"), ("category", "C2", ":")):
     ax.plot(x, sub["rho"], style, c=colour, label=f"{ref} ~ 4×4 pooled maps")
     ax.scatter(x[sig], sub["rho"][sig], c=colour, s=22, zorder=3)
     ax.scatter(x[~sig], sub["rho"][~sig], facecolors="white", edgecolors=colour, s=22, zorder=3)
-    ax.plot(x, ceiling[f"ceiling vs {ref}"], c=colour, lw=4, alpha=0.2, label=f"noise ceiling ({ref})")
+    ax.plot(x, ceiling[f"ceiling vs {ref}"], c=colour, lw=4, alpha=0.2, label=f"feature-split bound ({ref})")
 ax.plot(x, rsa_max.loc[layer_names], "--", c="C1", lw=1, label="pixels ~ per-filter maxima")
 ax.axhline(0, c="0.5", lw=0.8)
 ax.set_xticks(x, layer_names, rotation=60, ha="right")
 ax.set_xlabel("layer (shallow → deep)")
 ax.set_ylabel("Spearman correlation\nbetween RDMs")
 ax.set_title(f"Each layer's geometry vs pixel space and categories (filled: BH q ≤ 0.01)\n{title}", fontsize=8)
-ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
 fig.tight_layout()
 plt.show()
 
@@ -226,23 +236,27 @@ top3, first3 = cat_rho.iloc[-3:].mean(), cat_rho.iloc[:3].mean()
 print(f"Agreement with the category model: mean {first3:.2f} over the first three layers, {top3:.2f} over the "
       f"last three; significant (q ≤ 0.01) in {int((cat_q <= 0.01).sum())} of {len(cat_q)} layers.")
 best = (cat_rho / ceiling["ceiling vs category"].replace(0, np.nan)).idxmax()
-print(f"Closest to its category ceiling: {best} ({cat_rho[best]:.2f} of a possible "
+print(f"Closest to its feature-split bound for the category model: {best} ({cat_rho[best]:.2f} of "
       f"{ceiling.loc[best, 'ceiling vs category']:.2f}).")
-if top3 > first3:
-    print("The top layers are organised more by category than the first ones" +
-          (": in a trained network, the fingerprint of the training objective." if acts.trained else
-           ", although this network is UNTRAINED: the categories differ in low-level statistics that "
-           "random features pick up."))
-else:
-    print("The top layers are NOT organised more by category than the first ones"
-          + ("." if acts.trained else ": as expected for an UNTRAINED network."))
+# Training can be credited with a rise only against the same curve from the untrained control:
+# categories that differ in colour or size separate in random features too.
+control = course.control_model()
+pooled_control = an.pooled_activations(control, stim, list(acts), grid=4, batch_size=8)
+rdms_control = {name: an.rdm(X) for name, X in pooled_control.items()}
+del pooled_control
+cat_control = pd.Series({name: an.compare_rdms(rdm_category, D) for name, D in rdms_control.items()})
+print(f"Untrained control, agreement with the category model: mean {cat_control.iloc[:3].mean():.2f} over the "
+      f"first three layers, {cat_control.iloc[-3:].mean():.2f} over the last three.")
+print(verdicts.depth_trend(first3, top3, trained=acts.trained,
+                           control_first=cat_control.iloc[:3].mean() if acts.trained else None,
+                           control_last=cat_control.iloc[-3:].mean() if acts.trained else None))
 
 # %% [markdown]
 # The RDMs themselves, images sorted by category (the lines mark category borders). Each matrix is
 # shown as percentiles of its own distances, the scale RSA compares, so that all panels share one
 # colour bar.
 
-# %%
+# %% jupyter={"source_hidden": true}
 def as_percentiles(D):
     """The RDM with each off-diagonal distance replaced by its percentile among all pairs."""
     iu = np.triu_indices(len(D), k=1)
@@ -290,7 +304,7 @@ plt.show()
 # *apart* and *together*.
 # </details>
 
-# %%
+# %% jupyter={"source_hidden": true}
 DEEP_RSA = "fc2" if "fc2" in rdms_pooled else list(rdms_pooled)[-1]
 iu = np.triu_indices(len(stim), k=1)
 pct_pixels = an.rankdata(an.upper_triangle(rdm_pixels)) / len(iu[0])
@@ -318,8 +332,16 @@ same = labels[iu[0]] == labels[iu[1]]
 apart, together = same[np.argsort(-jump, kind="stable")[:100]].mean(), same[np.argsort(jump, kind="stable")[:100]].mean()
 print(f"same-category pairs: {same.mean():.0%} of all pairs; {apart:.0%} of the 100 pairs that move most apart "
       f"in {DEEP_RSA}; {together:.0%} of the 100 that move most together.")
-print(f"Pairs that move together in {DEEP_RSA} are " + ("ENRICHED in" if together > same.mean() * 1.2 else "not enriched in")
-      + " same-category pairs" + ("" if acts.trained else " (UNTRAINED network: no training pulls categories together)") + ".")
+# The same count in the untrained control: how much of the enrichment the architecture gives alone.
+jump_control = an.rankdata(an.upper_triangle(rdms_control[DEEP_RSA])) / len(iu[0]) - pct_pixels
+together_control = same[np.argsort(jump_control, kind="stable")[:100]].mean()
+print(verdicts.shows(
+    f"same-category pairs are {same.mean():.0%} of all pairs and {together:.0%} of the 100 that move most together in "
+    f"{DEEP_RSA} ({apart:.0%} of the 100 that move most apart); in the untrained control {together_control:.0%}: "
+    + ("pairs that move together are ENRICHED in same-category pairs beyond what random weights give."
+       if acts.trained and together > max(same.mean() * 1.2, together_control + 0.1) else
+       "random weights enrich them about as much, so this is not specific to training." if acts.trained else
+       "UNTRAINED network: no training pulls categories together.")))
 
 # %% [markdown]
 # ## Exercise 1: an RDM by hand
@@ -374,9 +396,9 @@ mantel = course.check_function(
 # ## What can be concluded, and what cannot
 #
 # - A significant RSA correlation says that two geometries share more structure than images
-#   relabelled at random; it says nothing about *why*. Read it against the noise ceiling: a
-#   correlation near its ceiling leaves little unexplained; one far below leaves room for other
-#   structure.
+#   relabelled at random; it says nothing about *why*. The feature-split bound says how much of
+#   the geometry any half of the features carries; it is not a noise ceiling (the network has no
+#   measurement noise), and no interval over images was computed here.
 # - Falling agreement with pixel space appears in trained and untrained networks alike (compare
 #   the profiles). The essay's point concerns what training adds: whether the deep layers organise
 #   images by category *instead of* by appearance. That is a comparison between networks trained
@@ -396,12 +418,24 @@ if not acts.trained:
 #   depth.
 # - A Mantel permutation test (shuffle whole images) gives each correlation a p-value; correct
 #   across layers (here Benjamini–Hochberg).
-# - Split-half reliability bounds how well two geometries can agree (the noise ceiling): report
-#   correlations next to it.
+# - Split-half reliability over features says how redundantly a layer carries its geometry; in a
+#   deterministic network it is not a noise ceiling. Training is credited with a rise in category
+#   structure only against the untrained control's curve.
 # - Pairs of images swap neighbours between pixel space and the top layers; whether same-category
 #   pairs move together is where training, not architecture, should show.
 #
-# **Sources.** The essay on latent representations (`../shared/seeds/000_…`); N. Kriegeskorte,
+# **Sources.**
+#
+# - The paper (the selectivity measure of notebooks 03–07): K. Malakhova, *Representation of
+#   Categories in Filters of Deep Neural Networks*, Proceedings of the IEEE Conference on Computer
+#   Vision and Pattern Recognition Workshops (CVPRW), 2018, pp. 1973–1975,
+#   doi:[10.1109/CVPRW.2018.00265](https://doi.org/10.1109/CVPRW.2018.00265).
+# - The essay (the second symptom, measured here on whole layers): K. Malakhova, *Why Latent
+#   Representations in Convolutional Neural Networks Fall Outside Visual Space*, MODVIS Workshop
+#   (Computational and Mathematical Models in Vision), St. Petersburg, Florida, 2018,
+#   <https://docs.lib.purdue.edu/modvis/2018/session02/3>.
+#
+# Other sources: N. Kriegeskorte,
 # M. Mur & P. Bandettini, *Representational similarity analysis: connecting the branches of systems
 # neuroscience*, Frontiers in Systems Neuroscience, 2008; N. Mantel, *The detection of disease
 # clustering and a generalized regression approach*, Cancer Research, 1967; H. Nili et al., *A

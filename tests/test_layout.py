@@ -123,7 +123,7 @@ def test_no_import_cycles():
 @pytest.mark.parametrize("module", ["helpers.selectivity", "helpers.measure", "helpers.rules", "helpers.permutation",
                                     "helpers.bootstrap", "helpers.binomial", "helpers.analysis", "helpers.labels",
                                     "helpers.cache", "helpers.emergence", "helpers.breeds", "helpers.geometry",
-                                    "helpers.claims"])
+                                    "helpers.claims", "helpers.verdicts"])
 def test_numpy_modules_import_without_torch(module):
     code = f"import sys, {module}; sys.exit(3 if 'torch' in sys.modules else 0)"
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,

@@ -22,7 +22,7 @@
 #
 # 1. say in two sentences what the course measures and which argument it tests;
 # 2. trace the measurement pipeline, from an image to the proportion of selective filters per
-#    layer, on the diagram below;
+#    layer, on the diagram below, and compute the paper's eq. 1 and eq. 2 on six made-up numbers;
 # 3. run the course in either profile (`quick` or `full`) from the command line, from JupyterLab
 #    or on Binder, and tell from any figure which network and which stimuli produced it;
 # 4. read the environment check and fix what it reports (missing weights, no GPU, widgets that
@@ -95,7 +95,8 @@ display(Markdown(course.describe()))
 # into a map of how well each patch matches it. Which of those filters care about a *category*,
 # such as faces, dogs or cars, and in which layers do they sit?
 #
-# **The measure (the paper).** A short workshop paper proposes to answer this the way
+# **The measure (the paper: K. Malakhova, *Representation of Categories in Filters of Deep Neural
+# Networks*, CVPR Workshops 2018; full reference under Sources).** A short workshop paper proposes to answer this the way
 # neuroscientists characterise neurons in the visual cortex: show the network a labelled set of
 # images, keep for each filter and image the **largest value of its activation map**, rescale
 # those values per filter to the range 0–1 (its eq. 1), and ask **what share of the filter's
@@ -106,15 +107,20 @@ display(Markdown(course.describe()))
 # ("i-see-face", pareidolia), cars and dogs. It reported many car- and pareidolia-selective
 # filters already in early layers, sizeable shares of category-selective filters in the last
 # convolutional blocks, and more dog than face detectors — plausible for a network trained on
-# ImageNet, which has many dog classes and none for faces.
+# ImageNet, which has many dog classes and none for faces. Its discussion proposes two uses:
+# choosing the layer to read features from, and measuring how visually complex a stimulus set is
+# (notebook 10 tries both).
 #
-# **The argument (the essay).** A companion essay argues that what such deep filters encode is
+# **The argument (the essay: K. Malakhova, *Why Latent Representations in Convolutional Neural
+# Networks Fall Outside Visual Space*, MODVIS 2018).** A companion essay argues that what such deep filters encode is
 # shaped by the training set and the loss more than by what images *look like*. ImageNet's
 # 1000 classes (Russakovsky et al., 2015) include 118 dog breeds next to jeeps and
 # dishwashers, and cross-entropy — the usual training loss — charges the same for mistaking one
 # dog breed for another as for mistaking a dog for a car. Nothing in that loss asks visually
 # similar images to end up close together inside the network; a "dog unit" may even be pushed
-# to *separate* similar-looking dogs. The course puts numbers on both halves: notebook 01 on the
+# to *separate* similar-looking dogs, and the essay adds that such a split "cannot be attributed
+# to incidental differences in low level statistics", a claim that can be tested (notebook 05's
+# equalised stimuli, notebook 09's controls). The course puts numbers on both halves: notebook 01 on the
 # loss, notebooks 03–08 on the filters, and notebook 09 on a network trained here, where we
 # control what it saw.
 #
@@ -306,6 +312,36 @@ plt.suptitle(f"Four images of each category: {stim.source or kind}", fontsize=10
 plt.show()
 
 # %% [markdown]
+# ## A first look at eq. 1 and eq. 2
+#
+# The paper's two equations, steps 4 and 5 of the diagram, on six made-up per-filter maxima (two
+# filters; two images each of three categories). Notebook 03 takes them apart on the network's
+# own activations.
+#
+# $$A_N = \frac{A - \min A}{\max A - \min A + \varepsilon} \quad (1) \qquad\qquad
+# S_c = \frac{\sum_{i \in c} A_{N,i}}{\sum_i A_{N,i}} \quad (2)$$
+#
+# Eq. 1 rescales each filter's maxima over the images to 0–1; eq. 2 is the share of a filter's
+# rescaled activation that falls on the images of category $c$ (the course averages within each
+# category before taking the share, which is the same thing when categories are equally large).
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from helpers import selectivity as sel
+from helpers import verdicts
+
+toy = np.array([[9.0, 2.0], [7.0, 3.0], [1.0, 3.0], [2.0, 2.0], [1.0, 2.5], [3.0, 2.5]])  # 6 images × 2 filters
+toy_labels, toy_names = np.array([0, 0, 1, 1, 2, 2]), ["face", "car", "dog"]
+toy_AN = sel.normalize(toy)                                   # eq. 1, per filter (column)
+toy_S = sel.selectivity_index(toy_AN, toy_labels, 3)          # eq. 2: (filters, categories)
+print("eq. 1:\n", toy_AN.round(2))
+print("eq. 2 (rows: filters; columns:", ", ".join(toy_names) + "):\n", toy_S.round(2))
+print(verdicts.shows(f"filter 0 puts {toy_S[0, 0]:.0%} of its rescaled activation on the face images and filter 1 "
+                     f"at most {toy_S[1].max():.0%} on any category, against {1 / 3:.0%} by chance: filter 0 leans "
+                     "towards faces, filter 1 towards none. Whether such a share is more than luck is notebook 04's "
+                     "permutation test."))
+
+# %% [markdown]
 # ## Exercise 1: how much more work is the full profile?
 #
 # A convolution does the same work at every position of its input, so the cost of VGG16's
@@ -471,9 +507,14 @@ print(f"the full profile does {full_cost / here:,.1f} times as much convolution 
 #
 # ### Sources
 #
-# - The selectivity measure: the short paper in `../shared/seeds/002_…` (VGG16; face,
-#   i-see-face, car, dog).
-# - The argument about latent space and cross-entropy: the essay in `../shared/seeds/000_…`.
+# - The paper (the selectivity measure, eq. 1 and eq. 2; VGG16; face, i-see-face, car, dog): K.
+#   Malakhova, *Representation of Categories in Filters of Deep Neural Networks*, Proceedings of the
+#   IEEE Conference on Computer Vision and Pattern Recognition Workshops (CVPRW), 2018, pp.
+#   1973–1975, doi:[10.1109/CVPRW.2018.00265](https://doi.org/10.1109/CVPRW.2018.00265).
+# - The essay (latent space, cross-entropy and the dog-selective unit): K. Malakhova, *Why Latent
+#   Representations in Convolutional Neural Networks Fall Outside Visual Space*, MODVIS Workshop
+#   (Computational and Mathematical Models in Vision), St. Petersburg, Florida, 2018,
+#   <https://docs.lib.purdue.edu/modvis/2018/session02/3>.
 # - K. Simonyan and A. Zisserman, *Very Deep Convolutional Networks for Large-Scale Image
 #   Recognition*, ICLR 2015 (VGG16).
 # - O. Russakovsky et al., *ImageNet Large Scale Visual Recognition Challenge*, IJCV 2015.

@@ -199,6 +199,14 @@ print(f"Most silent filters: {worst} ({counts.loc[worst, 'silent (%)']:.1f} % of
       f"all layers together: {counts['silent'].sum()} of {counts['filters'].sum()} filters "
       f"({100 * counts['silent'].sum() / counts['filters'].sum():.1f} %).")
 
+# %%
+from helpers import verdicts
+
+n_silent, n_all = int(counts["silent"].sum()), int(counts["filters"].sum())
+print(verdicts.shows(f"{n_silent} of {n_all} filters ({n_silent / n_all:.1%}) are silent on these {len(labels)} images"
+                     + (f", most of them in {worst}; they are left out of every share below." if n_silent else
+                        ": every filter varies, so eq. 1 is defined for all of them.")))
+
 # %% [markdown]
 # A silent filter is one whose ReLU input is negative for every image of *this* stimulus set: it
 # may well respond to other images. A large silent fraction is therefore a statement about the
@@ -276,13 +284,13 @@ ok = ~np.isnan(S).any(axis=1)
 print(f"chance level: 1/{C} = {1 / C}")
 print("every non-silent row sums to 1:", np.allclose(S[ok].sum(axis=1), 1))
 
-# %%
+# %% jupyter={"source_hidden": true}
 import matplotlib.pyplot as plt
 
 fig, axes = plt.subplots(1, C, figsize=(12, 3.6), sharey=True, layout="constrained")
 bins = np.linspace(0, 1, 41)
 for c, ax in enumerate(axes):
-    ax.hist(S[ok, c], bins=bins, color=f"C{c}")
+    ax.hist(S[ok, c], bins=bins, color=plots.category_colour(categories[c]))  # the course's colour for it
     ax.axvline(1 / C, color="k", ls="--", lw=1, label=f"chance 1/{C}")
     ax.set_xlabel(f"share for '{categories[c]}' (eq. 2)")
     ax.set_title(categories[c], fontsize=9)
@@ -321,19 +329,24 @@ print(f"The network is {'TRAINED' if acts.trained else 'UNTRAINED'} "
 # %% [markdown]
 # **Interpretation.** A category's mean share above chance means the layer's filters, on average,
 # are driven harder by its images than by the others; the shares of the remaining categories must
-# then fall below chance (they sum to 1). Read the printout above with the network in mind:
-#
-# - if the network is **untrained**, nothing it does is about dogs or cars as such: its filters are
-#   random combinations of edges and colours, and a category wins when its images carry more of
-#   those. The category with the lowest contrast is then a natural candidate for the lowest share;
-#   a rank correlation near +1 says contrast alone orders the categories, a weaker one says other
-#   low-level properties (size, colour, edge density) matter as well;
-# - if the network is **trained**, learned preferences add to these low-level ones, and the two
-#   cannot be told apart from this table. Notebook 05 equalises the luminance and contrast of every
-#   image and measures again, in the trained network and an untrained control, to see which
-#   preferences survive.
-#
-# Either way, a share is a comparison *among the categories shown*: "below chance for dogs"
+# then fall below chance (they sum to 1). In an untrained network a category wins when its images
+# carry more of the edges and colours that random filters pick up; in a trained one, learned
+# preferences add to these, and this table cannot tell the two apart (notebook 05 equalises
+# luminance and contrast and compares with an untrained control). For this run:
+
+# %%
+shares = low_level["mean share"]
+print(verdicts.shows(
+    f"in this {'trained' if acts.trained else 'UNTRAINED'} network {top_share} has the highest mean share "
+    f"({shares[top_share]:.3f}) and {low_share} the lowest ({shares[low_share]:.3f}), against chance {1 / C:.3f}; "
+    f"share and RMS contrast rank the {C} categories with ρ = {rho:+.2f}"
+    + (": contrast alone orders them." if rho >= 0.8 else
+       ": contrast does not order them, though size, colour or edge density may.")
+    + (" Learned and low-level preferences cannot be told apart from this table." if acts.trained else
+       " Nothing here is learned: the weights are random.")))
+
+# %% [markdown]
+# A share is always a comparison *among the categories shown*: "below chance for dogs"
 # means "dogs drive this layer less than the other three categories of this set", not "the layer
 # ignores dogs".
 #
@@ -366,6 +379,14 @@ for balanced in (False, True):
     S_toy = sel.selectivity_index(toy_AN, toy_labels, 3, balanced=balanced)
     kind = "balanced (share of means)" if balanced else "plain (share of sums)   "
     print(f"{kind}  indifferent filter: {S_toy[0].round(2)}   filter preferring 'b': {S_toy[1].round(2)}")
+
+# %%
+plain_toy, balanced_toy = (sel.selectivity_index(toy_AN, toy_labels, 3, balanced=b) for b in (False, True))
+print(verdicts.shows(
+    f"with 600, 200 and 200 images the plain share gives the indifferent filter {plain_toy[0, 0]:.2f} for the big "
+    f"category and ranks '{'abc'[int(np.argmax(plain_toy[1]))]}' first for the filter that prefers 'b'; the balanced "
+    f"share gives {balanced_toy[0].min():.2f}–{balanced_toy[0].max():.2f} to every category and ranks "
+    f"'{'abc'[int(np.argmax(balanced_toy[1]))]}' first."))
 
 # %% [markdown]
 # The plain share gives the indifferent filter about 0.6 for the big category, purely because it
@@ -425,7 +446,14 @@ S_balanced = course.check_answer(
 #
 # ### Sources
 #
-# - The measure (eq. 1, eq. 2) and the four categories: the paper, `../shared/seeds/002_…`.
+# - The paper (the measure, eq. 1 and eq. 2, and the four categories): K. Malakhova, *Representation
+#   of Categories in Filters of Deep Neural Networks*, Proceedings of the IEEE Conference on
+#   Computer Vision and Pattern Recognition Workshops (CVPRW), 2018, pp. 1973–1975,
+#   doi:[10.1109/CVPRW.2018.00265](https://doi.org/10.1109/CVPRW.2018.00265).
+# - The essay (the question notebooks 07–09 take up): K. Malakhova, *Why Latent Representations in
+#   Convolutional Neural Networks Fall Outside Visual Space*, MODVIS Workshop (Computational and
+#   Mathematical Models in Vision), St. Petersburg, Florida, 2018,
+#   <https://docs.lib.purdue.edu/modvis/2018/session02/3>.
 # - Luma weights: ITU-R Recommendation BT.601.
 # - K. Simonyan and A. Zisserman, *Very Deep Convolutional Networks for Large-Scale Image
 #   Recognition*, ICLR 2015.

@@ -175,12 +175,9 @@ fig = widgets.draw_profiles(tables, results)
 plt.show()
 
 # %% [markdown]
-# Read the figure from left (shallow) to right (deep). Three things to look for: where each
-# category's bars peak; whether the deep convolutional layers (`block4_conv3` … `block5_conv3`)
-# hold a sizeable share of detectors, as the paper reports; and how the fully connected layers
-# `fc1` and `fc2`, missing from the paper's plot, compare. The paper wrote that most face-related
-# units lay in the fully connected layers but that, *proportionally*, the last convolutional blocks
-# were rich in them. Both can be true at once: in VGG16 `fc1` has 4096 filters, `block5_conv3` 512.
+# The paper wrote that most face-related units lay in the fully connected layers (missing from its
+# plot) but that, *proportionally*, the last convolutional blocks were rich in them. Both can be
+# true at once: in VGG16 `fc1` has 4096 filters, `block5_conv3` 512.
 #
 # How different are the two panels, and is the difference larger than the images' own
 # uncertainty? The table compares them at `block5_conv3` (with the bootstrap intervals) and counts,
@@ -205,6 +202,17 @@ print(compare.to_string(float_format="{:.2f}".format))
 print(f"\nall layers: {int(separate.sum())} of {len(separate)} (layer, category) bars have intervals that do not "
       f"overlap between the two networks.")
 print("Both networks untrained." if both_untrained else "Profile's network trained, control untrained.")
+
+# %%
+from helpers import verdicts
+
+above = [c for c in result.categories if main_t.loc[(L5, c), "ci_low"] > ctrl_t.loc[(L5, c), "ci_high"]]
+print(verdicts.shows(
+    f"in {L5} the {'trained' if result.trained else 'untrained'} network's interval lies above the control's for "
+    f"{', '.join(above) or 'no category'}"
+    + (f" and overlaps it for {', '.join(c for c in result.categories if c not in above)}" if len(above) < len(result.categories) else "")
+    + f"; over all layers {int(separate.sum())} of {len(separate)} bars separate from the control's. "
+    "One control seed, one stimulus set."))
 
 # %% [markdown]
 # **Interpretation.** The two panels can differ a lot at single bars, even several-fold. How to read
@@ -266,12 +274,20 @@ print(f"floor of the plain test: 1/{result.n_permutations + 1} = {1 / (result.n_
       f"BH levels resolved: {result.resolve_q}")
 print(pd.DataFrame(levels_table).to_string(index=False))
 
+# %%
+lv = pd.DataFrame(levels_table).set_index("rule")
+print(verdicts.shows(
+    f"at p ≤ 0.01 {lv.loc['p ≤ 0.01', 'selective (all layers)']} filter-category pairs are selective "
+    f"({lv.loc['p ≤ 0.01', 'open decisions']} open decisions), with BH {lv.loc['p ≤ 0.01 (BH)', 'selective (all layers)']}; "
+    f"below the floor, at p ≤ 0.0005, {lv.loc['p ≤ 0.0005', 'open decisions']} decisions stay open, so counts there "
+    "say more about the number of shuffles than about the filters."))
+
 # %% [markdown]
 # A static view of the same question, for readers without a live kernel: the total number of
 # selective filters (all layers together) as the significance level varies. Counts can only fall
 # as the level tightens.
 
-# %%
+# %% jupyter={"source_hidden": true}
 levels = np.geomspace(0.0005, 0.2, 13)
 rows = []
 for thr in levels:
@@ -283,11 +299,11 @@ sweep = pd.DataFrame(rows)
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharey=True)
 for ax, (name, res) in zip(axes, results.items()):
     for cat, sub in sweep[sweep["network"] == name].groupby("category", sort=False):
-        ax.plot(sub["threshold"], sub["selective"], marker="o", ms=3, label=cat)
+        ax.plot(sub["threshold"], sub["selective"], marker="o", ms=3, label=cat, color=plots.category_colour(cat))
     ax.axvline(1 / (res.n_permutations + 1), color="0.5", ls=":", lw=1)
     ax.set_xscale("log")
     ax.set_xlabel("significance level (p threshold, log scale; dotted: 1/(K+1))")
-    ax.set_title(f"{name}: " + plots.title(res), fontsize=8)
+    plots.set_title(ax, f"{name}: " + plots.title(res), fontsize=8)  # wrapped: one line overprints its neighbour
 axes[0].set_ylabel("selective filters, all layers (count)")
 axes[0].legend(title="category", fontsize=8)
 fig.tight_layout()
@@ -329,14 +345,24 @@ side.round(3)
 # In the paper (trained VGG16, photographs), dog detectors outnumbered face detectors, which the
 # author expected: ImageNet has over a hundred dog classes and no class for people, so
 # cross-entropy training rewarded dog features directly and face features only where faces
-# helped other classes. Check in the table whether this profile's network gives the same ordering,
-# and whether it exceeds what the untrained control shows.
-#
+# helped other classes. This run, against that ordering and against the control:
+
+# %%
+totals = {name: t.groupby("category", sort=False)["n_selective"].sum() for name, t in tables.items()}
+main_n, ctrl_n = totals["profile's network"], totals["untrained control"]
+b, a = focus[0], focus[-1]  # face and dog where the profile has them
+print(verdicts.shows(
+    f"{a} detectors {int(main_n[a])} and {b} detectors {int(main_n[b])} over all layers of the profile's network "
+    + ("(the paper's ordering)" if main_n[a] > main_n[b] else "(not the paper's ordering)")
+    + f", against {int(ctrl_n[a])} and {int(ctrl_n[b])} in the untrained control. Counts at p ≤ 0.01 on one "
+    "stimulus set; the paper's VGG16 is not this network."))
+
+# %% [markdown]
 # One more comparison: the proportion of filters selective for *any* category, per layer, in both
 # networks. As notebook 04 showed, that question runs one test per category, so it is corrected
 # for them (`sel.selective_any`: Bonferroni over the categories).
 
-# %%
+# %% jupyter={"source_hidden": true}
 fig, ax = plt.subplots(figsize=(9, 3.6))
 for name, res in results.items():
     share = [sel.selective_any(res[layer], "p", 0.01).mean() for layer in res.layers]
@@ -345,7 +371,7 @@ ax.set_xlabel("layer (shallow → deep)")
 ax.set_ylabel("proportion of filters selective\nfor some category (p ≤ 0.01, Bonferroni)")
 plt.setp(ax.get_xticklabels(), rotation=60, ha="right")
 ax.set_ylim(0, 1)
-ax.legend(fontsize=7)
+ax.legend(fontsize=8)
 ax.set_title(plots.title(result), fontsize=8)
 fig.tight_layout()
 plt.show()
@@ -667,8 +693,18 @@ side_by_side
 #   family of low-level explanations; a learned preference should survive it and stay above the
 #   control. Sections 3 and 6 printed which categories did, for this profile's networks.
 #
-# **Sources.** The short paper on category selectivity in VGG16 (`../shared/seeds/002_…`);
-# K. Simonyan & A. Zisserman, *Very deep convolutional networks for large-scale image recognition*,
+# **Sources.**
+#
+# - The paper (the figure reproduced here): K. Malakhova, *Representation of Categories in Filters
+#   of Deep Neural Networks*, Proceedings of the IEEE Conference on Computer Vision and Pattern
+#   Recognition Workshops (CVPRW), 2018, pp. 1973–1975,
+#   doi:[10.1109/CVPRW.2018.00265](https://doi.org/10.1109/CVPRW.2018.00265).
+# - The essay (the claim about low-level statistics tested in section 6 and notebook 09): K.
+#   Malakhova, *Why Latent Representations in Convolutional Neural Networks Fall Outside Visual
+#   Space*, MODVIS Workshop (Computational and Mathematical Models in Vision), St. Petersburg,
+#   Florida, 2018, <https://docs.lib.purdue.edu/modvis/2018/session02/3>.
+#
+# Other sources: K. Simonyan & A. Zisserman, *Very deep convolutional networks for large-scale image recognition*,
 # ICLR 2015; S. Baek, M. Song, J. Jang, G. Kim & S.-B. Paik, *Face detection in untrained deep neural
 # networks*, Nature Communications 12, 2021; Y. Benjamini & Y. Hochberg, *Controlling the false
 # discovery rate*, JRSS B, 1995; V. Willenbockel, J. Sadr, D. Fiset, G. O. Horne, F. Gosselin &

@@ -111,7 +111,7 @@ import pandas as pd
 
 from helpers import exemplars
 from helpers import featureviz as fv
-from helpers import plots, widgets
+from helpers import plots, verdicts, widgets
 from helpers.labels import title as figure_title
 from helpers.selectivity import most_selective
 
@@ -147,10 +147,11 @@ active_share = by_share["images with activation > 0"].median()
 active_p = top["images with activation > 0"].median()
 print(f"Median number of images that activate the top-3 filters at all: {active_share:.0f} when ranked by share, "
       f"{active_p:.0f} when ranked by p (of {len(stim)} images).")
-print("Ranking by share picks filters that fire for FEWER images: the trap described above."
-      if active_share < active_p else
-      "Here ranking by share does not pick sparser filters than ranking by p; the trap may still bite "
-      "with another network or stimulus set.")
+print(verdicts.shows(
+    f"the top-3 filters by share fire for a median {active_share:.0f} of {len(stim)} images, the top-3 by p for "
+    f"{active_p:.0f}: " + ("ranking by share picks sparser filters, the trap described above." if active_share < active_p
+                            else "ranking by share does not pick sparser filters here (the trap may still bite "
+                            "with another network or stimulus set).")))
 
 # %% [markdown]
 # Ranking by share alone can favour filters that are almost silent: a filter that responds to a
@@ -233,8 +234,10 @@ for cat, f in best.items():
                    "chance": stim.counts()[cat] / len(stim)})
 purity = pd.DataFrame(purity)
 above = purity[purity["top-10 from its category"] > purity["chance"]]["category"].tolist()
-print(f"Top-10 purity above chance for {len(above)} of {len(purity)} categories"
-      + (f" ({', '.join(above)})" if above else "") + ".")
+print(verdicts.shows(
+    f"top-10 purity above chance for {len(above)} of {len(purity)} categories" + (f" ({', '.join(above)})" if above else "")
+    + f"; purities {purity['top-10 from its category'].min():.1f}–{purity['top-10 from its category'].max():.1f} "
+    "against chance " + ", ".join(f"{c:.2f}" for c in purity["chance"].unique()) + "; ten images per filter."))
 if len(above) < len(purity):
     print("For the others the 'most selective' filter's strongest images are mostly NOT its category: "
           "its share of eq. 2 comes from the bulk of weaker responses, not from the top.")
@@ -298,7 +301,7 @@ plt.show()
 # mean activation under that step's random transform; during a short warm-up the value before
 # the ReLU is used, because a silent ReLU passes no gradient).
 
-# %%
+# %% jupyter={"source_hidden": true}
 fig, axes = plt.subplots(len(filters), len(snaps), figsize=(1.5 * len(snaps), 1.6 * len(filters)), squeeze=False)
 for j, s in enumerate(snaps):
     for i, cat in enumerate(categories):
@@ -316,11 +319,12 @@ plt.show()
 
 fig, ax = plt.subplots(figsize=(6.5, 3.2))
 for i, cat in enumerate(categories):
-    ax.plot(np.arange(1, steps + 1), vis.history[:, i], label=f"{cat} (filter {filters[i]})")
+    ax.plot(np.arange(1, steps + 1), vis.history[:, i], label=f"{cat} (filter {filters[i]})",
+            color=plots.category_colour(cat))
 ax.set_xlabel("optimisation step")
 ax.set_ylabel("objective: mean activation\n(activation units)")
-ax.set_title(f"{LAYER}: objective during activation maximisation\n{title}", fontsize=8)
-ax.legend(fontsize=7)
+plots.set_title(ax, f"{LAYER}: objective during activation maximisation\n{title}", fontsize=8)
+ax.legend(fontsize=8)
 fig.tight_layout()
 plt.show()
 
@@ -339,7 +343,7 @@ for i, cat in enumerate(categories):
 # Fourier parameterisation slows exactly those frequencies down. The right panel measures it: the
 # image's power spectrum, averaged over rings of equal spatial frequency.
 
-# %%
+# %% jupyter={"source_hidden": true}
 f0 = filters[0]
 vis_px = fv.visualize(model, LAYER, [f0], **settings, param="pixel", progress=False)
 
@@ -384,10 +388,11 @@ print(f"share of power above 0.25 cycles/pixel: Fourier {high_share(vis.images[0
       f"pixel {high_share(vis_px.images[0]):.2f}")
 
 hi_f, hi_px = high_share(vis.images[0]), high_share(vis_px.images[0])
-print("As expected, the pixel parameterisation put more power into fine detail."
-      if hi_px > hi_f else
-      "Here the Fourier image is NOT smoother than the pixel one: with this few steps (or this network) the "
-      "regularisation has not yet made a difference.")
+print(verdicts.shows(
+    f"{hi_px:.2f} of the pixel-space image's power lies above 0.25 cycles/pixel, {hi_f:.2f} of the Fourier image's: "
+    + ("the pixel parameterisation put more power into fine detail, as expected." if hi_px > hi_f else
+       "the Fourier image is NOT smoother than the pixel one here: with this few steps (or this network) the "
+       "regularisation has not yet made a difference.")))
 
 # %% [markdown]
 # With a trained network and enough steps the pixel-space image is typically a high-frequency
@@ -500,7 +505,18 @@ bottom_k = course.check_function(bottom_k, seeded_bottom, cases,
 #   pretrained VGG16 prefers needs the full profile. The title of every figure says which network
 #   and which stimuli produced it.
 #
-# **Sources.** The short paper on category selectivity (`../shared/seeds/002_…`); C. Olah,
+# **Sources.**
+#
+# - The paper (representative filters and their PPGN visualisations): K. Malakhova, *Representation
+#   of Categories in Filters of Deep Neural Networks*, Proceedings of the IEEE Conference on
+#   Computer Vision and Pattern Recognition Workshops (CVPRW), 2018, pp. 1973–1975,
+#   doi:[10.1109/CVPRW.2018.00265](https://doi.org/10.1109/CVPRW.2018.00265).
+# - The essay (why a filter's preferred image need not look like its category): K. Malakhova, *Why
+#   Latent Representations in Convolutional Neural Networks Fall Outside Visual Space*, MODVIS
+#   Workshop (Computational and Mathematical Models in Vision), St. Petersburg, Florida, 2018,
+#   <https://docs.lib.purdue.edu/modvis/2018/session02/3>.
+#
+# Other sources: C. Olah,
 # A. Mordvintsev & L. Schubert, *Feature Visualization*, Distill, 2017; A. Nguyen, J. Clune,
 # Y. Bengio, A. Dosovitskiy & J. Yosinski, *Plug & Play Generative Networks*, CVPR 2017;
 # K. Simonyan & A. Zisserman, ICLR 2015 (VGG16).
