@@ -43,8 +43,9 @@ from .rules import benjamini_hochberg
 
 #: The essay's comparison objects.
 COMPARE = ("car", "cup")
-#: What a breed-selective unit must beat (see :func:`select_breed_units`).
-AGAINST = ("rest", "each")
+#: What a breed-selective unit must beat (see :func:`select_breed_units`): from the most
+#: lenient rule to the strictest.
+AGAINST = ("rest", "top", "each")
 
 
 def _ndtr(z: np.ndarray) -> np.ndarray:
@@ -114,7 +115,11 @@ def select_breed_units(A: np.ndarray, labels: np.ndarray, classes: Sequence[str]
         prefers every dog to every object passes for each breed); "each": against every
         other class on its own, other breeds included (the unit's p-value for a breed is
         the largest of its one-against-one p-values, an intersection-union test: a unit
-        passes only if it prefers the breed to each other class).
+        passes only if it prefers the breed to each other class); "top": the unit's largest
+        mean response over these images is to a breed (that breed; no test: the unit's own
+        ranking of the classes, as "the unit's preferred class" is read in the literature).
+        "rest" is lenient: a unit that prefers all dogs to all objects passes it, so in a
+        layer whose units prefer animals it selects most units.
 
     Returns one row per selected unit: unit, breed (the one with the largest AUC among
     those that pass), auc (against the rest), p (that breed's p-value).
@@ -130,6 +135,14 @@ def select_breed_units(A: np.ndarray, labels: np.ndarray, classes: Sequence[str]
     codes = [classes.index(b) for b in breeds]
     auc = np.empty((A.shape[1], len(codes)))
     p = np.empty_like(auc)
+    live = A.max(axis=0) > A.min(axis=0)
+    if against == "top":
+        top = class_centroids(A, labels, len(classes)).argmax(axis=0)
+        rows = []
+        for u in np.flatnonzero(live & np.isin(top, codes)):
+            a, pu = mann_whitney_greater(A[:, [u]], labels == top[u])
+            rows.append({"unit": int(u), "breed": classes[top[u]], "auc": float(a[0]), "p": float(pu[0])})
+        return pd.DataFrame(rows, columns=["unit", "breed", "auc", "p"])
     for j, k in enumerate(codes):
         auc[:, j], p[:, j] = mann_whitney_greater(A, labels == k)
         if against == "each":
@@ -138,7 +151,6 @@ def select_breed_units(A: np.ndarray, labels: np.ndarray, classes: Sequence[str]
                 if other == k or not (labels == other).any():
                     continue
                 p[:, j] = np.maximum(p[:, j], mann_whitney_greater(A[pair], labels[pair] == k)[1])
-    live = A.max(axis=0) > A.min(axis=0)
     p[~live] = np.nan  # silent units are not tested (nor counted by BH)
     passed = (np.nan_to_num(benjamini_hochberg(p.ravel()), nan=2.0) <= q).reshape(p.shape)
     rows = []
@@ -221,7 +233,8 @@ def summarise_units(units: pd.DataFrame, replicates: Mapping[str, np.ndarray] | 
         the images, units in the order of ``units.groupby(["layer", "unit"])``
     n_units : layer -> units in the layer (for the fraction selected)
 
-    Columns: layer, n_units (distinct units selected), n_layer_units, n_valid (with a
+    Columns: layer, n_units (distinct units selected), n_layer_units, frac_selected
+    (n_units / n_layer_units: how much of the layer the rule calls breed units), n_valid (with a
     defined difference), frac_compare_higher, frac_low, frac_high, median_difference,
     median_low, median_high (bootstrap intervals over images; NaN without replicates),
     mean_own, mean_other_breeds, mean_compare, sign_test_p (exact, two-sided, across units).
@@ -233,7 +246,8 @@ def summarise_units(units: pd.DataFrame, replicates: Mapping[str, np.ndarray] | 
             ["own", "other_breeds", "compare", "difference"]].mean()
         d = u["difference"].to_numpy()
         ok = np.isfinite(d)
-        row = {"layer": layer, "n_units": len(u), "n_layer_units": (n_units or {}).get(layer, np.nan),
+        size = (n_units or {}).get(layer, np.nan)
+        row = {"layer": layer, "n_units": len(u), "n_layer_units": size, "frac_selected": len(u) / size,
                "n_valid": int(ok.sum()),
                "frac_compare_higher": float((d[ok] > 0).mean()) if ok.any() else np.nan,
                "median_difference": float(np.median(d[ok])) if ok.any() else np.nan,
@@ -249,7 +263,8 @@ def summarise_units(units: pd.DataFrame, replicates: Mapping[str, np.ndarray] | 
         else:
             row["frac_low"] = row["frac_high"] = row["median_low"] = row["median_high"] = np.nan
         rows.append(row)
-    cols = ["layer", "n_units", "n_layer_units", "n_valid", "frac_compare_higher", "frac_low", "frac_high",
+    cols = ["layer", "n_units", "n_layer_units", "frac_selected", "n_valid", "frac_compare_higher", "frac_low",
+            "frac_high",
             "median_difference", "median_low", "median_high", "mean_own", "mean_other_breeds", "mean_compare",
             "sign_test_p"]
     return pd.DataFrame(rows, columns=cols)
@@ -313,7 +328,8 @@ def essay_experiment(acts: Mapping[str, np.ndarray], labels: np.ndarray, classes
     # layers without any selected unit still get a row
     missing = [layer for layer in acts if layer not in set(summary["layer"])]
     if missing:
-        empty = pd.DataFrame([{"layer": m, "n_units": 0, "n_layer_units": sizes[m], "n_valid": 0,
+        empty = pd.DataFrame([{"layer": m, "n_units": 0, "n_layer_units": sizes[m], "frac_selected": 0.0,
+                               "n_valid": 0,
                                "sign_test_p": 1.0} for m in missing])
         summary = pd.concat([summary, empty], ignore_index=True)
         summary = summary.set_index("layer").loc[list(acts)].reset_index()

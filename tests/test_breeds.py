@@ -144,3 +144,22 @@ def test_soft_labels_pull_the_breeds_together(organism_acts):
     assert (s["ce"]["n_units"] > 10).all() and (s["soft"]["n_units"] > 10).all()
     assert (s["soft"]["median_high"] < s["ce"]["median_low"]).all(), pd.concat(s, axis=1)
     assert (s["soft"]["median_difference"] < 0).all()  # soft: other breeds above cars and cups
+
+
+def test_top_rule_takes_the_units_whose_preferred_class_is_a_breed():
+    A, labels = planted()
+    A = np.c_[A, np.where(labels == CLASSES.index("fish"), 3.0, 0.0) + 0.01 * np.arange(len(labels)) % 1]
+    got = breeds.select_breed_units(A, labels, CLASSES, BREEDS, against="top")
+    # unit 0 prefers b0 and unit 1 b1; unit 2 is noise (its top class is whatever wins by chance);
+    # unit 3 prefers fish, which is no breed
+    assert got.set_index("unit").loc[[0, 1], "breed"].tolist() == ["b0", "b1"]
+    assert 3 not in got["unit"].tolist()
+
+
+def test_rules_from_lenient_to_strict_and_the_selected_fraction():
+    A, labels = planted()
+    res = {rule: breeds.essay_experiment({"l": A}, labels, CLASSES, BREEDS, against=rule, n_boot=0).summary
+           for rule in breeds.AGAINST}
+    for s in res.values():
+        assert s.loc[0, "frac_selected"] == pytest.approx(s.loc[0, "n_units"] / 3)
+    assert res["rest"].loc[0, "n_units"] >= res["each"].loc[0, "n_units"]
