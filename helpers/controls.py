@@ -23,6 +23,7 @@ Functions:
 - :func:`control_proportions`: the proportion of "face units" when the faces are
   replaced by each control in turn (the other categories unchanged), over all units and
   over live units, and its difference from the faces' own proportion;
+- :func:`control_table`: the same for every layer of a network, in one tidy table;
 - :func:`feature_shares`: cross-fitted per unit: choose face units on half of the images,
   and on the other half measure the share of each unit's face preference that each
   control removes (1: all of it, 0: none);
@@ -134,6 +135,30 @@ def control_proportions(face: np.ndarray, variants: Mapping[str, np.ndarray], ot
     t["difference_live"] = t["proportion_live"].iloc[0] - t["proportion_live"]
     return t[["stimuli", "n_selected", "n_units", "n_live", "proportion", "proportion_live", "difference",
               "difference_live", "overlap"]]
+
+
+def control_table(face: Mapping[str, np.ndarray], variants: Mapping[str, Mapping[str, np.ndarray]],
+                  others: Mapping[str, np.ndarray], q: float = 0.05) -> pd.DataFrame:
+    """:func:`control_proportions` for every layer.
+
+    face, others : layer -> (n_images, n_units); variants : control name -> layer -> (n_f, n_units)
+    (each control's activations, rows paired with ``face``'s).
+
+    Returns the rows of :func:`control_proportions` with a first column ``layer`` (in the
+    order of ``face``).
+    """
+    frames = []
+    for layer, F in face.items():
+        missing = [name for name, acts in variants.items() if layer not in acts]
+        if layer not in others or missing:
+            raise ValueError(f"Layer {layer!r} is missing from the other categories or the controls {missing}; "
+                             "collect every stimulus set on the same layers.")
+        t = control_proportions(F, {name: acts[layer] for name, acts in variants.items()}, others[layer], q)
+        t.insert(0, "layer", layer)
+        frames.append(t)
+    if not frames:
+        raise ValueError("No layers given.")
+    return pd.concat(frames, ignore_index=True)
 
 
 def feature_shares(face: np.ndarray, variants: Mapping[str, np.ndarray], others: np.ndarray,

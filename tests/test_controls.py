@@ -142,3 +142,13 @@ def test_live_counts_on_a_planted_network():
     table = controls.control_proportions(A[labels == 0], {}, A[labels == 1])
     assert table.loc[0, "n_live"] == 5 and table.loc[0, "proportion_live"] == pytest.approx(0.2)
     assert isinstance(table, pd.DataFrame)
+
+
+def test_control_table_stacks_layers_and_checks_them():
+    face, variants, others, _ = planted()
+    t = controls.control_table({"a": face, "b": face[:, :4]}, {v: {"a": V, "b": V[:, :4]} for v, V in variants.items()},
+                               {"a": others, "b": others[:, :4]})
+    assert t["layer"].tolist() == ["a"] * 4 + ["b"] * 4
+    assert t[t["layer"] == "b"]["n_units"].tolist() == [4] * 4
+    with pytest.raises(ValueError, match="missing"):
+        controls.control_table({"a": face}, {"scrambled": {}}, {"a": others})

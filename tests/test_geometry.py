@@ -102,3 +102,16 @@ def test_soft_labels_cluster_the_breeds_in_the_organism():
     t = table.set_index("network")
     assert diff.loc[0, "difference"] < -0.2 and diff.loc[0, "ci_high"] < 0
     assert t.loc["soft", "perm_p"] < 0.01 and t.loc["soft", "rsa_rho"] > t.loc["ce", "rsa_rho"]
+
+
+def test_group_indices_match_the_loop_and_null_table_judges_by_the_null():
+    A, labels, _ = planted_clusters()
+    D = geometry.centroid_rdm(A, labels)
+    groups = np.array(list(combinations(range(8), 3)))
+    loop = [geometry.clustering_index(D, g) for g in groups]
+    assert np.allclose(geometry.group_indices(D, groups), loop)
+    flat, flat_labels, _ = planted_clusters(tight=False, seed=3)
+    t = geometry.null_table({"tight": A, "flat": flat}, labels, [0, 1, 2, 3]).set_index("network")
+    assert t.loc["tight", "perm_p"] == pytest.approx(1 / 70) and t.loc["tight", "n_groups"] == 70
+    assert t.loc["tight", "index"] < t.loc["tight", "null_low"] <= t.loc["tight", "null_median"]
+    assert t.loc["flat", "perm_p"] > 0.05
