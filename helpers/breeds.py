@@ -65,10 +65,13 @@ def tie_sums(A: np.ndarray) -> np.ndarray:
     return (t ** 3 - t).sum(axis=1)
 
 
-def mann_whitney_greater(A: np.ndarray, positive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def mann_whitney_greater(A: np.ndarray, positive: np.ndarray,
+                         ranked: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """One-sided Mann–Whitney test that ``positive`` items score higher, per column.
 
     A : (n, n_units); positive : bool (n,)
+    ranked : optional (ranks of A along axis 0, :func:`tie_sums` of A), computed once when
+        several groups of the same images are tested (ranking is most of the cost)
     Returns (auc, p), each float64 (n_units,): the ROC AUC (ties count one half) and the
     p-value of the normal approximation with the tie correction of the variance and a
     continuity correction. Columns without variance get AUC 0.5 and p 1.
@@ -79,9 +82,8 @@ def mann_whitney_greater(A: np.ndarray, positive: np.ndarray) -> tuple[np.ndarra
     if n1 == 0 or n0 == 0:
         raise ValueError("The test needs at least one image in each group.")
     N = n1 + n0
-    R = rankdata(A)
+    R, ties = (rankdata(A), tie_sums(A)) if ranked is None else ranked
     U = R[pos].sum(axis=0) - n1 * (n1 + 1) / 2.0
-    ties = tie_sums(A)
     var = n1 * n0 / 12.0 * ((N + 1) - ties / (N * (N - 1)))
     with np.errstate(invalid="ignore", divide="ignore"):
         z = (U - n1 * n0 / 2.0 - 0.5) / np.sqrt(var)
@@ -136,21 +138,28 @@ def select_breed_units(A: np.ndarray, labels: np.ndarray, classes: Sequence[str]
     auc = np.empty((A.shape[1], len(codes)))
     p = np.empty_like(auc)
     live = A.max(axis=0) > A.min(axis=0)
+    ranked = (rankdata(A), tie_sums(A))
+    for j, k in enumerate(codes):
+        auc[:, j], p[:, j] = mann_whitney_greater(A, labels == k, ranked)
     if against == "top":
         top = class_centroids(A, labels, len(classes)).argmax(axis=0)
         rows = []
         for u in np.flatnonzero(live & np.isin(top, codes)):
-            a, pu = mann_whitney_greater(A[:, [u]], labels == top[u])
-            rows.append({"unit": int(u), "breed": classes[top[u]], "auc": float(a[0]), "p": float(pu[0])})
+            j = codes.index(int(top[u]))
+            rows.append({"unit": int(u), "breed": breeds[j], "auc": float(auc[u, j]), "p": float(p[u, j])})
         return pd.DataFrame(rows, columns=["unit", "breed", "auc", "p"])
-    for j, k in enumerate(codes):
-        auc[:, j], p[:, j] = mann_whitney_greater(A, labels == k)
-        if against == "each":
+    if against == "each":
+        for j, k in enumerate(codes):
+            # A unit whose p-value exceeds q can never pass Benjamini-Hochberg (its largest cut-off
+            # is q), whatever its exact value: test the remaining pairs only on units still in play.
+            active = p[:, j] <= q
             for other in range(len(classes)):
-                pair = (labels == k) | (labels == other)
-                if other == k or not (labels == other).any():
+                if other == k or not (labels == other).any() or not active.any():
                     continue
-                p[:, j] = np.maximum(p[:, j], mann_whitney_greater(A[pair], labels[pair] == k)[1])
+                pair = (labels == k) | (labels == other)
+                cols = np.flatnonzero(active)
+                p[cols, j] = np.maximum(p[cols, j], mann_whitney_greater(A[np.ix_(pair, cols)], labels[pair] == k)[1])
+                active &= p[:, j] <= q
     p[~live] = np.nan  # silent units are not tested (nor counted by BH)
     passed = (np.nan_to_num(benjamini_hochberg(p.ravel()), nan=2.0) <= q).reshape(p.shape)
     rows = []
