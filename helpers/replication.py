@@ -19,6 +19,7 @@ statistics in NumPy).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from math import lgamma, pi
 from typing import Sequence
 
@@ -39,6 +40,7 @@ def _t_cdf(x: float, df: float) -> float:
     return 0.5 + float(integral)
 
 
+@lru_cache(maxsize=256)  # the same few (p, df) recur for every row of a table
 def t_quantile(p: float, df: float) -> float:
     """The ``p`` quantile of Student's t with ``df`` degrees of freedom (df > 0, 0 < p < 1).
 
@@ -96,21 +98,23 @@ def seed_summary(table: pd.DataFrame, value: str, by: Sequence[str], train_seed:
     missing = [c for c in needed if c not in table.columns]
     if missing:
         raise ValueError(f"The table lacks columns {missing}; it has {list(table.columns)}.")
-    rows = []
-    for key, g in table.groupby(by, sort=False, dropna=False):
-        key = key if isinstance(key, tuple) else (key,)
-        row = dict(zip(by, key))
-        per_train = g.groupby(train_seed)[value].mean()
-        m, lo, hi = mean_interval(per_train.to_numpy(), confidence)
-        row.update({"n_train_seeds": int(per_train.notna().sum()), "mean": float(g[value].mean()),
-                    "sd_train": float(per_train.std(ddof=1)) if len(per_train) > 1 else np.nan,
-                    "train_low": lo, "train_high": hi})
-        if stim_seed:
-            per_stim = g.groupby(stim_seed)[value].mean()
-            _, slo, shi = mean_interval(per_stim.to_numpy(), confidence)
-            row.update({"n_stim_seeds": int(per_stim.notna().sum()),
-                        "sd_stim": float(per_stim.std(ddof=1)) if len(per_stim) > 1 else np.nan,
-                        "stim_low": slo, "stim_high": shi})
-        row.update({"min": float(g[value].min()), "max": float(g[value].max())})
-        rows.append(row)
-    return pd.DataFrame(rows)
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must lie in (0, 1); got {confidence!r}.")
+    g = table.groupby(by, sort=False, dropna=False)[value]
+    out = pd.DataFrame({"mean": g.mean(), "min": g.min(), "max": g.max()})
+    sources = [("train", train_seed)] + ([("stim", stim_seed)] if stim_seed else [])
+    for short, col in sources:
+        # one value per seed of this source (averaged over the other source), then across seeds
+        per = table.groupby(by + [col], sort=False, dropna=False)[value].mean().groupby(level=list(range(len(by))),
+                                                                                        sort=False)
+        n, sd = per.count(), per.std(ddof=1)
+        t = np.array([t_quantile(0.5 + confidence / 2, k - 1) if k > 1 else np.nan for k in n.to_numpy()])
+        half = t * sd.to_numpy() / np.sqrt(n.to_numpy().clip(1))
+        m = per.mean().to_numpy()
+        out[f"n_{short}_seeds"] = n.to_numpy()
+        out[f"sd_{short}"] = sd.to_numpy()
+        out[f"{short}_low"], out[f"{short}_high"] = m - half, m + half
+    cols = ["n_train_seeds", "mean", "sd_train", "train_low", "train_high"]
+    if stim_seed:
+        cols += ["n_stim_seeds", "sd_stim", "stim_low", "stim_high"]
+    return out.reset_index()[by + cols + ["min", "max"]]
