@@ -342,4 +342,7 @@ def essay_experiment(acts: Mapping[str, np.ndarray], labels: np.ndarray, classes
                                "sign_test_p": 1.0} for m in missing])
         summary = pd.concat([summary, empty], ignore_index=True)
         summary = summary.set_index("layer").loc[list(acts)].reset_index()
+    # numbers stay numbers when no layer selected a unit (an empty frame's columns are objects)
+    numeric = [c for c in summary.columns if c != "layer"]
+    summary[numeric] = summary[numeric].apply(pd.to_numeric)
     return EssayResult(units, summary)

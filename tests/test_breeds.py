@@ -163,3 +163,11 @@ def test_rules_from_lenient_to_strict_and_the_selected_fraction():
     for s in res.values():
         assert s.loc[0, "frac_selected"] == pytest.approx(s.loc[0, "n_units"] / 3)
     assert res["rest"].loc[0, "n_units"] >= res["each"].loc[0, "n_units"]
+
+
+def test_summary_stays_numeric_when_nothing_is_selected():
+    rng = np.random.default_rng(3)
+    labels = np.repeat(np.arange(len(CLASSES)), 20)
+    noise = rng.normal(size=(len(labels), 4))
+    s = breeds.essay_experiment({"a": noise, "b": noise}, labels, CLASSES, BREEDS, against="each", n_boot=0).summary
+    assert (s["n_units"] == 0).all() and s["median_difference"].dtype.kind == "f"
