@@ -24,6 +24,8 @@ Functions:
   replaced by each control in turn (the other categories unchanged), over all units and
   over live units, and its difference from the faces' own proportion;
 - :func:`control_table`: the same for every layer of a network, in one tidy table;
+- :func:`bootstrap_differences`: the image bootstrap of those differences (faces resampled
+  with their controls as pairs, the other categories within themselves);
 - :func:`feature_shares`: cross-fitted per unit: choose face units on half of the images,
   and on the other half measure the share of each unit's face preference that each
   control removes (1: all of it, 0: none);
@@ -159,6 +161,32 @@ def control_table(face: Mapping[str, np.ndarray], variants: Mapping[str, Mapping
     if not frames:
         raise ValueError("No layers given.")
     return pd.concat(frames, ignore_index=True)
+
+
+def bootstrap_differences(face: np.ndarray, variants: Mapping[str, np.ndarray], others: np.ndarray,
+                          n_boot: int = 200, seed: int = 0, q: float = 0.05) -> pd.DataFrame:
+    """Image-bootstrap replicates of :func:`control_proportions`' differences (all units).
+
+    Each replicate draws the face images with replacement, each with *its own* controls (the
+    pairing is what makes the difference precise), and the other images with replacement
+    among themselves; live units stay those of the full set, so every replicate has the same
+    denominator. Returns a DataFrame (n_boot rows) with one column per control: the face
+    proportion minus the control's on that resample.
+    """
+    face = _as2d(face, "face")
+    others = _as2d(others, "others")
+    variants = _check_paired(face, variants, others)
+    if n_boot < 1:
+        raise ValueError(f"n_boot must be at least 1; got {n_boot!r}.")
+    live = live_units(np.vstack([face, others, *variants.values()]))
+    rng = np.random.default_rng(seed)
+    rows = []
+    for _ in range(int(n_boot)):
+        fi = rng.integers(0, len(face), len(face))
+        oi = rng.integers(0, len(others), len(others))
+        base = units_preferring(face[fi], others[oi], q, live).mean()
+        rows.append({name: base - units_preferring(V[fi], others[oi], q, live).mean() for name, V in variants.items()})
+    return pd.DataFrame(rows, columns=list(variants))
 
 
 def feature_shares(face: np.ndarray, variants: Mapping[str, np.ndarray], others: np.ndarray,
