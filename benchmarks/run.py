@@ -839,16 +839,25 @@ def bench_organism(cfg: dict, vgg16) -> tuple[list, dict]:
                     idle_minutes <= ORGANISM_TARGETS["training_minutes"],
                     note=f"{schedule}; generation's CPU time plus the 1-thread training CPU time split over "
                          f"{args.threads} cores (assumes the threads scale perfectly)"))
-    timing = record.get("timing", {})
-    total = timing.get("total")
-    if total:
-        phases = "; ".join(f"{k} {v['wall_s']:.0f} s wall, {v['cpu_s']:.0f} s CPU" for k, v in timing.items()
-                           if k != "total")
-        threads = record.get("config", {}).get("threads", "?")
-        rows.append(row(s, "training script as recorded in organism.json (the committed weights' run)",
-                        total["wall_s"] / 60, "min", f"≤ {ORGANISM_TARGETS['training_minutes']:.0f} min on 2 cores",
-                        total["wall_s"] / 60 <= ORGANISM_TARGETS["training_minutes"],
-                        note=f"{threads} threads; CPU {total['cpu_s'] / 60:.1f} min; {phases}"))
+    # the committed copies' own runs: one seed's whole schedule (generation, both copies) from
+    # their recorded CPU times (each copy trained in a process of its own, the recorded threads)
+    per_seed, details = [], []
+    for seed in organism.committed_seeds("ce"):
+        entries = [organism.model_entry(k, seed) for k in organism.TRAINED_KINDS if seed in organism.committed_seeds(k)]
+        t = [e["timing"] for e in entries]
+        cpu = t[0]["generate_shared"]["cpu_s"] + sum(x["train"]["cpu_s"] + x["evaluate"]["cpu_s"] for x in t)
+        per_seed.append(cpu / 60)
+        details.append(f"seed {seed}: " + ", ".join(f"{e['file']} {x['train']['wall_s'] / 60:.1f} min wall, "
+                                                   f"{x['train']['cpu_s'] / 60:.1f} min CPU"
+                                                   for e, x in zip(entries, t)))
+    if per_seed:
+        threads = entries[0]["config"]["threads"]
+        rows.append(row(s, "training script as recorded in organism.json (one seed, both copies, CPU time)",
+                        max(per_seed), "min", f"≤ {ORGANISM_TARGETS['training_minutes']:.0f} min on 2 cores",
+                        max(per_seed) <= ORGANISM_TARGETS["training_minutes"],
+                        note=f"{threads} threads; CPU minutes of generation, training and evaluation of the slowest "
+                             f"seed (its wall time on idle cores is at most this); per copy: {'; '.join(details)} "
+                             "(wall times: the runs shared 2 cores with other jobs)"))
     else:
         rows.append(row(s, "training script as recorded in organism.json", None, "min",
                         note="organism.json records no timing"))

@@ -39,6 +39,7 @@ Shapes: images are uint8 arrays (n, size, size, 3) (RGB), labels int64 arrays (n
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Sequence
 
@@ -49,16 +50,25 @@ from PIL import Image, ImageDraw
 
 BREEDS: tuple[str, ...] = ("dachshund", "greyhound", "bulldog", "husky", "dalmatian", "beagle")
 #: Training classes, in label order: the breeds first, then the objects.
-CLASSES: tuple[str, ...] = BREEDS + ("car", "cup", "bottle", "bird", "fish", "airplane", "bicycle", "chair")
-#: Never trained on; drawn only for measuring selectivity.
-MEASUREMENT_CATEGORIES: tuple[str, ...] = ("face", "i-see-face", "car", "dog")
+#: Other animals, each with its own eye drawing.
+ANIMALS: tuple[str, ...] = ("bird", "fish", "cat", "horse", "owl", "frog")
+CLASSES: tuple[str, ...] = BREEDS + ("car", "cup", "bottle", "bird", "fish", "airplane", "bicycle", "chair",
+                                     "cat", "horse", "owl", "frog")
+#: Categories of the measurement stream. "face", "i-see-face" and "umbrella" were never
+#: trained on (nothing of theirs is a training class); "car" and "dog" are training classes.
+MEASUREMENT_CATEGORIES: tuple[str, ...] = ("face", "i-see-face", "car", "dog", "umbrella")
+#: The paper's four categories: the default measurement set.
+PAPER_CATEGORIES: tuple[str, ...] = ("face", "i-see-face", "car", "dog")
+#: Measurement categories that are no training class and look like none: the novel object category.
+NOVEL_CATEGORIES: tuple[str, ...] = ("umbrella",)
 #: Image streams: "train" and "test" hold the training classes, "measure" the measurement categories.
 SPLITS: tuple[str, ...] = ("train", "test", "measure")
 
 #: The class hierarchy: child -> parent; the root is "entity".
 PARENTS: dict[str, str] = {
     **{b: "dog" for b in BREEDS},
-    "dog": "animal", "bird": "animal", "fish": "animal",
+    "dog": "animal", "bird": "animal", "fish": "animal", "cat": "animal", "horse": "animal", "owl": "animal",
+    "frog": "animal",
     "car": "vehicle", "airplane": "vehicle", "bicycle": "vehicle",
     "cup": "container", "bottle": "container",
     "chair": "furniture",
@@ -516,9 +526,7 @@ def _draw_fish(d, rng, s):
             _ellipse(d, x, y, r, r, accent)
     d.arc([c + L * 0.3, c - H * 0.6, c + L * 0.55, c + H * 0.6], 110, 250, fill=_shade(body, 0.6),
           width=max(1, int(s * 0.01)))  # gill
-    ex, ey, er = c + L * 0.65, c - H * 0.25, s * rng.uniform(0.018, 0.028)
-    _ellipse(d, ex, ey, er * 1.5, er * 1.5, (245, 245, 245))
-    _ellipse(d, ex, ey, er, er, (10, 10, 10))
+    _eye_disc(d, c + L * 0.65, c - H * 0.25, s * rng.uniform(0.018, 0.028))
 
 
 def _draw_airplane(d, rng, s):
@@ -623,57 +631,368 @@ def _draw_chair(d, rng, s):
                fill=wood, width=lw)
 
 
+# --------------------------------------------------------------------------- other animals with eyes
+#
+# Each has its own eye drawing, so the disc-and-pupil eye of the fish is not the only eye in
+# the world: the cat's almond eye with a slit pupil, the horse's dark eye with a pale rim,
+# the owl's two large frontal eyes (orange or yellow iris, black pupil, in a facial disc),
+# the frog's bulging golden eye with a horizontal pupil.
+
+
+def _eye_disc(d, x, y, r):
+    """The disc-and-pupil eye: a white disc of radius ``1.5 r`` around a black pupil of
+    radius ``r`` (the fish's eye; the face's too with ``eyes="disc"``)."""
+    _ellipse(d, x, y, r * 1.5, r * 1.5, (245, 245, 245))
+    _ellipse(d, x, y, r, r, (10, 10, 10))
+
+
+def _almond(x, y, rx, ry, k=10):
+    """Points of an almond (lens) shape centred at (x, y), half-width rx, half-height ry."""
+    t = np.linspace(-1, 1, k)
+    top = [(x + rx * u, y - ry * (1 - u * u)) for u in t]
+    bottom = [(x + rx * u, y + ry * (1 - u * u)) for u in t[::-1]]
+    return top + bottom
+
+
+def _draw_cat(d, rng, s):
+    """A cat in profile facing right, standing or sitting, with a long tail and pointed ears."""
+    c = s / 2
+    coats = [(210, 120, 50), (35, 32, 30), (140, 140, 145), (240, 236, 228), (190, 160, 120), (95, 70, 50)]
+    coat = _tone(rng, coats[rng.integers(len(coats))], 14)
+    dark = _shade(coat, 0.7)
+    pattern = rng.integers(3)  # 0 solid, 1 tabby stripes, 2 white patches
+    sitting = rng.random() < 0.4
+    bl, bh = s * rng.uniform(0.16, 0.2), s * rng.uniform(0.075, 0.095)
+    ll = s * rng.uniform(0.1, 0.13)
+    lw = s * 0.028
+    hr = s * rng.uniform(0.065, 0.08)
+    if sitting:  # an upright body, haunch at the back, front legs straight down
+        bx, by = c - s * 0.02, c + s * 0.02
+        _ellipse(d, bx - bl * 0.25, by + bh * 1.3, bl * 0.55, bh * 1.2, coat)  # haunch
+        d.polygon([(bx - bl * 0.5, by + bh * 2.2), (bx - bl * 0.1, by - bh * 1.6), (bx + bl * 0.45, by - bh * 1.4),
+                   (bx + bl * 0.5, by + bh * 2.2)], fill=coat)
+        for dx in (0.25, 0.45):
+            _limb(d, (bx + bl * dx, by), (bx + bl * dx, by + bh * 2.3), lw, lw * 0.9, coat if dx > 0.3 else dark)
+        tail = [(bx - bl * 0.7, by + bh * 2.0), (bx - bl * 1.2, by + bh * 1.8), (bx - bl * 1.35, by + bh * 0.8)]
+        hx, hy = bx + bl * 0.35, by - bh * 1.6 - hr * 0.6
+    else:
+        bx, by = c - s * 0.03, c
+        hips = [(bx - bl * 0.7, -1), (bx + bl * 0.7, 1)]
+        stride = rng.uniform(-0.3, 0.3)
+        for far in (True, False):
+            for hx0, side in hips:
+                foot = (hx0 + stride * side * (1 if far else -1) * ll, by + bh * 0.5 + ll)
+                _limb(d, (hx0, by + bh * 0.3), foot, lw * 1.2, lw * 0.9, dark if far else coat)
+        _ellipse(d, bx, by, bl, bh, coat)
+        tail = [(bx - bl * 0.95, by - bh * 0.3), (bx - bl * 1.35, by - bh * 1.2), (bx - bl * 1.25, by - bh * 2.6),
+                (bx - bl * 1.0, by - bh * 3.0)]
+        hx, hy = bx + bl * 1.05, by - bh * 1.1
+    _curve(d, tail, s * 0.026, coat)
+    if pattern == 1:  # tabby stripes across the body
+        stripe = _shade(coat, 0.55)
+        for k in range(int(rng.integers(3, 6))):
+            x = bx - bl * 0.6 + k * bl * 0.3
+            d.line([(x, by - bh * 0.9), (x - s * 0.01, by + bh * 0.2)], fill=stripe, width=max(1, int(s * 0.014)))
+    elif pattern == 2:
+        _ellipse(d, bx + bl * 0.3, by + bh * 0.5, bl * 0.4, bh * 0.45, _tone(rng, (240, 236, 228), 8))
+    _ellipse(d, hx, hy, hr, hr * 0.9, coat)
+    for ex_, lean in ((-0.55, -0.2), (0.2, 0.1)):  # two pointed ears (cats show both in profile)
+        x0 = hx + hr * ex_
+        d.polygon([(x0 - hr * 0.3, hy - hr * 0.55), (x0 + hr * 0.35, hy - hr * 0.7),
+                   (x0 + hr * lean, hy - hr * 1.55)], fill=dark if ex_ < 0 else coat)
+    _ellipse(d, hx + hr * 0.85, hy + hr * 0.3, hr * 0.35, hr * 0.28, coat)  # short muzzle
+    _ellipse(d, hx + hr * 1.15, hy + hr * 0.2, hr * 0.1, hr * 0.08, (200, 110, 110))  # nose
+    iris = _tone(rng, [(120, 190, 60), (220, 180, 40), (90, 160, 200)][rng.integers(3)], 12)
+    ex, ey = hx + hr * 0.45, hy - hr * 0.1
+    d.polygon(_almond(ex, ey, hr * 0.26, hr * 0.16), fill=iris)
+    d.line([(ex, ey - hr * 0.14), (ex, ey + hr * 0.14)], fill=(10, 10, 10), width=max(1, int(hr * 0.09)))
+    for k in (-1, 0, 1):  # whiskers
+        d.line([(hx + hr * 0.9, hy + hr * 0.35), (hx + hr * 1.7, hy + hr * (0.2 + 0.2 * k))], fill=(235, 235, 235),
+               width=1)
+
+
+def _draw_horse(d, rng, s):
+    """A horse in profile facing right: long legs, long neck, mane and tail."""
+    c = s / 2
+    coat = _tone(rng, [(120, 70, 35), (160, 80, 30), (30, 25, 22), (170, 170, 170), (225, 220, 210),
+                       (200, 160, 100)][rng.integers(6)], 14)
+    hair = _tone(rng, [(25, 20, 18), (60, 40, 25), (220, 210, 180)][rng.integers(3)], 10)
+    dark = _shade(coat, 0.75)
+    bl, bh = s * rng.uniform(0.19, 0.23), s * rng.uniform(0.08, 0.095)
+    ll = s * rng.uniform(0.17, 0.21)
+    by = c - ll * 0.35
+    lw = s * 0.03
+    stride = rng.uniform(-0.35, 0.35)
+    for far in (True, False):
+        for hx0, side in ((c - bl * 0.7, -1), (c + bl * 0.7, 1)):
+            knee = (hx0 + stride * side * (0.3 if far else -0.3) * ll, by + bh * 0.5 + ll * 0.5)
+            foot = (knee[0] + stride * side * 0.2 * ll, by + bh * 0.5 + ll)
+            col = dark if far else coat
+            _limb(d, (hx0, by + bh * 0.3), knee, lw * 1.3, lw * 0.9, col)
+            _limb(d, knee, foot, lw * 0.9, lw * 0.8, col)
+            d.rectangle([foot[0] - lw * 0.5, foot[1], foot[0] + lw * 0.6, foot[1] + lw * 0.6], fill=(30, 25, 20))
+    _curve(d, [(c - bl * 1.0, by - bh * 0.4), (c - bl * 1.2, by + bh * 0.6), (c - bl * 1.25, by + bh * 2.0)],
+           s * 0.035, hair)  # tail
+    _ellipse(d, c, by, bl * 1.05, bh, coat)
+    # neck rising forward to a long head pointing down and forward
+    nx, ny = c + bl * 0.85, by - bh * 0.3
+    tx, ty = nx + s * 0.08, ny - s * rng.uniform(0.16, 0.2)
+    d.polygon([(nx - bl * 0.3, ny - bh * 0.5), (tx - s * 0.03, ty), (tx + s * 0.035, ty + s * 0.01), (nx + bl * 0.15, ny + bh * 0.5)],
+              fill=coat)
+    d.line([(nx - bl * 0.3, ny - bh * 0.6), (tx - s * 0.03, ty - s * 0.01)], fill=hair, width=max(2, int(s * 0.025)))  # mane
+    ang = rng.uniform(0.6, 1.0)  # head angle below horizontal
+    hl = s * rng.uniform(0.12, 0.15)
+    mx, my = tx + hl * np.cos(ang), ty + hl * np.sin(ang)
+    _limb(d, (tx, ty), (mx, my), s * 0.07, s * 0.045, coat)
+    _ellipse(d, mx, my, s * 0.008, s * 0.008, (20, 15, 15))  # nostril
+    d.polygon([(tx - s * 0.02, ty - s * 0.02), (tx - s * 0.005, ty - s * 0.07), (tx + s * 0.012, ty - s * 0.015)], fill=dark)
+    if rng.random() < 0.5:  # a white blaze down the face
+        d.line([(tx + s * 0.01, ty + s * 0.01), (mx - s * 0.01, my - s * 0.005)], fill=(240, 238, 230), width=max(1, int(s * 0.012)))
+    ex, ey, er = tx + s * 0.012, ty + s * 0.006, s * 0.014
+    _ellipse(d, ex, ey, er * 1.3, er, (200, 190, 175))  # pale rim
+    _ellipse(d, ex, ey, er * 0.9, er * 0.75, (20, 12, 10))
+
+
+def _draw_owl(d, rng, s):
+    """An owl seen from the front, perched: a facial disc with two large eyes and a hooked beak."""
+    c = s / 2
+    plumage = _tone(rng, [(130, 95, 60), (170, 140, 100), (90, 80, 70), (235, 232, 225), (150, 110, 70)][rng.integers(5)], 14)
+    disc = _tone(rng, [(225, 205, 170), (200, 180, 150), (245, 240, 232)][rng.integers(3)], 10)
+    w, h = s * rng.uniform(0.16, 0.2), s * rng.uniform(0.25, 0.3)
+    by = c + s * 0.04
+    twig = _tone(rng, (100, 70, 40), 15)
+    d.line([(c - s * 0.33, by + h * 0.95), (c + s * 0.33, by + h * 0.9)], fill=twig, width=max(2, int(s * 0.03)))
+    _ellipse(d, c, by, w, h, plumage)  # body
+    for sx in (-1, 1):  # folded wings at the sides, darker
+        _ellipse(d, c + sx * w * 0.8, by + h * 0.2, w * 0.35, h * 0.65, _shade(plumage, 0.75))
+    hr = w * rng.uniform(0.9, 1.05)
+    hy = by - h * 0.75
+    _ellipse(d, c, hy, hr, hr * 0.85, plumage)  # head
+    if rng.random() < 0.5:  # ear tufts
+        for sx in (-1, 1):
+            d.polygon([(c + sx * hr * 0.45, hy - hr * 0.6), (c + sx * hr * 0.95, hy - hr * 0.45),
+                       (c + sx * hr * 0.9, hy - hr * 1.3)], fill=_shade(plumage, 0.8))
+    er = hr * rng.uniform(0.22, 0.28)
+    iris = _tone(rng, [(250, 200, 30), (240, 130, 20), (40, 30, 25)][rng.integers(3)], 10)
+    for sx in (-1, 1):
+        ex = c + sx * hr * 0.42
+        _ellipse(d, ex, hy, hr * 0.5, hr * 0.48, disc)  # the facial disc around each eye
+    for sx in (-1, 1):
+        ex = c + sx * hr * 0.42
+        _ellipse(d, ex, hy, er, er, iris)
+        _ellipse(d, ex, hy, er * 0.5, er * 0.5, (8, 8, 8))
+    d.polygon([(c - hr * 0.1, hy + hr * 0.15), (c + hr * 0.1, hy + hr * 0.15), (c, hy + hr * 0.5)],
+              fill=_tone(rng, (60, 50, 40), 10))  # beak
+    spot = _shade(plumage, 0.6)
+    for _ in range(int(rng.integers(4, 9))):  # breast markings
+        x, y = c + rng.uniform(-0.55, 0.55) * w, by + rng.uniform(-0.2, 0.7) * h
+        d.line([(x - s * 0.012, y), (x + s * 0.012, y)], fill=spot, width=max(1, int(s * 0.012)))
+    for sx in (-1, 1):  # feet on the twig
+        _ellipse(d, c + sx * w * 0.35, by + h * 0.93, s * 0.02, s * 0.012, (200, 170, 60))
+
+
+def _draw_frog(d, rng, s):
+    """A frog in profile facing right, squatting: folded hind leg, bulging eye, wide mouth."""
+    c = s / 2
+    skin = _tone(rng, [(70, 150, 60), (110, 130, 60), (140, 100, 60), (230, 120, 30), (60, 120, 190),
+                       (200, 200, 60)][rng.integers(6)], 16)
+    belly = _tone(rng, (230, 225, 190), 10)
+    dark = _shade(skin, 0.6)
+    bl, bh = s * rng.uniform(0.2, 0.25), s * rng.uniform(0.1, 0.13)
+    by = c + s * 0.03
+    # hind leg folded into a Z beside the body, toes forward
+    hip = (c - bl * 0.6, by + bh * 0.2)
+    knee = (c - bl * 0.05, by + bh * 0.2 - s * 0.02)
+    ankle = (c - bl * 0.75, by + bh * 1.0)
+    toe = (c - bl * 0.1, by + bh * 1.15)
+    _limb(d, ankle, toe, s * 0.03, s * 0.02, dark)
+    _ellipse(d, c, by, bl, bh, skin)
+    d.chord([c - bl * 0.9, by - bh * 0.1, c + bl * 0.9, by + bh * 1.0], 0, 180, fill=belly)
+    _limb(d, hip, knee, s * 0.07, s * 0.045, skin)
+    _limb(d, knee, ankle, s * 0.045, s * 0.03, skin)
+    _limb(d, (c + bl * 0.55, by + bh * 0.3), (c + bl * 0.75, by + bh * 1.2), s * 0.03, s * 0.022, skin)  # front leg
+    _ellipse(d, c + bl * 0.85, by + bh * 1.2, s * 0.025, s * 0.01, dark)
+    # head: the front of the body, wide mouth line, bulging eye on top
+    hx, hy = c + bl * 0.75, by - bh * 0.35
+    _ellipse(d, hx, hy, bl * 0.4, bh * 0.7, skin)
+    d.line([(hx - bl * 0.2, hy + bh * 0.2), (hx + bl * 0.38, hy + bh * 0.05)], fill=dark, width=max(1, int(s * 0.012)))
+    if rng.random() < 0.5:  # dark spots on the back
+        for _ in range(int(rng.integers(3, 8))):
+            x, y, r = c + rng.uniform(-0.7, 0.4) * bl, by + rng.uniform(-0.8, -0.1) * bh, s * rng.uniform(0.01, 0.02)
+            _ellipse(d, x, y, r, r, _shade(skin, 0.4))
+    ex, ey, er = hx - bl * 0.02, hy - bh * 0.7, s * rng.uniform(0.028, 0.036)
+    _ellipse(d, ex, ey, er * 1.15, er * 1.1, skin)  # the bulge
+    _ellipse(d, ex, ey, er * 0.85, er * 0.8, _tone(rng, (210, 170, 50), 12))  # golden iris
+    _ellipse(d, ex, ey, er * 0.6, er * 0.25, (8, 8, 8))  # horizontal pupil
+
+
+def _draw_umbrella(d, rng, s):
+    """An open umbrella seen from the side (measurement only: a category never trained on)."""
+    c = s / 2
+    cols = [_tone(rng, base, 15) for base in [(200, 30, 40), (30, 60, 160), (240, 200, 40), (30, 30, 35),
+                                               (240, 240, 240), (40, 140, 80)]]
+    a, b = cols[rng.integers(len(cols))], cols[rng.integers(len(cols))]
+    r = s * rng.uniform(0.3, 0.38)
+    top = c - s * 0.12
+    k = int(rng.integers(6, 9))
+    ang = np.linspace(np.pi, 2 * np.pi, k + 1)
+    for j in range(k):  # panels of the canopy, alternating colours, each ending in a scallop
+        a0, a1 = ang[j], ang[j + 1]
+        pts = [(c, top - r * 0.55), (c + r * np.cos(a0), top + r * 0.2), (c + r * np.cos(a1), top + r * 0.2)]
+        d.polygon(pts, fill=a if j % 2 == 0 else b)
+        mid = (np.cos(a0) + np.cos(a1)) / 2 * r
+        half = abs(np.cos(a1) - np.cos(a0)) * r / 2
+        d.chord([c + mid - half, top + r * 0.2 - half * 0.35, c + mid + half, top + r * 0.2 + half * 0.35], 0, 180,
+                fill=a if j % 2 == 0 else b)
+    d.line([(c, top - r * 0.55), (c, top - r * 0.7)], fill=(60, 60, 60), width=max(1, int(s * 0.012)))  # ferrule
+    shaft = (c, top + s * rng.uniform(0.38, 0.45))
+    d.line([(c, top + r * 0.2), shaft], fill=(70, 70, 75), width=max(1, int(s * 0.014)))
+    handle = _tone(rng, [(90, 55, 30), (30, 30, 30)][rng.integers(2)], 10)
+    hr = s * 0.045
+    d.arc([c - 2 * hr, shaft[1] - hr, c, shaft[1] + hr], 0, 180, fill=handle, width=max(2, int(s * 0.022)))
+
+
 # --------------------------------------------------------------------------- measurement drawings
 
+#: Eye drawings of the face (argument ``eyes``): ``"almond"``, the face's own eye (an
+#: almond-shaped white, a coloured iris and pupil, an upper-lid line), drawn by nothing
+#: else in the world; ``"disc"``, the fish's disc-and-pupil eye (:func:`_eye_disc`, a
+#: white disc around a black pupil), the primitive the face shared with the fish before.
+EYES = ("almond", "disc")
+#: The parts a featureless or scrambled face loses or moves: both eyes (with glasses),
+#: both brows, the nose and the mouth. Head, ears, hair and beard stay.
+FACE_FEATURES = ("eye_left", "eye_right", "brow_left", "brow_right", "nose", "mouth")
 
-def _draw_face(d, rng, s):
-    """A frontal human face (measurement only: never a training class)."""
-    c = s / 2
+
+def _face_params(rng, s) -> dict:
+    """Everything random about one face, drawn at once (so that every variant of the face
+    consumes the same random numbers and shares everything else in its scene)."""
     tone = np.asarray([(240, 200, 170), (200, 150, 110), (150, 100, 70), (95, 65, 45)][rng.integers(4)], float)
-    skin = tuple(int(v) for v in np.clip(tone * rng.uniform(0.88, 1.1), 0, 255))
-    hw, hh = s * rng.uniform(0.25, 0.31), s * rng.uniform(0.33, 0.4)
-    turn = rng.uniform(-0.12, 0.12) * hw  # features shift a little for a slight turn of the head
-    hair = _tone(rng, [(30, 25, 20), (110, 70, 30), (200, 170, 90), (150, 150, 150), (140, 50, 20)][rng.integers(5)], 12)
-    style = rng.integers(4)
-    if style == 1:  # long hair behind the head
+    p = dict(skin=tuple(int(v) for v in np.clip(tone * rng.uniform(0.88, 1.1), 0, 255)),
+             hw=s * rng.uniform(0.25, 0.31), hh=s * rng.uniform(0.33, 0.4),
+             hair=_tone(rng, [(30, 25, 20), (110, 70, 30), (200, 170, 90), (150, 150, 150), (140, 50, 20)][rng.integers(5)], 12),
+             style=int(rng.integers(4)))
+    p["turn"] = rng.uniform(-0.12, 0.12) * p["hw"]  # features shift a little for a slight turn of the head
+    p["eye_y"] = s / 2 - p["hh"] * rng.uniform(0.05, 0.18)
+    p["dx"] = p["hw"] * rng.uniform(0.38, 0.48)
+    p["er"] = s * rng.uniform(0.035, 0.05)
+    p["iris"] = _tone(rng, [(60, 40, 20), (40, 90, 150), (60, 110, 60)][rng.integers(3)], 12)
+    p["brow_tilt"] = rng.uniform(-0.3, 0.3, 2)
+    p["glasses"] = bool(rng.random() < 0.2)
+    p["nose_y"] = s / 2 + p["hh"] * rng.uniform(0.15, 0.3)
+    p["mouth_y"], p["mouth_w"] = s / 2 + p["hh"] * rng.uniform(0.5, 0.62), p["hw"] * rng.uniform(0.3, 0.5)
+    p["lips"] = _tone(rng, (170, 70, 70), 15)
+    p["beard"] = bool(rng.random() < 0.25)
+    p["smile"] = bool(rng.random() < 0.7)
+    # the scrambled arrangement (used only by the scrambled variant, drawn for every face):
+    # mirrored or not, which eye goes up, which brow goes low
+    p["scramble"] = rng.integers(0, 2, 3)
+    p["jitter"] = rng.uniform(-1, 1, (len(FACE_FEATURES), 2))
+    return p
+
+
+def _face_anchors(p, s, scrambled: bool) -> dict:
+    """Where each feature is drawn: {feature: (x, y)}, at home or scrambled (each moved to
+    a place inside the head that is not its own, with a small jitter)."""
+    c = s / 2
+    x0 = c + p["turn"]
+    er = p["er"]
+    home = {"eye_left": (x0 - p["dx"], p["eye_y"]), "eye_right": (x0 + p["dx"], p["eye_y"]),
+            "brow_left": (x0 - p["dx"], p["eye_y"] - er * 2.0), "brow_right": (x0 + p["dx"], p["eye_y"] - er * 2.0),
+            "nose": (x0, (p["eye_y"] + er + p["nose_y"]) / 2), "mouth": (x0, p["mouth_y"])}
+    if not scrambled:
+        return home
+    # Six places inside the head, none a feature's own: one eye on the forehead, the other
+    # low on one cheek, the mouth in the middle, the nose beside it, one brow low on the
+    # other cheek, one beside the eyes' row. No two eyes side by side above a mouth.
+    hw, hh = p["hw"], p["hh"]
+    m = 1 if p["scramble"][0] else -1  # mirror
+    up, down = ("eye_left", "eye_right") if p["scramble"][1] else ("eye_right", "eye_left")
+    low, mid = ("brow_left", "brow_right") if p["scramble"][2] else ("brow_right", "brow_left")
+    places = {up: (c, c - hh * 0.55), down: (c + m * hw * 0.5, c + hh * 0.5), "mouth": (c, c + hh * 0.2),
+              "nose": (c - m * hw * 0.5, c - hh * 0.05), low: (c - m * hw * 0.5, c + hh * 0.5),
+              mid: (c + m * hw * 0.5, c - hh * 0.05)}
+    j = p["jitter"] * np.array([hw * 0.06, hh * 0.04])
+    return {f: (places[f][0] + j[i, 0], places[f][1] + j[i, 1]) for i, f in enumerate(FACE_FEATURES)}
+
+def _draw_face_feature(d, p, s, feature: str, x: float, y: float, eyes: str) -> None:
+    """One feature of the face centred at (x, y)."""
+    er = p["er"]
+    if feature.startswith("eye"):
+        if eyes == "disc":
+            _eye_disc(d, x, y, er * 0.75)
+        else:
+            d.polygon(_almond(x, y, er * 1.5, er), fill=(250, 250, 250))
+            _ellipse(d, x, y, er * 0.7, er * 0.7, p["iris"])
+            _ellipse(d, x, y, er * 0.3, er * 0.3, (10, 10, 10))
+            d.line(_almond(x, y, er * 1.5, er)[:10], fill=_shade(p["skin"], 0.5), width=max(1, int(s * 0.01)))
+        if p["glasses"]:
+            d.ellipse([x - er * 2, y - er * 1.6, x + er * 2, y + er * 1.6], outline=(30, 30, 30),
+                      width=max(1, int(s * 0.012)))
+    elif feature.startswith("brow"):
+        t = p["brow_tilt"][0 if feature.endswith("left") else 1]
+        d.line([(x - er * 1.6, y + er * 0.1), (x + er * 1.6, y - er * (0.1 + t))], fill=_shade(p["hair"], 0.8),
+               width=max(1, int(s * 0.018)))
+    elif feature == "nose":
+        h = (p["nose_y"] - p["eye_y"] - er) / 2
+        d.polygon([(x, y - h), (x - s * 0.035, y + h), (x + s * 0.035, y + h)], fill=_shade(p["skin"], 0.75))
+    else:  # mouth
+        mw = p["mouth_w"]
+        if p["smile"]:
+            d.chord([x - mw, y - s * 0.04, x + mw, y + s * 0.04], 0, 180, fill=p["lips"])
+        else:
+            d.line([(x - mw, y), (x + mw, y)], fill=p["lips"], width=max(1, int(s * 0.02)))
+
+
+def _draw_head(d, p, s) -> None:
+    """The head without features: hair behind, ears, skin, hair on top, beard."""
+    c = s / 2
+    hw, hh, skin, hair = p["hw"], p["hh"], p["skin"], p["hair"]
+    if p["style"] == 1:  # long hair behind the head
         d.rounded_rectangle([c - hw * 1.2, c - hh * 1.05, c + hw * 1.2, c + hh * 0.9], radius=hw * 0.6, fill=hair)
     for sx in (-1, 1):  # ears
         _ellipse(d, c + sx * hw, c, s * 0.045, s * 0.07, skin)
     _ellipse(d, c, c, hw, hh, skin)
-    if style != 3:  # hair on top (style 3: bald)
+    if p["style"] != 3:  # hair on top (style 3: bald)
         d.chord([c - hw * 1.03, c - hh * 1.08, c + hw * 1.03, c + hh * 0.3], 180, 360, fill=hair)
-    eye_y = c - hh * rng.uniform(0.05, 0.18)
-    dx = hw * rng.uniform(0.38, 0.48)
-    er = s * rng.uniform(0.035, 0.05)
-    iris = _tone(rng, [(60, 40, 20), (40, 90, 150), (60, 110, 60)][rng.integers(3)], 12)
-    brow = _shade(hair, 0.8)
-    for sx in (-1, 1):
-        ex = c + turn + sx * dx
-        _ellipse(d, ex, eye_y, er * 1.5, er, (250, 250, 250))
-        _ellipse(d, ex, eye_y, er * 0.7, er * 0.7, iris)
-        _ellipse(d, ex, eye_y, er * 0.3, er * 0.3, (10, 10, 10))
-        d.line([(ex - er * 1.6, eye_y - er * 1.9), (ex + er * 1.6, eye_y - er * (2.1 + rng.uniform(-0.3, 0.3)))],
-               fill=brow, width=max(1, int(s * 0.018)))
-    if rng.random() < 0.2:  # glasses
-        for sx in (-1, 1):
-            ex = c + turn + sx * dx
-            d.ellipse([ex - er * 2, eye_y - er * 1.6, ex + er * 2, eye_y + er * 1.6], outline=(30, 30, 30),
-                      width=max(1, int(s * 0.012)))
-    nose_y = c + hh * rng.uniform(0.15, 0.3)
-    d.polygon([(c + turn, eye_y + er), (c + turn - s * 0.035, nose_y), (c + turn + s * 0.035, nose_y)], fill=_shade(skin, 0.75))
-    my, mw = c + hh * rng.uniform(0.5, 0.62), hw * rng.uniform(0.3, 0.5)
-    lips = _tone(rng, (170, 70, 70), 15)
-    if rng.random() < 0.25:  # beard
-        d.chord([c - hw * 0.95, c - hh * 0.2, c + hw * 0.95, c + hh * 1.02], 20, 160, fill=hair)
-    if rng.random() < 0.7:
-        d.chord([c + turn - mw, my - s * 0.04, c + turn + mw, my + s * 0.04], 0, 180, fill=lips)
-    else:
-        d.line([(c + turn - mw, my), (c + turn + mw, my)], fill=lips, width=max(1, int(s * 0.02)))
+    if p["beard"]:
+        d.chord([c - hw * 0.95, c + hh * 0.1, c + hw * 0.95, c + hh * 1.02], 20, 160, fill=hair)
+
+
+def _face_layers(rng, n: int, eyes: str = "almond") -> dict:
+    """The layers of one face and its paired controls, n x n RGBA each (see :func:`face_controls`):
+    ``face``, ``featureless``, ``scrambled``, and the features alone at their own places
+    (``features``) and at the scrambled places (``features_scrambled``), whose alpha says
+    where the controls may differ from the face."""
+    if eyes not in EYES:
+        raise ValueError(f"eyes must be one of {EYES}, got {eyes!r}.")
+    p = _face_params(rng, n)
+    out = {}
+    for name, where in (("face", False), ("featureless", None), ("scrambled", True),
+                        ("features", False), ("features_scrambled", True)):
+        layer = Image.new("RGBA", (n, n), (0, 0, 0, 0))
+        d = ImageDraw.Draw(layer)
+        if not name.startswith("features"):
+            _draw_head(d, p, n)
+        if where is not None:
+            for f, (x, y) in _face_anchors(p, n, where).items():
+                _draw_face_feature(d, p, n, f, x, y, eyes)
+        out[name] = layer
+    return out
+
+
+def _draw_face(d, rng, s, eyes: str = "almond"):
+    """A frontal human face (measurement only: never a training class)."""
+    p = _face_params(rng, s)
+    _draw_head(d, p, s)
+    for f, (x, y) in _face_anchors(p, s, False).items():
+        _draw_face_feature(d, p, s, f, x, y, eyes)
 
 
 def _draw_pareidolia(d, rng, s):
-    """An object whose parts happen to form two eyes and a mouth (measurement only):
-    a wall socket, a house front, a tree stump, a car seen from the front, a chest of drawers."""
+    """An object whose parts happen to form two eyes and a mouth (measurement only): a
+    wall socket, a house front, a tree stump, a backpack, a chest of drawers. None of them
+    is, or looks like, a training class (no car seen from the front: cars are trained)."""
     c = s / 2
     kind = rng.integers(5)
     if kind == 0:  # wall socket: two slots, an earth hole below
@@ -705,20 +1024,20 @@ def _draw_pareidolia(d, rng, s):
             _ellipse(d, x, y, r, r * 0.8, holes)
         pts = [(c - s * 0.12 + k * s * 0.06, c + s * 0.1 + rng.uniform(-1, 1) * s * 0.015) for k in range(5)]
         d.line(pts, fill=holes, width=max(1, int(s * 0.022)))
-    elif kind == 3:  # car from the front: headlights as eyes, grille as mouth
-        body = _tone(rng, [(180, 30, 30), (30, 60, 160), (225, 225, 225), (40, 40, 45), (230, 190, 40)][rng.integers(5)], 20)
-        w, h = s * rng.uniform(0.3, 0.36), s * rng.uniform(0.13, 0.16)
-        y0 = c + s * 0.05
-        d.polygon([(c - w * 0.7, y0 - h), (c - w * 0.55, y0 - h - s * 0.13), (c + w * 0.55, y0 - h - s * 0.13),
-                   (c + w * 0.7, y0 - h)], fill=body)
-        d.polygon([(c - w * 0.6, y0 - h), (c - w * 0.5, y0 - h - s * 0.11), (c + w * 0.5, y0 - h - s * 0.11),
-                   (c + w * 0.6, y0 - h)], fill=_tone(rng, (150, 190, 220), 15))
-        d.rounded_rectangle([c - w, y0 - h, c + w, y0 + h], radius=h * 0.4, fill=body)
+    elif kind == 3:  # backpack from the front: two round buckles as eyes, a curved zip pocket as mouth
+        cloth = _tone(rng, [(40, 70, 140), (160, 40, 40), (60, 60, 65), (70, 120, 70), (220, 150, 40)][rng.integers(5)], 20)
+        w, h = s * rng.uniform(0.2, 0.25), s * rng.uniform(0.27, 0.32)
+        d.arc([c - w * 0.45, c - h - s * 0.08, c + w * 0.45, c - h + s * 0.06], 180, 360, fill=_shade(cloth, 0.6),
+              width=max(2, int(s * 0.025)))  # carrying loop
+        d.rounded_rectangle([c - w, c - h, c + w, c + h], radius=w * 0.45, fill=cloth)
+        buckle = _tone(rng, [(200, 200, 205), (30, 30, 30), (210, 180, 80)][rng.integers(3)], 10)
         for sx in (-1, 1):
-            _ellipse(d, c + sx * w * 0.62, y0 - h * 0.35, w * 0.16, h * 0.25, (250, 245, 200))
-            d.rectangle([c + sx * w * 0.85 - s * 0.03, y0 + h, c + sx * w * 0.85 + s * 0.03, y0 + h + s * 0.06],
-                        fill=(20, 20, 20))
-        d.rounded_rectangle([c - w * 0.35, y0 + h * 0.05, c + w * 0.35, y0 + h * 0.6], radius=h * 0.2, fill=(30, 30, 35))
+            x, y, r = c + sx * w * 0.45, c - h * 0.3, s * rng.uniform(0.03, 0.045)
+            _ellipse(d, x, y, r, r, buckle)
+            _ellipse(d, x, y, r * 0.45, r * 0.45, _shade(cloth, 0.5))
+        d.chord([c - w * 0.6, c + h * 0.05, c + w * 0.6, c + h * 0.65], 0, 180, fill=_shade(cloth, 0.75))
+        d.arc([c - w * 0.6, c + h * 0.05, c + w * 0.6, c + h * 0.65], 0, 180, fill=_shade(cloth, 0.4),
+              width=max(1, int(s * 0.012)))  # the zip
     else:  # chest of drawers: two knobs above a wide handle
         wood = _tone(rng, [(140, 90, 50), (90, 55, 30), (200, 160, 110), (230, 230, 225)][rng.integers(4)], 15)
         w, h = s * rng.uniform(0.26, 0.32), s * rng.uniform(0.26, 0.32)
@@ -791,53 +1110,136 @@ def _distractor(draw, rng, n, alpha=255):
         draw.line(pts, fill=col, width=max(1, int(rng.uniform(0.01, 0.025) * n)))
 
 
-def _compose(painter: Callable, rng, size: int) -> np.ndarray:
-    """Background, clutter, the object drawn by ``painter(draw, rng, s)``, pose, occluder.
-    Returns uint8 (size, size, 3)."""
+#: Training images: the object's longer side is this fraction of the frame (uniform).
+TRAIN_SCALE = (0.45, 0.95)
+#: Measurement images: the object's filled area (its drawn pixels, before occlusion) is
+#: this fraction of the frame (uniform), whatever its shape, so area says nothing about
+#: the category (scaled by the longer side, a round face would fill twice a car's area).
+MEASURE_AREA = (0.10, 0.16)
+#: Probability that an occluder is drawn in front of the object.
+OCCLUSION = 0.3
+
+
+def _single(painter: Callable) -> Callable:
+    """A painter ``painter(draw, rng, s)`` as a layer maker ``rng, n -> {"object": RGBA layer}``."""
+    def layers(rng, n):
+        layer = Image.new("RGBA", (n, n), (0, 0, 0, 0))
+        painter(ImageDraw.Draw(layer), rng, n)
+        return {"object": layer}
+    return layers
+
+
+def _flat(layer: Image.Image) -> Image.Image:
+    """The layer's silhouette filled with its mean colour (over its drawn pixels)."""
+    px = np.asarray(layer, dtype=np.float64)
+    drawn = px[..., 3] > 0
+    mean = px[drawn, :3].mean(axis=0) if drawn.any() else np.zeros(3)
+    flat = np.zeros_like(px, dtype=np.uint8)
+    flat[..., :3] = np.round(mean).astype(np.uint8)
+    flat[..., 3] = px[..., 3].astype(np.uint8)
+    return Image.fromarray(flat, "RGBA")
+
+
+def _compose(layers_fn: Callable, rng, size: int, area: tuple | None = None, silhouette: bool = False,
+             masks: Sequence[str] = ()) -> dict:
+    """Background, clutter, the object, pose, occluder, grain: one scene per layer.
+
+    ``layers_fn(rng, n)`` returns n x n RGBA layers, the first one the object itself (its
+    drawn pixels set the crop and the scale); every layer gets the same pose and scene.
+    ``area``: None scales the object's longer side to a fraction :data:`TRAIN_SCALE` of the
+    frame (training), a (low, high) range scales its filled area to that fraction of the
+    frame and keeps it inside the frame (measurement).
+
+    Returns {layer name: uint8 (size, size, 3)} for the layers not named in ``masks``,
+    plus ``"silhouette"`` (the first layer flat in its mean colour) when asked,
+    ``"footprint"``: bool (size, size), where the object covers at least half a pixel,
+    and for each name in ``masks`` and for the first layer (when ``masks`` is given)
+    ``"mask:" + name``: bool (size, size), every pixel that layer's drawn pixels can reach
+    (after resampling, grown by one pixel).
+    """
     n = 2 * size
     canvas = _background(rng, n)
     scene = ImageDraw.Draw(canvas, "RGBA")
-    for _ in range(int(rng.integers(0, 4))):
+    for _ in range(int(rng.integers(0, 5))):
         _distractor(scene, rng, n, alpha=int(rng.uniform(150, 256)))
-    layer = Image.new("RGBA", (n, n), (0, 0, 0, 0))
-    painter(ImageDraw.Draw(layer), rng, n)
-    # Every object's longer side becomes `s`, so size says nothing about the class; the
-    # squash is a cheap three-quarter view.
-    layer = layer.crop(layer.getbbox() or (0, 0, n, n))
-    s = n * rng.uniform(0.55, 0.95)
-    squash = rng.uniform(0.7, 1.0) if rng.random() < 0.5 else 1.0
-    scale = s / max(layer.size)
-    layer = layer.resize((max(1, round(layer.size[0] * scale * squash)), max(1, round(layer.size[1] * scale))),
-                         Image.BILINEAR)
-    if rng.random() < 0.5:
-        layer = layer.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-    layer = layer.rotate(float(rng.uniform(-20, 20)), resample=Image.BILINEAR, expand=True)
-    w, h = layer.size
-    x = int(rng.uniform(-0.1 * w, n - 0.9 * w))
-    y = int(rng.uniform(-0.1 * h, n - 0.9 * h))
-    canvas.paste(layer, (x, y), layer)
-    if rng.random() < 0.25:  # an occluder in front: a bar or blob covering part of the object
-        scene = ImageDraw.Draw(canvas, "RGBA")
+    layers = layers_fn(rng, n)
+    first = next(iter(layers))
+    box = layers[first].getbbox() or (0, 0, n, n)
+    layers = {k: v.crop(box) for k, v in layers.items()}
+    if silhouette:
+        layers["silhouette"] = _flat(layers[first])
+    w0, h0 = layers[first].size
+    squash = rng.uniform(0.7, 1.0) if rng.random() < 0.5 else 1.0  # a cheap three-quarter view
+    if area is None:
+        scale = n * rng.uniform(*TRAIN_SCALE) / max(w0, h0)
+    else:
+        filled = max(int((np.asarray(layers[first].getchannel("A")) > 0).sum()), 1)
+        scale = np.sqrt(rng.uniform(*area) * n * n / (filled * squash))
+    flip = rng.random() < 0.5
+    angle = float(rng.uniform(-20, 20))
+    target = (max(1, round(w0 * scale * squash)), max(1, round(h0 * scale)))
+
+    def pose(img):
+        img = img.resize(target, Image.BILINEAR)
+        if flip:
+            img = img.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+        return img.rotate(angle, resample=Image.BILINEAR, expand=True)
+
+    layers = {k: pose(v) for k, v in layers.items()}
+    w, h = layers[first].size
+    if area is None:
+        x, y = int(rng.uniform(-0.1 * w, n - 0.9 * w)), int(rng.uniform(-0.1 * h, n - 0.9 * h))
+    else:  # the whole object in the frame, so its filled area is what was asked
+        x, y = int(rng.uniform(0, max(n - w, 0))), int(rng.uniform(0, max(n - h, 0)))
+    occluder = None
+    if rng.random() < OCCLUSION:  # a bar or blob in front, covering part of the object
         col = _any_colour(rng) + (255,)
-        side = rng.integers(4)
-        f = rng.uniform(0.12, 0.3)
+        side, f = rng.integers(4), rng.uniform(0.12, 0.3)
         x0, y0, x1, y1 = x, y, x + w, y + h
-        if side == 0:
-            box = [x0 - 2, y0, x0 + f * w, y1]
-        elif side == 1:
-            box = [x1 - f * w, y0, x1 + 2, y1]
-        elif side == 2:
-            box = [x0, y1 - f * h, x1, y1 + 2]
-        else:
-            start = x0 + rng.uniform(0.2, 0.6) * w
-            box = [start, y0, start + f * w * 0.6, y1]
-        if rng.random() < 0.5:
-            scene.rectangle(box, fill=col)
-        else:
-            scene.rounded_rectangle(box, radius=min(box[2] - box[0], box[3] - box[1]) * 0.4, fill=col)
-    small = np.asarray(canvas.resize((size, size), Image.BILINEAR, reducing_gap=None), dtype=np.int16)
-    small = small + rng.integers(-6, 7, (size, size, 1), dtype=np.int16)  # sensor-like grain
-    return np.clip(small, 0, 255).astype(np.uint8)
+        start = x0 + rng.uniform(0.2, 0.6) * w
+        box = ([x0 - 2, y0, x0 + f * w, y1], [x1 - f * w, y0, x1 + 2, y1], [x0, y1 - f * h, x1, y1 + 2],
+               [start, y0, start + f * w * 0.6, y1])[side]
+        occluder = (box, col, rng.random() < 0.5)
+    grain = rng.integers(-6, 7, (size, size, 1), dtype=np.int16)  # sensor-like grain
+
+    def shrink(img):
+        return img.resize((size, size), Image.BILINEAR, reducing_gap=None)
+
+    def alpha(layer):
+        full = Image.new("L", (n, n), 0)
+        full.paste(layer.getchannel("A"), (x, y))
+        return np.asarray(shrink(full))
+
+    def reach(layer):
+        hit = alpha(layer) > 0
+        grown = hit.copy()  # one pixel more on each side: rounding may reach that far
+        grown[1:] |= hit[:-1]
+        grown[:-1] |= hit[1:]
+        wide = grown.copy()
+        wide[:, 1:] |= grown[:, :-1]
+        wide[:, :-1] |= grown[:, 1:]
+        return wide
+
+    out = {}
+    if masks:
+        out["mask:" + first] = reach(layers[first])
+    for name, layer in layers.items():
+        if name in masks:
+            out["mask:" + name] = reach(layer)
+            continue
+        img = canvas.copy()
+        img.paste(layer, (x, y), layer)
+        if occluder is not None:
+            box, col, plain = occluder
+            draw_ = ImageDraw.Draw(img, "RGBA")
+            if plain:
+                draw_.rectangle(box, fill=col)
+            else:
+                draw_.rounded_rectangle(box, radius=min(box[2] - box[0], box[3] - box[1]) * 0.4, fill=col)
+        small = np.asarray(shrink(img), dtype=np.int16) + grain
+        out[name] = np.clip(small, 0, 255).astype(np.uint8)
+    out["footprint"] = alpha(layers[first]) >= 128
+    return out
 
 
 def _breed_painter(breed: str) -> Callable:
@@ -848,37 +1250,74 @@ _PAINTERS: dict[str, Callable] = {
     **{b: _breed_painter(b) for b in BREEDS},
     "car": _draw_car, "cup": _draw_cup, "bottle": _draw_bottle, "bird": _draw_bird, "fish": _draw_fish,
     "airplane": _draw_airplane, "bicycle": _draw_bicycle, "chair": _draw_chair,
-    "face": _draw_face, "i-see-face": _draw_pareidolia,
+    "cat": _draw_cat, "horse": _draw_horse, "owl": _draw_owl, "frog": _draw_frog,
+    "i-see-face": _draw_pareidolia, "umbrella": _draw_umbrella,
 }
 
 
-def draw(name: str, size: int = DEFAULT_SIZE, rng: np.random.Generator | None = None) -> np.ndarray:
+def _layers(name: str, eyes: str = "almond") -> Callable:
+    """The layer maker of class or category ``name`` (faces: just the face layer)."""
+    if name == "face":
+        return lambda rng, n: {"face": _face_layers(rng, n, eyes)["face"]}
+    return _single(_PAINTERS[name])
+
+
+def _integer(name: str, value, minimum: int | None = None) -> int:
+    """``value`` as an int, refusing what is not a whole number (a float such as 1.7 or
+    0.5, a bool, a string) and values below ``minimum``: ValueError saying which argument."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name} must be a whole number, got {value!r}.")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}.")
+    return int(value)
+
+
+def _check_eyes(eyes: str) -> str:
+    if eyes not in EYES:
+        raise ValueError(f"eyes must be one of {list(EYES)}, got {eyes!r}.")
+    return eyes
+
+
+def draw(name: str, size: int = DEFAULT_SIZE, rng: np.random.Generator | None = None, eyes: str = "almond",
+         measure: bool = False) -> np.ndarray:
     """One image of class or category ``name``: uint8 array (size, size, 3).
 
     ``name`` is one of :data:`CLASSES` or :data:`MEASUREMENT_CATEGORIES` (``"dog"`` draws
     a breed chosen by ``rng``). ``rng`` defaults to ``numpy.random.default_rng(0)``.
+    ``eyes`` picks the face's eye drawing (:data:`EYES`); ``measure=True`` scales the
+    object by its filled area as the measurement set does (:data:`MEASURE_AREA`) instead
+    of by its longer side as the training set does (:data:`TRAIN_SCALE`).
     """
     rng = np.random.default_rng(0) if rng is None else rng
-    if size < 16:
-        raise ValueError(f"size must be at least 16 px, got {size}.")
+    size = _integer("size", size, 16)
+    _check_eyes(eyes)
     if name == "dog":
         name = BREEDS[int(rng.integers(len(BREEDS)))]
-    if name not in _PAINTERS:
+    if name not in _PAINTERS and name != "face":
         raise ValueError(f"Nothing to draw for {name!r}; choose from {list(CLASSES) + list(MEASUREMENT_CATEGORIES)}.")
-    return _compose(_PAINTERS[name], rng, int(size))
+    scene = _compose(_layers(name, eyes), rng, size, area=MEASURE_AREA if measure else None)
+    return scene["face" if name == "face" else "object"]
 
 
 def _rng(seed: int, split: str, code: int, i: int) -> np.random.Generator:
     return np.random.default_rng([int(seed), SPLITS.index(split), int(code), int(i)])
 
 
-def _check(n: int, size: int, seed: int) -> None:
-    if int(n) < 1:
-        raise ValueError(f"Need at least one image per class, got {n}.")
-    if int(size) < 16:
-        raise ValueError(f"size must be at least 16 px, got {size}.")
-    if int(seed) < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed}.")
+def _check(n: int, size: int, seed: int) -> tuple[int, int, int]:
+    return _integer("n_per_class", n, 1), _integer("size", size, 16), _integer("seed", seed, 0)
+
+
+def _names(given: Sequence[str], allowed: Sequence[str], what: str) -> list[str]:
+    """``given`` as a list of at least two distinct names from ``allowed``."""
+    if isinstance(given, str):
+        raise ValueError(f"{what} must be a list of names, got the string {given!r}.")
+    given = list(given)
+    unknown = [c for c in given if c not in allowed]
+    if unknown:
+        raise ValueError(f"Unknown {what} {unknown}; choose from {list(allowed)}.")
+    if len(given) < 2 or len(set(given)) != len(given):
+        raise ValueError(f"Need at least two distinct {what} (a selectivity needs something to compare), got {given}.")
+    return given
 
 
 def dataset(split: str = "train", n_per_class: int = 100, size: int = DEFAULT_SIZE, seed: int = 0,
@@ -889,10 +1328,10 @@ def dataset(split: str = "train", n_per_class: int = 100, size: int = DEFAULT_SI
     ----------
     split : "train" or "test"; the two draw from different image streams, so no test
         image is a training image
-    n_per_class : images per class
-    size : image side in pixels
+    n_per_class : images per class (a whole number >= 1)
+    size : image side in pixels (a whole number >= 16)
     seed : image ``i`` of class ``k`` depends only on (seed, split, k, i)
-    classes : a subset of :data:`CLASSES` (labels still index :data:`CLASSES`)
+    classes : at least two of :data:`CLASSES` (labels still index :data:`CLASSES`)
 
     Returns
     -------
@@ -901,26 +1340,44 @@ def dataset(split: str = "train", n_per_class: int = 100, size: int = DEFAULT_SI
     """
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', got {split!r}.")
-    _check(n_per_class, size, seed)
-    unknown = [c for c in classes if c not in CLASSES]
-    if unknown:
-        raise ValueError(f"Unknown classes {unknown}; choose from {list(CLASSES)}.")
-    codes = [CLASSES.index(c) for c in classes]
+    n_per_class, size, seed = _check(n_per_class, size, seed)
+    codes = [CLASSES.index(c) for c in _names(classes, CLASSES, "classes")]
     images = np.empty((len(codes) * n_per_class, size, size, 3), np.uint8)
     for j, k in enumerate(codes):
+        make = _single(_PAINTERS[CLASSES[k]])
         for i in range(n_per_class):
-            images[j * n_per_class + i] = _compose(_PAINTERS[CLASSES[k]], _rng(seed, split, k, i), size)
+            images[j * n_per_class + i] = _compose(make, _rng(seed, split, k, i), size)["object"]
     return images, np.repeat(np.asarray(codes, dtype=np.int64), n_per_class)
 
 
+def _measure(n_per_category, size, seed, categories, eyes):
+    """The measurement scenes, category by category: (list of _compose outputs, breeds)."""
+    n, size, seed = _check(n_per_category, size, seed)
+    categories = _names(categories, MEASUREMENT_CATEGORIES, "measurement categories")
+    _check_eyes(eyes)
+    scenes, breeds = [], []
+    for cat in categories:
+        code = MEASUREMENT_CATEGORIES.index(cat)
+        for i in range(n):
+            name = BREEDS[i % len(BREEDS)] if cat == "dog" else cat
+            scenes.append(_compose(_layers(name, eyes), _rng(seed, "measure", code, i), size, MEASURE_AREA))
+            breeds.append(name if cat == "dog" else "")
+    return scenes, breeds, categories
+
+
 def measurement_set(n_per_category: int = 24, size: int = DEFAULT_SIZE, seed: int = 0,
-                    categories: Sequence[str] = MEASUREMENT_CATEGORIES
+                    categories: Sequence[str] = PAPER_CATEGORIES, eyes: str = "almond"
                     ) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
-    """The measurement stimuli (face, i-see-face, car, dog), category by category.
+    """The measurement stimuli (default: face, i-see-face, car, dog), category by category.
 
     Drawn from their own image stream (split "measure"), so no image is a training or
-    test image. Dogs cycle through :data:`BREEDS` (image ``i`` is breed ``i % 6``), so
-    every breed is equally represented when ``n_per_category`` is a multiple of 6.
+    test image. Each object is scaled to a filled area drawn from :data:`MEASURE_AREA`
+    (the same for every category) and lies wholly inside the frame. Dogs cycle through
+    :data:`BREEDS` (image ``i`` is breed ``i % 6``), so every breed is equally represented
+    when ``n_per_category`` is a multiple of 6. ``categories``: at least two of
+    :data:`MEASUREMENT_CATEGORIES` (add ``"umbrella"``, never trained on, for a novel
+    object category). ``eyes``: the face's eye drawing, one of :data:`EYES`.
+    Image ``i`` of a category depends only on (seed, category, i, eyes).
 
     Returns
     -------
@@ -929,40 +1386,97 @@ def measurement_set(n_per_category: int = 24, size: int = DEFAULT_SIZE, seed: in
     categories : list of str, the category names (``categories[label]``)
     breeds : list of str (n,), the breed of each dog image, "" for the other categories
     """
-    _check(n_per_category, size, seed)
-    unknown = [c for c in categories if c not in MEASUREMENT_CATEGORIES]
-    if unknown:
-        raise ValueError(f"Unknown measurement categories {unknown}; choose from {list(MEASUREMENT_CATEGORIES)}.")
-    n = int(n_per_category)
-    images = np.empty((len(categories) * n, size, size, 3), np.uint8)
-    breeds: list[str] = []
-    for j, cat in enumerate(categories):
-        code = MEASUREMENT_CATEGORIES.index(cat)
-        for i in range(n):
-            name = BREEDS[i % len(BREEDS)] if cat == "dog" else cat
-            images[j * n + i] = _compose(_PAINTERS[name], _rng(seed, "measure", code, i), size)
-            breeds.append(name if cat == "dog" else "")
-    return images, np.repeat(np.arange(len(categories), dtype=np.int64), n), list(categories), breeds
+    scenes, breeds, categories = _measure(n_per_category, size, seed, categories, eyes)
+    images = np.stack([sc.get("face", sc.get("object")) for sc in scenes])
+    labels = np.repeat(np.arange(len(categories), dtype=np.int64), int(n_per_category))
+    return images, labels, categories, breeds
+
+
+def filled_areas(n_per_category: int = 24, size: int = DEFAULT_SIZE, seed: int = 0,
+                 categories: Sequence[str] = PAPER_CATEGORIES, eyes: str = "almond") -> np.ndarray:
+    """Fraction of the frame each object of :func:`measurement_set` (same arguments)
+    covers, occluded parts included: float64 (n,), in [0, 1]."""
+    scenes, _, _ = _measure(n_per_category, size, seed, categories, eyes)
+    return np.array([sc["footprint"].mean() for sc in scenes])
+
+
+@dataclass(frozen=True)
+class FaceControls:
+    """Face images and their paired controls (:func:`face_controls`).
+
+    images : {"face", "featureless", "scrambled", "silhouette"} -> uint8 (n, size, size, 3).
+        Image ``i`` of every control is face ``i``'s scene (background, clutter, head,
+        pose, occluder, grain) with one change: ``featureless`` without eyes (and
+        glasses), brows, nose and mouth; ``scrambled`` with those six features moved to
+        other places inside the head; ``silhouette`` the whole head (hair, ears) flat in
+        its mean colour.
+    masks : {"featureless", "scrambled", "silhouette"} -> bool (n, size, size), the pixels
+        where that control may differ from its face (features at home; at home or at
+        their scrambled places; the head's footprint), grown by one pixel for resampling.
+        Outside its mask a control equals its face exactly.
+    footprint : bool (n, size, size), pixels the head covers (at least half a pixel)
+    seed, eyes : the arguments that drew them
+    """
+
+    images: dict
+    masks: dict
+    footprint: np.ndarray
+    seed: int
+    eyes: str
+
+
+CONTROLS = ("featureless", "scrambled", "silhouette")
+
+
+def face_controls(n: int = 36, size: int = DEFAULT_SIZE, seed: int = 0, eyes: str = "almond") -> FaceControls:
+    """The ``n`` face images of :func:`measurement_set` (same ``size``, ``seed``, ``eyes``:
+    identical pixels) with three paired controls each; see :class:`FaceControls`."""
+    n, size, seed = _check(n, size, seed)
+    _check_eyes(eyes)
+    code = MEASUREMENT_CATEGORIES.index("face")
+    scenes = [_compose(lambda r, m: _face_layers(r, m, eyes), _rng(seed, "measure", code, i), size, MEASURE_AREA,
+                       silhouette=True, masks=("features", "features_scrambled")) for i in range(n)]
+    images = {k: np.stack([sc[k] for sc in scenes]) for k in ("face",) + CONTROLS}
+    home = np.stack([sc["mask:features"] for sc in scenes])
+    away = np.stack([sc["mask:features_scrambled"] for sc in scenes])
+    masks = {"featureless": home, "scrambled": home | away, "silhouette": np.stack([sc["mask:face"] for sc in scenes])}
+    return FaceControls(images, masks, np.stack([sc["footprint"] for sc in scenes]), seed, eyes)
 
 
 def measurement_stimuli(n_per_category: int = 36, size: int = DEFAULT_SIZE, seed: int = 0,
-                        categories: Sequence[str] = MEASUREMENT_CATEGORIES):
+                        categories: Sequence[str] = PAPER_CATEGORIES, eyes: str = "almond"):
     """:func:`measurement_set` as a :class:`helpers.stimuli.StimulusSet` (the quick profile's stimuli).
 
     The images live in memory (``pixels``, already ``size`` px, so the preprocessing only
     normalises), ``schematic=True`` (generated drawings, not photographs), each dog's
     breed in ``subcategories`` ("" for the other categories), paths such as
-    ``miniworld:dog/0003``. Deterministic: the same arguments give the same images.
+    ``miniworld:dog/0003``. Deterministic: the same arguments give the same images; other
+    ``seed`` values give other images (pool several seeds for more images per category).
     36 per category (the default) is 6 of each breed.
     """
+    images, labels, names, breeds = measurement_set(n_per_category, size, seed, categories, eyes)
+    return _stimulus_set(images, labels, names, int(n_per_category), int(size), int(seed), eyes, breeds)
+
+
+def control_stimuli(n: int = 36, size: int = DEFAULT_SIZE, seed: int = 0, eyes: str = "almond"):
+    """:func:`face_controls` as a :class:`helpers.stimuli.StimulusSet` with the categories
+    ``face``, ``featureless``, ``scrambled``, ``silhouette`` (``n`` each, image ``i`` of
+    each category paired with face ``i``)."""
+    fc = face_controls(n, size, seed, eyes)
+    names = ["face", *CONTROLS]
+    images = np.concatenate([fc.images[k] for k in names])
+    labels = np.repeat(np.arange(len(names), dtype=np.int64), int(n))
+    return _stimulus_set(images, labels, names, int(n), int(size), int(seed), eyes, None)
+
+
+def _stimulus_set(images, labels, names, n, size, seed, eyes, subcategories):
     from .stimuli import Preprocess, StimulusSet
 
-    images, labels, names, breeds = measurement_set(n_per_category, size, seed, categories)
-    n = int(n_per_category)
     paths = [f"miniworld:{names[k]}/{i % n:04d}" for i, k in enumerate(labels)]
-    return StimulusSet(names, labels, paths, Preprocess(resize=int(size), crop=int(size)),
-                       source=f"generated drawings (helpers.miniworld, seed {int(seed)}, {int(size)} px)",
-                       schematic=True, pixels=images, subcategories=breeds)
+    return StimulusSet(names, labels, paths, Preprocess(resize=size, crop=size),
+                       source=f"generated drawings (helpers.miniworld, seed {seed}, {size} px, "
+                              f"objects scaled to a common filled area, face eyes '{eyes}')",
+                       schematic=True, pixels=images, subcategories=subcategories)
 
 
 def image_hashes(images: np.ndarray) -> list[str]:

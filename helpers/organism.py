@@ -51,7 +51,6 @@ DATA_DIR = package_data("organism")
 RECORD = "organism.json"
 KINDS = ("ce", "soft", "untrained")
 TRAINED_KINDS = ("ce", "soft")
-WEIGHT_FILES = {"ce": "ce.pt", "soft": "soft.pt"}
 
 #: Convolutions per block, as in VGG16.
 BLOCKS = (2, 2, 3, 3, 3)
@@ -162,7 +161,76 @@ def fold_batch_norm(model: MiniVGG16) -> MiniVGG16:
     return out.eval()
 
 
-# --------------------------------------------------------------------------- files
+# --------------------------------------------------------------------------- untrained controls
+
+
+#: Seeds of the untrained controls the course uses (the first three are the trained
+#: copies' starting points: :func:`untrained_network` with a training seed is exactly the
+#: network that seed's "ce" and "soft" copies started from).
+UNTRAINED_SEEDS = (0, 1, 2, 3, 4)
+
+
+def untrained_network(seed: int = 0, calibrate: np.ndarray | None = None, n_classes: int | None = None,
+                      batch_size: int = 128) -> MiniVGG16:
+    """The architecture with seeded random weights, batch norm folded, eval mode, float32.
+
+    Parameters
+    ----------
+    seed : whole number >= 0; with a training seed, exactly the network that seed's
+        trained copies started from
+    calibrate : None (default) folds each batch norm at its initial state (mean 0,
+        variance 1: the folded network is the bare random convolutions); or uint8 images
+        (n, H, W, 3), n >= 2, normalised as every network input: each batch norm's
+        running mean and variance are first set to the statistics of its input over these
+        images (one pass, batches of ``batch_size``, cumulative average), so that every
+        unit's input is standardised on images as a trained network's is. Weights are
+        untouched; only the folded scale and shift change.
+    n_classes : outputs of the head (default: the world's classes, ``len(miniworld.CLASSES)``)
+
+    ``model.course_info`` says "untrained" with the seed; a calibrated network also has
+    ``model.calibrated = n`` (images used), else 0.
+    """
+    seed = _whole("seed", seed, 0)
+    if n_classes is None:
+        from .miniworld import CLASSES
+
+        n_classes = len(CLASSES)
+    net = initial_network(seed, _whole("n_classes", n_classes, 1))
+    n = 0
+    if calibrate is not None:
+        from .stimuli import Preprocess
+
+        images = np.asarray(calibrate)
+        if images.ndim != 4 or images.shape[-1] != 3 or images.dtype != np.uint8 or len(images) < 2:
+            raise ValueError(f"calibrate must be uint8 images (n >= 2, H, W, 3), got {images.dtype} {images.shape}.")
+        prep = Preprocess(resize=images.shape[1], crop=images.shape[1])
+        for m in net.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.reset_running_stats()
+                m.momentum = None  # cumulative average over the batches
+        net.train()
+        with torch.no_grad():
+            for start in range(0, len(images), batch_size):
+                net.features(prep.normalize(images[start:start + batch_size]))
+        n = len(images)
+    model = fold_batch_norm(net.eval())
+    model.course_info = ModelInfo(ORGANISM_ARCH, "untrained", seed)
+    model.calibrated = n
+    return model
+
+
+# --------------------------------------------------------------------------- record and files
+
+
+#: Format of ``organism.json`` this module reads (2: every committed seed of every loss).
+FORMAT = 2
+#: The seed :func:`load_organism` gives when none is named.
+DEFAULT_SEED = 0
+
+
+def weight_name(kind: str, seed: int) -> str:
+    """File name of one trained copy's weights, e.g. ``ce-seed0.pt``."""
+    return f"{kind}-seed{int(seed)}.pt"
 
 
 def sha256_file(path: str | Path) -> str:
@@ -180,18 +248,174 @@ def state_sha256(state: dict) -> str:
     return h.hexdigest()
 
 
+def _whole(name: str, value, minimum: int | None = None) -> int:
+    from .miniworld import _integer
+
+    return _integer(name, value, minimum)
+
+
+_HEX = set("0123456789abcdef")
+
+
+def _fail(path: Path, what: str) -> OrganismError:
+    return OrganismError(f"{path}: {what}; restore the folder with git or retrain with "
+                         "`python tools/train_organism.py` (see helpers/data/organism/README.md).")
+
+
+def _need(path: Path, obj, key: str, kind, where: str = "the record"):
+    """``obj[key]`` when it is of type ``kind``, else OrganismError naming the file and key."""
+    if not isinstance(obj, dict) or key not in obj:
+        raise _fail(path, f"{where} has no {key!r}")
+    value = obj[key]
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
+        names = " or ".join(k.__name__ for k in kinds)
+        raise _fail(path, f"{where}'s {key!r} is {type(value).__name__}, not {names}")
+    return value
+
+
+def _plain_name(path: Path, name: str) -> str:
+    """A file name that stays inside the record's folder: no folders, no '..', not hidden."""
+    if (not name or name != Path(name).name or name in (".", "..") or name.startswith(".") or "/" in name
+            or "\\" in name or Path(name).is_absolute()):
+        raise _fail(path, f"the record names the file {name!r}, which is not a plain file name inside its folder")
+    return name
+
+
+def _check_record(path: Path, record) -> dict:
+    """The record when it has every key this module reads, with the right types."""
+    if not isinstance(record, dict):
+        raise _fail(path, f"the record is a JSON {type(record).__name__}, not an object")
+    fmt = _need(path, record, "format", int)
+    if fmt != FORMAT:
+        raise _fail(path, f"the record has format {fmt}; this version of the course reads format {FORMAT}")
+    arch = _need(path, record, "architecture", dict)
+    for key in ("n_classes", "fc", "pool"):
+        if _need(path, arch, key, int, "the architecture") < 1:
+            raise _fail(path, f"the architecture's {key!r} must be at least 1")
+    widths = _need(path, arch, "widths", list, "the architecture")
+    if len(widths) != len(BLOCKS) or not all(isinstance(w, int) and not isinstance(w, bool) and w >= 1 for w in widths):
+        raise _fail(path, f"the architecture's 'widths' must be {len(BLOCKS)} positive integers")
+    _need(path, arch, "dropout", (int, float), "the architecture")
+    classes = _need(path, record, "classes", list)
+    if len(classes) != arch["n_classes"] or not all(isinstance(c, str) for c in classes):
+        raise _fail(path, "the record's 'classes' must be n_classes names")
+    _need(path, record, "config", dict)
+    _need(path, record, "default_seed", int)
+    models = _need(path, record, "models", dict)
+    for kind, seeds in models.items():
+        if kind not in TRAINED_KINDS:
+            raise _fail(path, f"the record lists an unknown kind {kind!r}")
+        if not isinstance(seeds, dict) or not seeds:
+            raise _fail(path, f"the record's models[{kind!r}] must map seeds to entries")
+        for s, entry in seeds.items():
+            where = f"models[{kind!r}][{s!r}]"
+            if not s.isascii() or not s.isdigit():
+                raise _fail(path, f"the record's seed {s!r} is not a whole number")
+            _plain_name(path, _need(path, entry, "file", str, where))
+            sha = _need(path, entry, "sha256", str, where)
+            if len(sha) != 64 or not set(sha) <= _HEX:
+                raise _fail(path, f"{where}'s 'sha256' is not 64 hex digits")
+            top1 = _need(path, _need(path, entry, "heldout", dict, where), "top1", (int, float), where + "['heldout']")
+            if not 0 <= top1 <= 1:
+                raise _fail(path, f"{where}'s held-out top-1 is not in [0, 1]")
+            subset = _need(path, entry, "subset", dict, where)
+            _need(path, subset, "n_per_class", int, where + "['subset']")
+            _need(path, subset, "images_sha256", str, where + "['subset']")
+            preds = _need(path, subset, "predictions", list, where + "['subset']")
+            if not all(isinstance(k, int) and not isinstance(k, bool) and 0 <= k < arch["n_classes"] for k in preds):
+                raise _fail(path, f"{where}'s subset predictions must be class indices")
+            _need(path, subset, "top1", (int, float), where + "['subset']")
+            _need(path, entry, "config", dict, where)
+    untrained = record.get("untrained_sha256", {})
+    if not isinstance(untrained, dict) or not all(isinstance(v, str) for v in untrained.values()):
+        raise _fail(path, "the record's 'untrained_sha256' must map seeds to hex digests")
+    return record
+
+
 def read_record(folder: str | Path | None = None) -> dict:
     """The training record (``organism.json``) of the weights in ``folder`` (default:
-    the committed ones): configuration, sha256 of each file, held-out accuracy, confusions."""
+    the committed ones), checked: every key this module reads present with its type,
+    file names confined to the folder. Raises :class:`OrganismError` (one line, naming
+    the file) for a missing, unreadable, non-UTF-8 or malformed record.
+
+    Keys: ``architecture``, ``classes``, ``breeds``, ``hierarchy``, ``config`` (the
+    shared training configuration), ``default_seed``, ``models`` (kind -> seed (str) ->
+    entry with ``file``, ``sha256``, ``bytes``, ``heldout`` (accuracy, per class,
+    confusion matrix), ``subset`` (predictions the tests recompute), ``timing`` (wall and
+    CPU seconds of training that copy), ``history``, ``config``, ``command``),
+    ``untrained_sha256`` (seed (str) -> state hash of the starting point). For the
+    default seed, ``files``, ``heldout``, ``subset``, ``timing`` and ``history`` are also
+    given per kind at the top level, as earlier records had them (views, not stored).
+    """
     path = Path(folder or DATA_DIR) / RECORD
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_bytes().decode("utf-8")
+        record = json.loads(text)
     except FileNotFoundError:
         raise OrganismError(f"{path} is missing: the organism's record ships with the course "
                             "(restore it with git, or retrain with `python tools/train_organism.py`).") from None
-    except (OSError, json.JSONDecodeError) as e:
-        raise OrganismError(f"{path} is unreadable ({e}); restore it with git or retrain "
-                            "with `python tools/train_organism.py`.") from None
+    except UnicodeDecodeError:
+        raise _fail(path, "the record is not UTF-8 text") from None
+    except (OSError, ValueError, RecursionError) as e:
+        raise OrganismError(f"{path} is unreadable ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}); "
+                            "restore it with git or retrain with `python tools/train_organism.py`.") from None
+    record = _check_record(path, record)
+    default = str(record["default_seed"])
+    views = {kind: seeds[default] for kind, seeds in record["models"].items() if default in seeds}
+    record["files"] = {k: {"name": e["file"], "sha256": e["sha256"], "bytes": e.get("bytes"), "dtype": "float16"}
+                       for k, e in views.items()}
+    for key in ("heldout", "subset", "timing", "history"):
+        record[key] = {k: e.get(key) for k, e in views.items()}
+    return record
+
+
+def committed_seeds(kind: str = "ce", folder: str | Path | None = None) -> list[int]:
+    """The training seeds with weights of ``kind`` ("ce" or "soft") in ``folder``
+    (default: the committed ones), ascending."""
+    if kind not in TRAINED_KINDS:
+        raise ValueError(f"Unknown trained organism {kind!r}; choose from {', '.join(TRAINED_KINDS)}.")
+    return sorted(int(s) for s in read_record(folder)["models"].get(kind, {}))
+
+
+def model_entry(kind: str, seed: int | None = None, folder: str | Path | None = None) -> dict:
+    """The record's entry for one trained copy (file, sha256, held-out accuracy, timing,
+    config, command), with ``seed`` added. Raises ValueError naming the committed seeds
+    for a seed that has none."""
+    record = read_record(folder)
+    if kind not in TRAINED_KINDS:
+        raise ValueError(f"Unknown trained organism {kind!r}; choose from {', '.join(TRAINED_KINDS)}.")
+    seed = record["default_seed"] if seed is None else _whole("seed", seed, 0)
+    seeds = record["models"].get(kind, {})
+    if str(seed) not in seeds:
+        raise ValueError(f"No {kind!r} organism with seed {seed} in {Path(folder or DATA_DIR)} (committed seeds: "
+                         f"{sorted(int(s) for s in seeds)}); train one with "
+                         f"`python tools/train_organism.py --seed {seed} --out DIR`.")
+    return {**seeds[str(seed)], "seed": seed}
+
+
+def _read_weights(path: Path, expected: dict) -> dict:
+    """The state dict in ``path`` when it is what ``expected`` (a state dict) says:
+    same names, shapes, float16, finite. OrganismError naming the file otherwise."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # a file with the right hash should always load; say which one did not
+        raise _fail(path, f"torch.load cannot read it ({type(e).__name__})") from None
+    if not isinstance(state, dict):
+        raise _fail(path, f"it holds a {type(state).__name__}, not a state dict of named tensors")
+    if set(state) != set(expected):
+        missing, extra = sorted(set(expected) - set(state)), sorted(set(state) - set(expected))
+        raise _fail(path, f"its tensors do not fit the architecture (missing {missing[:3]}, unexpected {extra[:3]})")
+    for name, t in state.items():
+        if not isinstance(t, torch.Tensor):
+            raise _fail(path, f"{name!r} is a {type(t).__name__}, not a tensor")
+        if tuple(t.shape) != tuple(expected[name].shape):
+            raise _fail(path, f"{name!r} has shape {tuple(t.shape)}, the architecture needs {tuple(expected[name].shape)}")
+        if t.dtype != torch.float16:
+            raise _fail(path, f"{name!r} is {t.dtype}, the committed weights are float16")
+        if not torch.isfinite(t).all():
+            raise _fail(path, f"{name!r} holds NaN or infinite values")
+    return state
 
 
 def _network_from_record(record: dict) -> MiniVGG16:
@@ -207,45 +431,39 @@ def load_organism(kind: str = "ce", seed: int | None = None, folder: str | Path 
     Parameters
     ----------
     kind : "ce" (cross-entropy), "soft" (hierarchy-aware soft labels) or "untrained"
-    seed : for "untrained", the seed of the random initialisation (default: the
-        training seed, so the control is the trained copies' starting point); for the
-        trained copies it must be the seed they were trained with (or None)
+    seed : whole number >= 0. Trained copies: a committed training seed
+        (:func:`committed_seeds`; default :data:`DEFAULT_SEED`). "untrained": the seed of
+        the random initialisation (default :data:`DEFAULT_SEED`), any seed; see
+        :func:`untrained_network` (also for batch-norm statistics calibrated on images)
     folder : where the weights and ``organism.json`` are (default: the committed ones)
 
     Raises
     ------
-    OrganismError (one line, naming the file) when a file is missing or its sha256
-    does not match the record; ValueError for an unknown ``kind`` or seed.
+    OrganismError (one line, naming the file) when the record or a weight file is
+    missing, malformed, or does not match the record's sha256; ValueError for an
+    unknown ``kind``, a seed that is not a whole number, or a seed without weights.
     """
     if kind not in KINDS:
         raise ValueError(f"Unknown organism {kind!r}; choose from {', '.join(KINDS)}.")
+    if seed is not None:
+        seed = _whole("seed", seed, 0)
     folder = Path(folder or DATA_DIR)
     record = read_record(folder)
-    train_seed = int(record["config"]["seed"])
     if kind == "untrained":
-        seed = train_seed if seed is None else int(seed)
-        arch = record["architecture"]
-        model = fold_batch_norm(initial_network(seed, arch["n_classes"], arch["widths"], arch["fc"], arch["dropout"],
-                                                arch["pool"]))
-    else:
-        if seed is not None and int(seed) != train_seed:
-            raise ValueError(f"The {kind!r} organism in {folder} was trained with seed {train_seed}, not {seed}; "
-                             f"train another with `python tools/train_organism.py --seed {seed} --out DIR`.")
-        seed = train_seed
-        path = folder / record["files"][kind]["name"]
-        if not path.is_file():
-            raise OrganismError(f"{path} is missing; restore it with git or retrain with `python tools/train_organism.py`.")
-        if sha256_file(path) != record["files"][kind]["sha256"]:
-            raise OrganismError(f"{path} does not match the sha256 in {folder / RECORD} (corrupted or replaced); "
-                                "restore it with git or retrain with `python tools/train_organism.py`.")
-        try:
-            state = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as e:  # a file with the right hash should always load; say which one did not
-            raise OrganismError(f"{path} could not be read by torch.load ({type(e).__name__}: {e}).") from None
-        model = _network_from_record(record)
-        model.load_state_dict({k: v.float() for k, v in state.items()})
+        return untrained_network(record["default_seed"] if seed is None else seed,
+                                 n_classes=record["architecture"]["n_classes"])
+    entry = model_entry(kind, seed, folder)
+    path = folder / entry["file"]
+    if not path.is_file():
+        raise OrganismError(f"{path} is missing; restore it with git or retrain with `python tools/train_organism.py`.")
+    if sha256_file(path) != entry["sha256"]:
+        raise OrganismError(f"{path} does not match the sha256 in {folder / RECORD} (corrupted or replaced); "
+                            "restore it with git or retrain with `python tools/train_organism.py`.")
+    model = _network_from_record(record)
+    state = _read_weights(path, model.state_dict())
+    model.load_state_dict({k: v.float() for k, v in state.items()})
     model.eval()
-    model.course_info = ModelInfo(ORGANISM_ARCH, kind, seed)
+    model.course_info = ModelInfo(ORGANISM_ARCH, kind, entry["seed"])
     return model
 
 

@@ -1,11 +1,12 @@
 """Fresh held-out images of the model organism's training classes, as a stimulus set.
 
-The organism's experiments need two kinds of stimuli: the paper's four measurement
-categories (face, i-see-face, car, dog), which are
-:func:`helpers.miniworld.measurement_stimuli`, and new images of the 14 training classes,
-which are :func:`heldout_stimuli`: drawn from the held-out ("test") stream with a seed the
-training never used (:data:`FRESH_SEED`), so that no image was seen in training nor used
-for the accuracy recorded in ``organism.json``. In memory (``pixels``), flagged
+The organism's experiments need two kinds of stimuli: the measurement categories (face,
+i-see-face, car, dog, and the novel umbrella), which are
+:func:`helpers.miniworld.measurement_stimuli` (with the face's paired controls in
+:func:`helpers.miniworld.control_stimuli`), and new images of the training classes, which
+are :func:`heldout_stimuli`: drawn from the held-out ("test") stream with a seed no training
+run uses (:data:`FRESH_SEED`), so that no image was seen in training nor used for an
+accuracy recorded in ``organism.json``. In memory (``pixels``), flagged
 ``schematic`` (generated drawings, so figure titles say so), deterministic per seed.
 """
 
@@ -16,23 +17,26 @@ import numpy as np
 from . import miniworld
 from .stimuli import Preprocess, StimulusSet
 
-#: Seed of the held-out images used by the experiments: the organism was trained on
-#: split "train" and evaluated on split "test" with its training seed (0, recorded in
-#: ``organism.json``); split "test" with seed 1 was never drawn during training.
-FRESH_SEED = 1
+#: Seed of the held-out images used by the experiments. Each copy of the organism was
+#: trained on split "train" and evaluated on split "test" of its training seed (recorded in
+#: ``organism.json``); training seeds are below :data:`FRESH_SEED`, so split "test" with a
+#: seed from :data:`FRESH_SEED` up was never drawn by any training run.
+FRESH_SEED = 100
 
 
 def heldout_stimuli(n_per_class: int = 40, size: int = miniworld.DEFAULT_SIZE, seed: int = FRESH_SEED,
                     classes=miniworld.CLASSES) -> StimulusSet:
     """New images of the training classes (split "test", ``seed``) as a stimulus set.
 
-    Categories are ``classes`` in that order (default all 14, breeds first); labels index
-    them. Raises ValueError for seed 0, the stream behind the recorded held-out accuracy
-    (still never trained on, but no longer fresh); pass another seed.
+    Categories are ``classes`` in that order (default all of them, breeds first); labels
+    index them. Raises ValueError for a seed below :data:`FRESH_SEED`: those are the
+    training runs' seeds, whose test splits are the recorded held-out sets (never trained
+    on, but no longer fresh); pass a seed from :data:`FRESH_SEED` up.
     """
-    if int(seed) == 0:
-        raise ValueError("Seed 0 of the test split is the organism's recorded held-out set; "
-                         f"use a fresh seed (default {FRESH_SEED}).")
+    seed = miniworld._integer("seed", seed, 0)
+    if seed < FRESH_SEED:
+        raise ValueError(f"Seeds below {FRESH_SEED} of the test split are reserved for the organism's training runs "
+                         f"(their recorded held-out sets); use a fresh seed (default {FRESH_SEED}).")
     images, labels = miniworld.dataset("test", n_per_class, size, seed, classes)
     position = {miniworld.CLASSES.index(c): j for j, c in enumerate(classes)}
     local = np.asarray([position[int(k)] for k in labels], dtype=np.int64)

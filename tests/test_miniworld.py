@@ -12,9 +12,12 @@ def test_classes_breeds_and_no_face_class():
     objects = [c for c in CLASSES if c not in BREEDS]
     assert "car" in objects and "cup" in objects and len(objects) >= 6
     assert len(set(CLASSES)) == len(CLASSES)
-    # faces and face-like objects are measured, never trained on
-    assert not {"face", "i-see-face", "clock", "house", "socket"} & set(CLASSES)
-    assert miniworld.MEASUREMENT_CATEGORIES == ("face", "i-see-face", "car", "dog")
+    # faces, face-like objects and the novel category are measured, never trained on
+    assert not {"face", "i-see-face", "clock", "house", "socket", "umbrella"} & set(CLASSES)
+    assert miniworld.PAPER_CATEGORIES == ("face", "i-see-face", "car", "dog")
+    assert miniworld.MEASUREMENT_CATEGORIES == miniworld.PAPER_CATEGORIES + miniworld.NOVEL_CATEGORIES
+    assert not set(miniworld.NOVEL_CATEGORIES) & set(CLASSES) and set(miniworld.ANIMALS) <= set(CLASSES)
+    assert {"cat", "horse", "owl", "frog"} <= set(CLASSES)
 
 
 def test_draw_is_deterministic_per_rng():
@@ -62,6 +65,11 @@ def test_measurement_set():
     x2, y2, cats2, breeds2 = miniworld.measurement_set(4, 40, seed=3, categories=("dog", "face"))
     assert cats2 == ["dog", "face"] and breeds2[:4] == list(BREEDS[:4]) and breeds2[4:] == [""] * 4
     assert np.array_equal(x2[:4], x[36:40]) and np.array_equal(x2[4:], x[:4])  # same stream per category
+    # the novel category; other stimulus seeds give other images
+    x3, y3, cats3, _ = miniworld.measurement_set(4, 40, seed=3, categories=miniworld.MEASUREMENT_CATEGORIES)
+    assert cats3[-1] == "umbrella" and np.array_equal(x3[:4], x[:4])
+    x4, *_ = miniworld.measurement_set(4, 40, seed=4)
+    assert not set(miniworld.image_hashes(x4)) & set(miniworld.image_hashes(x))
 
 
 def test_bad_arguments_say_what_to_do():
@@ -71,12 +79,108 @@ def test_bad_arguments_say_what_to_do():
         miniworld.dataset("measure", 2)
     with pytest.raises(ValueError, match="Unknown classes"):
         miniworld.dataset("train", 2, classes=("dog",))
-    with pytest.raises(ValueError, match="16 px"):
+    with pytest.raises(ValueError, match="size must be at least 16"):
         miniworld.dataset("train", 2, size=8)
-    with pytest.raises(ValueError, match="at least one"):
+    with pytest.raises(ValueError, match="n_per_class must be at least 1"):
         miniworld.measurement_set(0)
     with pytest.raises(ValueError, match="Unknown measurement"):
         miniworld.measurement_set(2, categories=("cup",))
+
+
+@pytest.mark.parametrize("call", [
+    lambda: miniworld.dataset("train", 2, seed=1.7),
+    lambda: miniworld.dataset("train", 2.5),
+    lambda: miniworld.dataset("train", 2, size=32.0),
+    lambda: miniworld.measurement_set(2, seed=1.7),
+    lambda: miniworld.measurement_set(2, seed=True),
+    lambda: miniworld.measurement_set(2, seed="1"),
+    lambda: miniworld.face_controls(2, seed=0.5),
+    lambda: miniworld.draw("cup", 64.5),
+])
+def test_whole_numbers_only(call):
+    with pytest.raises(ValueError, match="whole number"):
+        call()
+
+
+@pytest.mark.parametrize("call", [
+    lambda: miniworld.dataset("train", 2, classes=()),
+    lambda: miniworld.dataset("train", 2, classes=("cup",)),
+    lambda: miniworld.dataset("train", 2, classes=("cup", "cup")),
+    lambda: miniworld.measurement_set(2, categories=()),
+    lambda: miniworld.measurement_set(2, categories=("face",)),
+    lambda: miniworld.measurement_stimuli(2, categories="face"),
+])
+def test_empty_or_one_category_sets_are_refused(call):
+    with pytest.raises(ValueError, match="at least two|list of names"):
+        call()
+
+
+def test_seed_and_size_limits():
+    with pytest.raises(ValueError, match="seed must be at least 0"):
+        miniworld.dataset("train", 2, seed=-1)
+    with pytest.raises(ValueError, match="eyes"):
+        miniworld.measurement_set(2, eyes="button")
+
+
+# --------------------------------------------------------------------------- measurement stimuli and controls
+
+
+@pytest.fixture(scope="module")
+def controls():
+    return miniworld.face_controls(24, 64, seed=5)
+
+
+def test_controls_differ_from_their_face_only_inside_their_masks(controls):
+    faces = controls.images["face"].astype(int)
+    n = len(faces)
+    for name in miniworld.CONTROLS:
+        diff = np.abs(controls.images[name].astype(int) - faces).max(axis=-1) > 0
+        mask = controls.masks[name]
+        assert mask.shape == diff.shape == (n, 64, 64) and mask.dtype == bool
+        assert not (diff & ~mask).any(), name  # nothing changes outside the mask
+        # and something does change inside it, in every image
+        assert diff.reshape(n, -1).sum(axis=1).min() >= 3, name
+    # the masks are where they should be: features are inside the head, the silhouette is the head
+    head = controls.masks["silhouette"]
+    assert (controls.masks["featureless"] <= head).all() and (controls.masks["scrambled"] <= head).all()
+    assert (controls.masks["featureless"] <= controls.masks["scrambled"]).all()
+    frac = controls.masks["featureless"].sum(axis=(1, 2)) / head.sum(axis=(1, 2))
+    assert 0.05 < frac.mean() < 0.6
+    # the featureless head keeps no feature: its pixels inside the feature mask are skin-like, flat
+    # (known answer: a silhouette is one colour inside the footprint, except where occluded/clutter)
+    sil = controls.images["silhouette"][controls.footprint]
+    assert sil.std(axis=0).mean() < faces[controls.footprint].std(axis=0).mean()
+
+
+def test_controls_are_the_measurement_faces():
+    fc = miniworld.face_controls(6, 48, seed=2, eyes="disc")
+    x, _, _, _ = miniworld.measurement_set(6, 48, seed=2, eyes="disc")
+    assert np.array_equal(fc.images["face"], x[:6]) and fc.eyes == "disc" and fc.seed == 2
+    again = miniworld.face_controls(6, 48, seed=2, eyes="disc")
+    for k in ("face",) + miniworld.CONTROLS:
+        assert np.array_equal(again.images[k], fc.images[k])
+    almond = miniworld.face_controls(6, 48, seed=2, eyes="almond")
+    # the eye switch changes the eyes only: featureless heads and silhouettes are the same scenes
+    assert np.array_equal(almond.images["featureless"], fc.images["featureless"])
+    assert not np.array_equal(almond.images["face"], fc.images["face"])
+    s = miniworld.control_stimuli(6, 48, seed=2)
+    assert s.categories == ["face", "featureless", "scrambled", "silhouette"] and len(s) == 24
+    assert np.array_equal(s.pixels[6:12], almond.images["featureless"])
+
+
+def test_filled_areas_are_equal_across_measurement_categories():
+    """Known answer: each object is scaled to a filled area drawn from MEASURE_AREA, the
+    same range for every category, and lies wholly inside the frame; measured on the
+    final 64-px images (pixels the object covers at least half of), each category's mean
+    is within 10 % of the grand mean. Scaled by the longer side, faces covered about
+    twice the area of cars and dogs."""
+    n = 48
+    areas = miniworld.filled_areas(n, 64, seed=0, categories=miniworld.MEASUREMENT_CATEGORIES)
+    means = areas.reshape(len(miniworld.MEASUREMENT_CATEGORIES), n).mean(axis=1)
+    assert np.all(np.abs(means / means.mean() - 1) <= 0.10), dict(zip(miniworld.MEASUREMENT_CATEGORIES, means))
+    lo, hi = miniworld.MEASURE_AREA
+    assert lo * 0.8 <= means.min() and means.max() <= hi * 1.1
+
 
 
 # --------------------------------------------------------------------------- hierarchy

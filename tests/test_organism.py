@@ -3,10 +3,7 @@ control, learned structure the analyses can find, and the training script."""
 
 import hashlib
 import json
-import runpy
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,8 +13,6 @@ import torch
 from helpers import activations, analysis, miniworld, models, organism
 from helpers.stimuli import Preprocess, StimulusSet
 
-ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "tools" / "train_organism.py"
 
 
 @pytest.fixture(scope="module")
@@ -90,20 +85,35 @@ def test_folding_batch_norm_keeps_the_function():
 # --------------------------------------------------------------------------- committed weights
 
 
+def _copies():
+    """Every committed (kind, seed) (none when the record is unreadable: the tests above say why)."""
+    try:
+        rec = organism.read_record()
+    except organism.OrganismError:
+        return []
+    return [(kind, int(s)) for kind in organism.TRAINED_KINDS for s in rec["models"].get(kind, {})]
+
+
 def test_committed_weights_match_their_record(record):
     assert record["classes"] == list(miniworld.CLASSES) and record["breeds"] == list(miniworld.BREEDS)
-    assert not record["config"]["smoke"]
+    assert record["format"] == organism.FORMAT and record["default_seed"] == organism.DEFAULT_SEED
     total = 0
     for kind in organism.TRAINED_KINDS:
-        f = record["files"][kind]
-        path = organism.DATA_DIR / f["name"]
-        assert organism.sha256_file(path) == f["sha256"]
-        state = torch.load(path, map_location="cpu", weights_only=True)
-        assert all(t.dtype == torch.float16 for t in state.values())
-        total += path.stat().st_size
-    assert total <= 10 * 2**20
-    assert record["heldout"]["ce"]["top1"] >= 0.90  # the goal the weights were trained to
-    assert record["heldout"]["soft"]["top1"] >= 0.85
+        seeds = organism.committed_seeds(kind)
+        assert len(seeds) >= 3 and organism.DEFAULT_SEED in seeds, (kind, seeds)  # replication: >= 3 seeds per loss
+        for seed in seeds:
+            f = organism.model_entry(kind, seed)
+            assert f["file"] == organism.weight_name(kind, seed) and not f["config"]["smoke"]
+            path = organism.DATA_DIR / f["file"]
+            assert organism.sha256_file(path) == f["sha256"] and path.stat().st_size == f["bytes"]
+            state = torch.load(path, map_location="cpu", weights_only=True)
+            assert all(t.dtype == torch.float16 for t in state.values())
+            total += path.stat().st_size
+            # off the ceiling, as the world was made harder for (issue 20: 80-95 % held-out top-1)
+            assert 0.80 <= f["heldout"]["top1"] <= 0.95, (kind, seed, f["heldout"]["top1"])
+            assert f["command"].startswith(f"python tools/train_organism.py --seed {seed} ")
+            assert f["timing"]["train"]["wall_s"] > 0 and f["timing"]["train"]["cpu_s"] > 0
+    assert total <= 12 * 2**20  # all committed weights together
 
 
 def test_loaded_copies_are_labelled_and_in_eval_mode(trained, untrained, record):
@@ -115,26 +125,33 @@ def test_loaded_copies_are_labelled_and_in_eval_mode(trained, untrained, record)
     assert "cross-entropy" in models.model_info(trained["ce"]).label
     assert "soft labels" in models.model_info(trained["soft"]).label
     info = models.model_info(untrained)
-    assert not info.trained and info.seed == record["config"]["seed"] and "UNTRAINED" in info.label
+    assert not info.trained and info.seed == record["default_seed"] and "UNTRAINED" in info.label
 
 
-def test_committed_copies_reproduce_their_recorded_accuracy(trained, record, subset):
-    """Tolerance: at most one of the subset's images may flip (float rounding on another CPU)."""
-    images, labels = subset
-    n = len(labels)
-    assert hashlib.sha256(images.tobytes()).hexdigest() == record["subset"]["images_sha256"], \
+@pytest.mark.parametrize("kind, seed", _copies())
+def test_every_committed_copy_reproduces_its_recorded_accuracy(kind, seed):
+    """Loads (sha256 checked), and on the first images of each class of its own test
+    split gives the recorded predictions: at most one of them may flip (float rounding on
+    another CPU), so the subset's accuracy is the recorded one within one image."""
+    entry = organism.model_entry(kind, seed)
+    sub = entry["subset"]
+    images, labels = miniworld.dataset("test", sub["n_per_class"], entry["config"]["image_size"], seed)
+    assert hashlib.sha256(images.tobytes()).hexdigest() == sub["images_sha256"], \
         "helpers.miniworld now draws other test images than the organism was scored on: retrain it " \
-        "(python tools/train_organism.py) or restore the generator"
-    for kind, model in trained.items():
-        pred = organism.predict_proba(model, images).argmax(1)
-        rec = record["subset"][kind]
-        assert (pred != np.asarray(rec["predictions"])).sum() <= 1, kind
-        assert abs((pred == labels).mean() - rec["top1"]) <= 1 / n + 1e-9, kind
+        f"({entry['command']}) or restore the generator"
+    model = organism.load_organism(kind, seed=seed)
+    assert models.model_info(model).seed == seed
+    pred = organism.predict_proba(model, images).argmax(1)
+    assert (pred != np.asarray(sub["predictions"])).sum() <= 1
+    assert abs((pred == labels).mean() - sub["top1"]) <= 1 / len(labels) + 1e-9
+    # the subset's accuracy is in line with the whole held-out set's (10 of 200 per class)
+    assert abs(sub["top1"] - entry["heldout"]["top1"]) <= 0.12
 
 
 def test_untrained_control_is_the_trained_copies_starting_point(untrained, record):
-    seed = record["config"]["seed"]
-    assert organism.state_sha256(untrained.state_dict()) == record["untrained_sha256"]
+    for s, sha in record["untrained_sha256"].items():
+        assert organism.state_sha256(organism.untrained_network(int(s)).state_dict()) == sha, s
+    seed = record["default_seed"]
     arch = record["architecture"]
     start = organism.fold_batch_norm(organism.initial_network(seed, arch["n_classes"], arch["widths"], arch["fc"]))
     for (k, a), b in zip(untrained.state_dict().items(), start.state_dict().values()):
@@ -142,6 +159,31 @@ def test_untrained_control_is_the_trained_copies_starting_point(untrained, recor
     other = organism.load_organism("untrained", seed=seed + 1)
     assert not torch.equal(other.features[0].weight, untrained.features[0].weight)
     assert models.model_info(other).seed == seed + 1
+    assert len(organism.UNTRAINED_SEEDS) >= 5 and len(set(organism.UNTRAINED_SEEDS)) == len(organism.UNTRAINED_SEEDS)
+
+
+def test_calibrated_untrained_network_standardises_its_inputs():
+    """Known answer: after calibration each folded convolution of block1 computes, on the
+    calibration images, pre-activations with mean 0 and variance 1 per channel (the batch
+    norm's statistics are those images' own: one batch, so exactly, up to the unbiased
+    variance's n/(n-1)); uncalibrated, they are far from that."""
+    images, _ = miniworld.dataset("test", 4, 64, 3)
+    net = organism.untrained_network(3, calibrate=images, batch_size=len(images))
+    bare = organism.untrained_network(3)
+    assert net.calibrated == len(images) and bare.calibrated == 0
+    assert torch.equal(net.classifier[0].weight, bare.classifier[0].weight)  # only the folded batch norms change
+    x = Preprocess(resize=64, crop=64).normalize(images)
+    with torch.no_grad():
+        z = net.features[0](x)
+        z0 = bare.features[0](x)
+    mean, var = z.mean(dim=(0, 2, 3)), z.var(dim=(0, 2, 3), unbiased=False)
+    n = z.numel() / z.shape[1]
+    assert torch.allclose(mean, torch.zeros_like(mean), atol=1e-3)
+    assert torch.allclose(var, torch.full_like(var, (n - 1) / n), atol=1e-3)
+    assert (z0.var(dim=(0, 2, 3)) - 1).abs().max() > 0.2
+    assert models.model_info(net).seed == 3 and not models.model_info(net).trained
+    with pytest.raises(ValueError, match="calibrate"):
+        organism.untrained_network(3, calibrate=images[:1])
 
 
 def test_loading_leaves_the_global_rng_alone():
@@ -153,17 +195,32 @@ def test_loading_leaves_the_global_rng_alone():
     assert torch.equal(torch.rand(3), expected)
 
 
-def test_corrupted_or_missing_files_give_one_line_errors(tmp_path):
+@pytest.fixture()
+def copy(tmp_path):
+    """A copy of the committed folder (record and the default seed's weights)."""
     folder = tmp_path / "organism"
-    shutil.copytree(organism.DATA_DIR, folder)
-    path = folder / organism.WEIGHT_FILES["ce"]
+    folder.mkdir()
+    shutil.copy2(organism.DATA_DIR / organism.RECORD, folder)
+    for kind in organism.TRAINED_KINDS:
+        shutil.copy2(organism.DATA_DIR / organism.weight_name(kind, organism.DEFAULT_SEED), folder)
+    return folder
+
+
+def _one_line(err, path):
+    message = str(err.value)
+    assert str(path) in message and "\n" not in message, message
+    return message
+
+
+def test_corrupted_or_missing_files_give_one_line_errors(copy):
+    folder = copy
+    path = folder / organism.weight_name("ce", 0)
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0xFF
     path.write_bytes(bytes(data))
     with pytest.raises(organism.OrganismError) as err:
         organism.load_organism("ce", folder=folder)
-    message = str(err.value)
-    assert str(path) in message and "sha256" in message and "\n" not in message
+    assert "sha256" in _one_line(err, path)
     organism.load_organism("soft", folder=folder)  # the intact copy still loads
     path.unlink()
     with pytest.raises(organism.OrganismError, match="missing"):
@@ -173,8 +230,125 @@ def test_corrupted_or_missing_files_give_one_line_errors(tmp_path):
         organism.load_organism("soft", folder=folder)
     with pytest.raises(ValueError, match="choose from"):
         organism.load_organism("imagenet")
-    with pytest.raises(ValueError, match="trained with seed"):
+    with pytest.raises(ValueError, match="committed seeds"):
         organism.load_organism("ce", seed=12345)
+
+
+def _edit(record, path, value):
+    """``record`` with the key at ``path`` (a tuple of keys) set to ``value`` (or deleted for ...)."""
+    rec = json.loads(json.dumps(record))
+    node = rec
+    for key in path[:-1]:
+        node = node[key]
+    if value is ...:
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+    return rec
+
+
+SEED0 = ("models", "ce", "0")
+
+
+@pytest.mark.parametrize("path, value, expected", [
+    (("models",), ..., "no 'models'"),
+    (("architecture",), ..., "no 'architecture'"),
+    (("architecture", "widths"), "16,32", "is str, not list"),
+    (("architecture", "widths"), [16, 32], "widths"),
+    (("architecture", "n_classes"), "18", "is str, not int"),
+    (("architecture", "n_classes"), True, "is bool"),
+    (("format",), 1, "format 1"),
+    (("default_seed",), 0.5, "is float, not int"),
+    (SEED0 + ("file",), ..., "no 'file'"),
+    (SEED0 + ("file",), 7, "is int, not str"),
+    (SEED0 + ("file",), "../x.pt", "not a plain file name"),
+    (SEED0 + ("file",), "/etc/passwd", "not a plain file name"),
+    (SEED0 + ("file",), "sub/ce.pt", "not a plain file name"),
+    (SEED0 + ("file",), ".hidden.pt", "not a plain file name"),
+    (SEED0 + ("sha256",), "abc", "64 hex digits"),
+    (SEED0 + ("heldout",), [], "is list, not dict"),
+    (SEED0 + ("heldout", "top1"), 2.0, "not in [0, 1]"),
+    (SEED0 + ("subset", "predictions"), [0, "1"], "class indices"),
+    (SEED0 + ("subset",), ..., "no 'subset'"),
+    (("models", "ce"), {"zero": {}}, "not a whole number"),
+    (("models", "imagenet"), {"0": {}}, "unknown kind"),
+    (("untrained_sha256",), [1], "untrained_sha256"),
+])
+def test_malformed_records_are_organism_errors_naming_the_file(copy, path, value, expected):
+    record = json.loads((copy / organism.RECORD).read_text(encoding="utf-8"))
+    (copy / organism.RECORD).write_text(json.dumps(_edit(record, path, value)), encoding="utf-8")
+    with pytest.raises(organism.OrganismError) as err:
+        organism.load_organism("ce", folder=copy)
+    assert expected in _one_line(err, copy / organism.RECORD)
+
+
+@pytest.mark.parametrize("content", [b"\xff\xfe{}", b"[1, 2]", b"", b"[" * 100000])
+def test_unreadable_records_are_organism_errors(copy, content):
+    (copy / organism.RECORD).write_bytes(content)
+    with pytest.raises(organism.OrganismError) as err:
+        organism.read_record(copy)
+    _one_line(err, copy / organism.RECORD)
+
+
+def _bad_states():
+    good = organism.load_organism("ce").state_dict()
+    half = {k: v.half() for k, v in good.items()}
+    first = next(iter(half))
+    return {
+        "a tensor": (torch.zeros(3), "not a state dict"),
+        "a list": ([1, 2, 3], "not a state dict"),
+        "wrong shapes": ({**half, first: torch.zeros(2, 2, dtype=torch.float16)}, "has shape"),
+        "missing tensors": ({k: v for k, v in list(half.items())[1:]}, "do not fit"),
+        "float32": ({k: v.float() for k, v in half.items()}, "float16"),
+        "not tensors": ({**half, first: [0.0]}, "not a tensor"),
+        "NaN": ({**half, first: torch.full_like(half[first], float("nan"))}, "NaN"),
+    }
+
+
+@pytest.mark.parametrize("case", ["a tensor", "a list", "wrong shapes", "missing tensors", "float32", "not tensors",
+                                  "NaN", "not torch"])
+def test_malformed_weights_are_organism_errors_naming_the_file(copy, case):
+    """Weights of the wrong form, with a matching sha256 (a record rewritten to match):
+    the check is of the content, not only of the hash."""
+    path = copy / organism.weight_name("ce", 0)
+    if case == "not torch":
+        path.write_bytes(b"not a torch file")
+        expected = "torch.load"
+    else:
+        state, expected = _bad_states()[case]
+        torch.save(state, path)
+    record = json.loads((copy / organism.RECORD).read_text(encoding="utf-8"))
+    record["models"]["ce"]["0"]["sha256"] = organism.sha256_file(path)
+    (copy / organism.RECORD).write_text(json.dumps(record), encoding="utf-8")
+    with pytest.raises(organism.OrganismError) as err:
+        organism.load_organism("ce", folder=copy)
+    assert expected in _one_line(err, path)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: organism.load_organism("ce", seed=0.5),
+    lambda: organism.load_organism("untrained", seed=1.7),
+    lambda: organism.load_organism("untrained", seed="1"),
+    lambda: organism.untrained_network(0.5),
+    lambda: organism.untrained_network(True),
+    lambda: organism.model_entry("ce", 2.0),
+])
+def test_seeds_must_be_whole_numbers(call):
+    with pytest.raises(ValueError, match="whole number"):
+        call()
+
+
+def test_i_see_face_holds_no_training_class_object():
+    """Issue 20: the earlier i-see-face category held front-view cars, a training class
+    (the CE organism called 9 of 96 of its drawings "car"). Now none of its objects is a
+    training class: every committed CE copy calls at most 3 % of 96 i-see-face drawings
+    (32 from each of 3 stimulus seeds) "car", the class it was confused with."""
+    images = np.concatenate([miniworld.measurement_set(32, 64, seed=s, categories=("i-see-face", "umbrella"))[0][:32]
+                             for s in (0, 7, 21)])
+    car = miniworld.CLASSES.index("car")
+    for seed in organism.committed_seeds("ce"):
+        pred = organism.predict_proba(organism.load_organism("ce", seed=seed), images).argmax(1)
+        assert (pred == car).mean() <= 0.03, (seed, np.bincount(pred, minlength=len(miniworld.CLASSES)))
 
 
 # --------------------------------------------------------------------------- the course's analyses on it
@@ -254,62 +428,3 @@ def test_confusions_known_answer():
              p[1, [i[b] for b in miniworld.BREEDS if b != "husky"]].sum(),
              p[2, [i[b] for b in miniworld.BREEDS if b != "beagle"]].sum()]
     assert out["mass_other_breeds"] == pytest.approx(np.mean(other))
-
-
-# --------------------------------------------------------------------------- the training script
-
-
-def test_smoke_training_writes_loadable_weights(tmp_path):
-    out = tmp_path / "smoke"
-    proc = subprocess.run([sys.executable, str(SCRIPT), "--smoke", "--out", str(out), "--quiet"],
-                          capture_output=True, text=True, timeout=300, cwd=ROOT)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "held-out top-1" in proc.stdout
-    rec = json.loads((out / organism.RECORD).read_text(encoding="utf-8"))
-    assert rec["config"]["smoke"] and rec["config"]["n_train_per_class"] == 2
-    assert set(rec["files"]) == set(organism.TRAINED_KINDS)
-    assert rec["timing"]["total"]["cpu_s"] >= 0 and rec["environment"]["torch"] == torch.__version__
-    for kind in organism.TRAINED_KINDS:
-        model = organism.load_organism(kind, folder=out)
-        assert organism.predict_proba(model, miniworld.draw("car", 64)[None]).shape == (1, len(miniworld.CLASSES))
-    # same seed: its untrained control is the committed copies' (same architecture and seed)
-    assert rec["untrained_sha256"] == organism.read_record()["untrained_sha256"]
-    assert not list(out.glob(".*"))  # no temporary files left behind
-
-
-@pytest.fixture(scope="module")
-def script():
-    return runpy.run_path(str(SCRIPT))  # the script's globals, without running main()
-
-
-@pytest.mark.parametrize("argv, expected", [
-    (["--smoke", "--out", str(organism.DATA_DIR)], "never writes over the committed weights"),
-    (["--epochs", "0"], "--epochs must be at least 1"),
-    (["--widths", "8,8"], "--widths"),
-    (["--dropout", "1"], "--dropout"),
-    (["--no-such-option"], "unrecognized arguments"),
-    (["--seed", "x"], "invalid int value"),
-])
-def test_bad_arguments_are_one_line_errors(script, capsys, argv, expected):
-    before = organism.sha256_file(organism.DATA_DIR / organism.RECORD)
-    assert script["main"](argv) == 2
-    captured = capsys.readouterr()
-    lines = captured.err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], captured.err
-    assert not captured.out
-    assert organism.sha256_file(organism.DATA_DIR / organism.RECORD) == before
-
-
-@pytest.mark.parametrize("n_images", [56, 64])  # batches of 16: 4 steps, the last one partial or full
-def test_short_runs_train(n_images):
-    """A run of 4 optimiser steps (what the benchmark's quick mode does) trains: OneCycleLR
-    would divide by zero with a warm-up of exactly one step."""
-    sys.path.insert(0, str(ROOT / "tools"))
-    import train_organism as trainer
-
-    images, labels = miniworld.dataset("train", 4, 32, 0)
-    images, labels = np.resize(images, (n_images,) + images.shape[1:]), np.resize(labels, n_images)
-    args = trainer.parse_args(["--quiet", "--epochs", "1", "--batch-size", "16", "--size", "32"])
-    init = organism.initial_network(args.seed, len(miniworld.CLASSES), args.widths, args.fc, args.dropout, args.pool)
-    state, history = trainer.train_copy("ce", init.state_dict(), images, labels, args, lambda *a: None)[:2]
-    assert history and np.isfinite(history[-1]["loss"])
