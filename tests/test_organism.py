@@ -32,9 +32,9 @@ def untrained():
 
 @pytest.fixture(scope="module")
 def subset(record):
-    """The first images of each class of the committed copies' test split: what the record scored."""
+    """The first images of each class of the default seed's test split: what the record scored."""
     cfg = record["config"]
-    return miniworld.dataset("test", record["subset"]["n_per_class"], cfg["image_size"], cfg["seed"])
+    return miniworld.dataset("test", record["subset"]["ce"]["n_per_class"], cfg["image_size"], record["default_seed"])
 
 
 def _stimulus_set(images, labels, names):
