@@ -207,8 +207,10 @@ def feature_shares(face: np.ndarray, variants: Mapping[str, np.ndarray], others:
     above 1 that the control drives it *less* than the other categories. Units whose face
     preference is not positive on the measuring fold get NaN.
 
-    Returns one row per (fold, chosen unit): fold, unit, face, others (mean raw responses),
-    and one column ``share_<control>`` per control.
+    Returns one row per (fold, chosen unit): fold, unit, face, others (mean raw responses on
+    the measuring fold), and per control ``mean_<control>`` (its mean response) and
+    ``share_<control>``. A unit's share is unstable when its preference is small; for a layer,
+    the ratio of sums (sum of face − control over sum of face − others) is the steadier summary.
     """
     face = _as2d(face, "face")
     others = _as2d(others, "others")
@@ -234,10 +236,11 @@ def feature_shares(face: np.ndarray, variants: Mapping[str, np.ndarray], others:
         row = {"fold": np.full(chosen.size, j), "unit": chosen, "face": mf, "others": mo}
         for name, V in variants.items():
             mv = V[np.ix_(fm, chosen)].mean(axis=0)
+            row[f"mean_{name}"] = mv
             with np.errstate(invalid="ignore", divide="ignore"):
                 row[f"share_{name}"] = np.where(ok, (mf - mv) / np.where(ok, pref, 1.0), np.nan)
         rows.append(pd.DataFrame(row))
-    cols = ["fold", "unit", "face", "others"] + [f"share_{n}" for n in variants]
+    cols = ["fold", "unit", "face", "others"] + [f"{w}_{n}" for n in variants for w in ("mean", "share")]
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=cols)
 
 

@@ -86,11 +86,12 @@ def test_compare_networks_tells_clustered_from_unclustered():
 
 
 def test_soft_labels_cluster_the_breeds_in_the_organism():
-    """Measured (held-out seed 1, 40 images per class, fc2): breed clustering index 0.96 for the
-    cross-entropy copy (permutation p 0.18: not clustered) and 0.52 for the soft-label copy
-    (p 1/3003), a paired difference of -0.44 with a 95 % interval about +-0.01 wide. The test
-    asks for a difference below -0.2 with its interval below 0 and for the soft copy's breeds
-    to be the tightest group of six classes or nearly (p < 0.01)."""
+    """Measured (training seed 0 of the 18-class world; held-out seed 1, 40 images per class, fc2):
+    breed clustering index 0.83 for the cross-entropy copy (permutation p 0.015 over all 18564
+    groups of six classes) and 0.31 for the soft-label copy (p 1/18564), a paired difference of
+    -0.52 [-0.54, -0.49]; RSA with the hierarchy rho 0.26 vs 0.84. The test asks for a difference
+    below -0.2 with its interval below 0 and for the soft copy's breeds to be the tightest group
+    of six classes or nearly (p < 0.01)."""
     from helpers import activations, miniworld, organism, organism_stimuli
 
     stim = organism_stimuli.heldout_stimuli(40)
