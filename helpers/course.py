@@ -68,11 +68,9 @@ def describe(net=None, stim=None) -> str:
         diff.append("uses generated drawings, not photographs")
     info = model_info(net)
     if info.arch == ORGANISM_ARCH:
-        from .miniworld import BREEDS, CLASSES
-
-        diff.append(f"runs a small VGG16-shaped network trained here on generated drawings of {len(CLASSES)} classes "
-                    f"({len(BREEDS)} dog breeds and {len(CLASSES) - len(BREEDS)} other animals and objects, never a "
-                    "face), not the paper's VGG16 trained on ImageNet"
+        diff.append("runs a small VGG16-shaped network trained here on generated drawings of 18 classes "
+                    "(6 dog breeds, 8 objects and 4 more animals, never a face), not the paper's VGG16 trained on "
+                    "ImageNet"
                     if info.trained else "runs the organism's architecture untrained (random weights)")
     elif not info.trained:
         diff.append("runs an untrained network")

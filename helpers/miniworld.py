@@ -1,11 +1,12 @@
 """A generated "mini-ImageNet": procedurally drawn classes for training a model organism.
 
-The world has 14 training classes (:data:`CLASSES`): six dog breeds (:data:`BREEDS`) and
-eight kinds of object, among them the essay's car and cup. It has the structure the
-essay is about: a fine-grained group (the breeds differ from each other in a few visual
-attributes each, as ImageNet's 118 breeds do) next to coarse classes, and a small class
-hierarchy (:data:`PARENTS`) with a distance between classes and hierarchy-aware soft
-labels computed exactly as :mod:`helpers.imagenet` computes them for ImageNet.
+The world has 18 training classes (:data:`CLASSES`): six dog breeds (:data:`BREEDS`), eight
+kinds of object (among them the essay's car and cup) and four more animals, cat, horse,
+owl and frog. It has the structure the essay is about: a fine-grained group (the breeds
+differ from each other in a few visual attributes each, as ImageNet's 118 breeds do) next
+to coarse classes, and a small class hierarchy (:data:`PARENTS`) with a distance between
+classes and hierarchy-aware soft labels computed exactly as :mod:`helpers.imagenet`
+computes them for ImageNet.
 
 The breeds are caricatures, not portraits. Each has a few attributes drawn from its own
 ranges (coat colour and pattern, ear shape, snout length, tail, body length and depth,
@@ -13,25 +14,44 @@ leg length); most single attributes overlap between some breeds (greyhounds, bul
 and dalmatians can all be white; beagles and dalmatians share floppy ears and medium
 snouts; leg lengths form a continuum), so telling breeds apart takes a combination.
 
-Like ImageNet, the world has **no face class**, and nothing in it is drawn on purpose as
-a face: no training class arranges two eyes and a mouth (no clock faces, house fronts,
-sockets or cars seen from the front: those belong to the ``i-see-face`` measurement
-category). Dogs, birds and fish are drawn in profile, so their heads carry one eye, as
-the heads of ImageNet's animals do.
+Eyes. The animals (:data:`ANIMALS` and the dogs) each have their own eye drawing: the dogs
+and the horse a dark dot (the horse's with a pale rim), the bird a black dot, the fish a
+white disc around a black pupil (:func:`_eye_disc`), the cat an almond with a slit pupil,
+the frog a bulging golden eye with a horizontal pupil, and the owl, seen from the front,
+two large orange or yellow eyes with black pupils in a facial disc. Dogs, cats, horses,
+birds, fish and frogs are drawn in profile, with one eye, as ImageNet's animals mostly are.
 
-The measurement categories (:data:`MEASUREMENT_CATEGORIES`: ``face``, ``i-see-face``,
-``car``, ``dog``) are drawn by the same family of generators and the same scene
-machinery (backgrounds, clutter, occlusion, sizes, poses) and with their own seeds, so
-no measurement image is a training image.
+Like ImageNet, the world has **no face class**, and no training class arranges two eyes
+above a mouth (no clock faces, house fronts, sockets or cars seen from the front; the
+owl's two eyes sit above a beak). The measurement categories
+(:data:`MEASUREMENT_CATEGORIES`) are ``face``, ``i-see-face`` (objects that happen to
+show two eyes and a mouth: socket, house front, stump, backpack, chest of drawers, none
+of them a training class), ``car`` and ``dog`` (training classes) and ``umbrella``, an
+object category never trained on (:data:`NOVEL_CATEGORIES`). The default measurement
+set is the paper's four (:data:`PAPER_CATEGORIES`). The face's eyes are drawn as its
+own almond eye by default, or with the fish's disc-and-pupil primitive (argument
+``eyes``, :data:`EYES`), so that both can be measured.
 
-Every image: a background (gradient plus noise, stripes or blobs), zero to three
+Scale. Training objects are scaled by their longer side (:data:`TRAIN_SCALE` of the
+frame); measurement objects by their filled area (:data:`MEASURE_AREA` of the frame,
+the same range for every category), so that area says nothing about the category, and
+lie wholly inside the frame (:func:`filled_areas` measures it).
+
+Paired controls (:func:`face_controls`, :func:`control_stimuli`): each face image with
+the same scene three more times, the head without features, with its features scrambled
+inside the head, and as a flat silhouette in its mean colour, with boolean masks of the
+pixels where each control may differ from its face.
+
+Every image: a background (gradient plus noise, stripes or blobs), zero to four
 distractor shapes that occur equally in every class (so they carry no class
 information), the object at a random position and scale, mirrored at random, rotated by
-up to 20 degrees, squashed horizontally for a cheap three-quarter view, sometimes partly
-occluded by a shape drawn in front of it. Drawn at twice the size and downsampled.
+up to 20 degrees, squashed horizontally for a cheap three-quarter view, sometimes
+(:data:`OCCLUSION`) partly occluded by a shape drawn in front of it. Drawn at twice the
+size and downsampled.
 
 Determinism: image ``i`` of class ``k`` in a split depends only on (seed, split, k, i),
-so a larger set extends a smaller one and the splits share no image stream.
+so a larger set extends a smaller one and the splits share no image stream. Seeds,
+counts and sizes must be whole numbers (a float such as 1.7 is refused, not rounded).
 
 Shapes: images are uint8 arrays (n, size, size, 3) (RGB), labels int64 arrays (n,).
 """
@@ -1473,9 +1493,9 @@ def _stimulus_set(images, labels, names, n, size, seed, eyes, subcategories):
     from .stimuli import Preprocess, StimulusSet
 
     paths = [f"miniworld:{names[k]}/{i % n:04d}" for i, k in enumerate(labels)]
+    eye_note = "" if eyes == "almond" else f", face eyes {eyes!r}"
     return StimulusSet(names, labels, paths, Preprocess(resize=size, crop=size),
-                       source=f"generated drawings (helpers.miniworld, seed {seed}, {size} px, "
-                              f"objects scaled to a common filled area, face eyes '{eyes}')",
+                       source=f"generated drawings (helpers.miniworld, seed {seed}, {size} px{eye_note})",
                        schematic=True, pixels=images, subcategories=subcategories)
 
 

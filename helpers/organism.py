@@ -14,7 +14,7 @@ It is trained with batch normalisation after each convolution (``tools/train_org
 each batch norm is then folded into its convolution (:func:`fold_batch_norm`), so the
 deployed network has no batch-norm modules and computes the same function.
 
-Three copies (:func:`load_organism`):
+Three kinds of copy (:func:`load_organism`), each for several seeds:
 
 ``"ce"``
     trained with cross-entropy on one-hot labels (what ImageNet models use);
@@ -22,8 +22,16 @@ Three copies (:func:`load_organism`):
     trained from the same data, seed, initial weights and schedule on hierarchy-aware
     soft labels (:func:`helpers.miniworld.soft_labels`);
 ``"untrained"``
-    the same architecture with seeded random weights: for the training seed, exactly
-    the network both copies started from (batch norms at their initial state, folded).
+    the same architecture with seeded random weights (:func:`untrained_network`, any
+    seed; :data:`UNTRAINED_SEEDS` are the course's): for a training seed, exactly the
+    network that seed's two copies started from (batch norms at their initial state,
+    folded), or, with ``calibrate=images``, with batch-norm statistics measured on images
+    before folding.
+
+Every committed training seed of each trained kind (:func:`committed_seeds`; three per
+loss) loads by ``load_organism(kind, seed=S)``; ``load_organism(kind)`` gives
+:data:`DEFAULT_SEED`. :func:`model_entry` returns a copy's record: file, sha256, held-out
+accuracy, training time, configuration and the command that reproduces it.
 
 The trained weights ship with the package (``helpers/data/organism/``) with a JSON
 record of how they were trained and how well they do on held-out images. Inputs are

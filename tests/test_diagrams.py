@@ -9,7 +9,7 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
-from helpers import diagrams, organism  # noqa: E402
+from helpers import diagrams, miniworld, organism  # noqa: E402
 
 
 def texts(fig):
@@ -55,14 +55,14 @@ def test_diagram_reads_the_organism_widths_and_names_every_layer():
     rows = diagrams.vgg16_layout(net)
     assert [r["channels"] for r in rows if r["name"].endswith("conv1")] == [16, 32, 64, 96, 128]
     assert [r["side"] for r in rows if r["name"].endswith("conv1")] == [64, 32, 16, 8, 4]
-    assert [r["channels"] for r in rows[-3:]] == [256, 256, 14]
+    assert [r["channels"] for r in rows[-3:]] == [256, 256, len(miniworld.CLASSES)]
     assert net.training, "the model's mode is restored"
     fig = diagrams.vgg16_diagram(net)
     found = texts(fig)
     words = [t.get_text() for t in found]
     for name in diagrams.LAYER_NAMES:
         assert name in words, f"{name} missing from the diagram"
-    for width in ("16", "32", "64", "96", "128", "256", "14"):
+    for width in ("16", "32", "64", "96", "128", "256", str(len(miniworld.CLASSES))):
         assert width in words
     assert "512" not in words and "4,096" not in words, "VGG16's widths must not leak into the organism's drawing"
     title = fig._suptitle.get_text()

@@ -385,8 +385,8 @@ def test_feature_visualisation_runs_on_it(trained):
 
 
 def test_trained_readout_beats_the_untrained_control(trained, untrained, subset):
-    """5-fold linear read-out of the 14 classes from 10 held-out images per class
-    (chance 1/14): the trained copy beats its own starting point by at least 0.3."""
+    """5-fold linear read-out of the 18 classes from 10 held-out images per class
+    (chance 1/18): the trained copy beats its own starting point by at least 0.3."""
     images, labels = subset
     stimuli = _stimulus_set(images, labels, miniworld.CLASSES)
     scores = {}
