@@ -43,8 +43,9 @@ from .rules import benjamini_hochberg
 
 #: The essay's comparison objects.
 COMPARE = ("car", "cup")
-#: What a breed-selective unit must beat (see :func:`select_breed_units`).
-AGAINST = ("rest", "each")
+#: What a breed-selective unit must beat (see :func:`select_breed_units`): from the most
+#: lenient rule to the strictest.
+AGAINST = ("rest", "top", "each")
 
 
 def _ndtr(z: np.ndarray) -> np.ndarray:
@@ -64,10 +65,13 @@ def tie_sums(A: np.ndarray) -> np.ndarray:
     return (t ** 3 - t).sum(axis=1)
 
 
-def mann_whitney_greater(A: np.ndarray, positive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def mann_whitney_greater(A: np.ndarray, positive: np.ndarray,
+                         ranked: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """One-sided Mann–Whitney test that ``positive`` items score higher, per column.
 
     A : (n, n_units); positive : bool (n,)
+    ranked : optional (ranks of A along axis 0, :func:`tie_sums` of A), computed once when
+        several groups of the same images are tested (ranking is most of the cost)
     Returns (auc, p), each float64 (n_units,): the ROC AUC (ties count one half) and the
     p-value of the normal approximation with the tie correction of the variance and a
     continuity correction. Columns without variance get AUC 0.5 and p 1.
@@ -78,9 +82,8 @@ def mann_whitney_greater(A: np.ndarray, positive: np.ndarray) -> tuple[np.ndarra
     if n1 == 0 or n0 == 0:
         raise ValueError("The test needs at least one image in each group.")
     N = n1 + n0
-    R = rankdata(A)
+    R, ties = (rankdata(A), tie_sums(A)) if ranked is None else ranked
     U = R[pos].sum(axis=0) - n1 * (n1 + 1) / 2.0
-    ties = tie_sums(A)
     var = n1 * n0 / 12.0 * ((N + 1) - ties / (N * (N - 1)))
     with np.errstate(invalid="ignore", divide="ignore"):
         z = (U - n1 * n0 / 2.0 - 0.5) / np.sqrt(var)
@@ -114,7 +117,11 @@ def select_breed_units(A: np.ndarray, labels: np.ndarray, classes: Sequence[str]
         prefers every dog to every object passes for each breed); "each": against every
         other class on its own, other breeds included (the unit's p-value for a breed is
         the largest of its one-against-one p-values, an intersection-union test: a unit
-        passes only if it prefers the breed to each other class).
+        passes only if it prefers the breed to each other class); "top": the unit's largest
+        mean response over these images is to a breed (that breed; no test: the unit's own
+        ranking of the classes, as "the unit's preferred class" is read in the literature).
+        "rest" is lenient: a unit that prefers all dogs to all objects passes it, so in a
+        layer whose units prefer animals it selects most units.
 
     Returns one row per selected unit: unit, breed (the one with the largest AUC among
     those that pass), auc (against the rest), p (that breed's p-value).
@@ -130,15 +137,29 @@ def select_breed_units(A: np.ndarray, labels: np.ndarray, classes: Sequence[str]
     codes = [classes.index(b) for b in breeds]
     auc = np.empty((A.shape[1], len(codes)))
     p = np.empty_like(auc)
-    for j, k in enumerate(codes):
-        auc[:, j], p[:, j] = mann_whitney_greater(A, labels == k)
-        if against == "each":
-            for other in range(len(classes)):
-                pair = (labels == k) | (labels == other)
-                if other == k or not (labels == other).any():
-                    continue
-                p[:, j] = np.maximum(p[:, j], mann_whitney_greater(A[pair], labels[pair] == k)[1])
     live = A.max(axis=0) > A.min(axis=0)
+    ranked = (rankdata(A), tie_sums(A))
+    for j, k in enumerate(codes):
+        auc[:, j], p[:, j] = mann_whitney_greater(A, labels == k, ranked)
+    if against == "top":
+        top = class_centroids(A, labels, len(classes)).argmax(axis=0)
+        rows = []
+        for u in np.flatnonzero(live & np.isin(top, codes)):
+            j = codes.index(int(top[u]))
+            rows.append({"unit": int(u), "breed": breeds[j], "auc": float(auc[u, j]), "p": float(p[u, j])})
+        return pd.DataFrame(rows, columns=["unit", "breed", "auc", "p"])
+    if against == "each":
+        for j, k in enumerate(codes):
+            # A unit whose p-value exceeds q can never pass Benjamini-Hochberg (its largest cut-off
+            # is q), whatever its exact value: test the remaining pairs only on units still in play.
+            active = p[:, j] <= q
+            for other in range(len(classes)):
+                if other == k or not (labels == other).any() or not active.any():
+                    continue
+                pair = (labels == k) | (labels == other)
+                cols = np.flatnonzero(active)
+                p[cols, j] = np.maximum(p[cols, j], mann_whitney_greater(A[np.ix_(pair, cols)], labels[pair] == k)[1])
+                active &= p[:, j] <= q
     p[~live] = np.nan  # silent units are not tested (nor counted by BH)
     passed = (np.nan_to_num(benjamini_hochberg(p.ravel()), nan=2.0) <= q).reshape(p.shape)
     rows = []
@@ -221,7 +242,8 @@ def summarise_units(units: pd.DataFrame, replicates: Mapping[str, np.ndarray] | 
         the images, units in the order of ``units.groupby(["layer", "unit"])``
     n_units : layer -> units in the layer (for the fraction selected)
 
-    Columns: layer, n_units (distinct units selected), n_layer_units, n_valid (with a
+    Columns: layer, n_units (distinct units selected), n_layer_units, frac_selected
+    (n_units / n_layer_units: how much of the layer the rule calls breed units), n_valid (with a
     defined difference), frac_compare_higher, frac_low, frac_high, median_difference,
     median_low, median_high (bootstrap intervals over images; NaN without replicates),
     mean_own, mean_other_breeds, mean_compare, sign_test_p (exact, two-sided, across units).
@@ -233,7 +255,8 @@ def summarise_units(units: pd.DataFrame, replicates: Mapping[str, np.ndarray] | 
             ["own", "other_breeds", "compare", "difference"]].mean()
         d = u["difference"].to_numpy()
         ok = np.isfinite(d)
-        row = {"layer": layer, "n_units": len(u), "n_layer_units": (n_units or {}).get(layer, np.nan),
+        size = (n_units or {}).get(layer, np.nan)
+        row = {"layer": layer, "n_units": len(u), "n_layer_units": size, "frac_selected": len(u) / size,
                "n_valid": int(ok.sum()),
                "frac_compare_higher": float((d[ok] > 0).mean()) if ok.any() else np.nan,
                "median_difference": float(np.median(d[ok])) if ok.any() else np.nan,
@@ -249,7 +272,8 @@ def summarise_units(units: pd.DataFrame, replicates: Mapping[str, np.ndarray] | 
         else:
             row["frac_low"] = row["frac_high"] = row["median_low"] = row["median_high"] = np.nan
         rows.append(row)
-    cols = ["layer", "n_units", "n_layer_units", "n_valid", "frac_compare_higher", "frac_low", "frac_high",
+    cols = ["layer", "n_units", "n_layer_units", "frac_selected", "n_valid", "frac_compare_higher", "frac_low",
+            "frac_high",
             "median_difference", "median_low", "median_high", "mean_own", "mean_other_breeds", "mean_compare",
             "sign_test_p"]
     return pd.DataFrame(rows, columns=cols)
@@ -313,8 +337,12 @@ def essay_experiment(acts: Mapping[str, np.ndarray], labels: np.ndarray, classes
     # layers without any selected unit still get a row
     missing = [layer for layer in acts if layer not in set(summary["layer"])]
     if missing:
-        empty = pd.DataFrame([{"layer": m, "n_units": 0, "n_layer_units": sizes[m], "n_valid": 0,
+        empty = pd.DataFrame([{"layer": m, "n_units": 0, "n_layer_units": sizes[m], "frac_selected": 0.0,
+                               "n_valid": 0,
                                "sign_test_p": 1.0} for m in missing])
         summary = pd.concat([summary, empty], ignore_index=True)
         summary = summary.set_index("layer").loc[list(acts)].reset_index()
+    # numbers stay numbers when no layer selected a unit (an empty frame's columns are objects)
+    numeric = [c for c in summary.columns if c != "layer"]
+    summary[numeric] = summary[numeric].apply(pd.to_numeric)
     return EssayResult(units, summary)

@@ -12,7 +12,11 @@ low-level statistics (luminance, contrast, spectrum). So the answer is a compari
   paired bootstrap interval: both networks saw the same images, and
   :func:`helpers.selectivity.analyze` with the same seed resamples them the same way,
   so replicate ``b`` of one network and replicate ``b`` of the other are the same
-  resample of the images (:func:`helpers.bootstrap.bootstrap_weights`).
+  resample of the images (:func:`helpers.bootstrap.bootstrap_weights`);
+- :func:`live_units`, :func:`live_proportions`: an untrained network has many units that
+  never respond (ReLU keeps them at 0 for every image). A proportion over all units then
+  mixes "not selective" with "dead"; the same count over the live units (responding to at
+  least one image) says which of the two a low proportion means.
 
 NumPy and pandas only; the results come from :func:`helpers.selectivity.analyze`.
 """
@@ -31,6 +35,46 @@ from .selectivity import Selectivity, selective, summary_table
 #: The selectivity rule of these comparisons: permutation p-values, Benjamini–Hochberg at
 #: 5 % over each layer's filters (a level :func:`helpers.selectivity.analyze` resolves).
 RULE = ("p", 0.05, "bh")
+
+
+def live_units(A: np.ndarray, threshold: float = 0.0) -> np.ndarray:
+    """Bool (n_units,): the units that respond above ``threshold`` to at least one image.
+
+    A : (n_images, n_units) responses (e.g. each filter's maximum over its map, after ReLU,
+    so that a dead unit is 0 on every image).
+    """
+    A = np.asarray(A)
+    if A.ndim != 2:
+        raise ValueError(f"A must be 2-D (n_images, n_units); got shape {A.shape}.")
+    if len(A) == 0:
+        raise ValueError("No images: a unit is live when it responds to at least one image.")
+    return (A > threshold).any(axis=0)
+
+
+def live_proportions(selected: np.ndarray, live: np.ndarray) -> dict:
+    """The share of selected units over all units and over the live ones.
+
+    selected : bool (n_units,) or (n_units, n_categories); live : bool (n_units,)
+    (:func:`live_units`). A selected unit that is not live raises (a rule must never pick
+    a unit that responds to nothing).
+
+    Returns a dict of n_selected, n_units, n_live, proportion (n_selected / n_units) and
+    proportion_live (n_selected / n_live; NaN without live units), each per category
+    (arrays) when ``selected`` is 2-D.
+    """
+    S = np.asarray(selected, dtype=bool)
+    live = np.asarray(live, dtype=bool)
+    if S.shape[0] != live.shape[0] or live.ndim != 1:
+        raise ValueError(f"selected {S.shape} and live {live.shape} must both start with n_units.")
+    dead_picked = S[~live].any(axis=0)
+    if np.any(dead_picked):
+        raise ValueError("Some selected units respond to no image; select among live units only.")
+    n = S.sum(axis=0)
+    n_live = int(live.sum())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        over_live = n / n_live if n_live else np.full(np.shape(n), np.nan)
+    return {"n_selected": n, "n_units": S.shape[0], "n_live": n_live, "proportion": n / S.shape[0],
+            "proportion_live": over_live}
 
 
 def emergence_table(results: Mapping[tuple[str, str], Selectivity], categories: Sequence[str] | None = None,

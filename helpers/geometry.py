@@ -16,7 +16,9 @@ they cluster. Its uncertainty:
   classes? Exact over every such group of classes (or a random sample of them);
 - :func:`bootstrap_index`: interval from resampling the images within each class; the
   same resamples for several networks seen on the same images give paired intervals of
-  their differences (:func:`compare_networks`).
+  their differences (:func:`compare_networks`);
+- :func:`null_table`: many networks (several seeds each) judged by the permutation
+  null alone: index, p and the random groups' median index, one row per network.
 
 :func:`compare_networks` puts it together for several networks, with the agreement of
 each centroid RDM with a reference RDM (e.g. :func:`helpers.miniworld.distance_matrix`,
@@ -92,6 +94,42 @@ def clustering_index(D: np.ndarray, members: Sequence[int]) -> float:
     return float(within / between)
 
 
+def group_indices(D: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """:func:`clustering_index` of many groups at once: groups int (n_groups, k) -> (n_groups,).
+
+    Vectorised: a member's distances to the non-members are its row sum (diagonal left out)
+    minus its distances to the other members.
+    """
+    D = np.asarray(D, dtype=np.float64)
+    G = np.asarray(groups, dtype=np.int64)
+    n, k = len(D), G.shape[1]
+    off = D - np.diag(np.diag(D))
+    iu = np.triu_indices(k, k=1)
+    within = off[G[:, iu[0]], G[:, iu[1]]].sum(axis=1)  # each pair once
+    between = off.sum(axis=1)[G].sum(axis=1) - 2 * within
+    return (within / len(iu[0])) / (between / (k * (n - k)))
+
+
+def group_null(D: np.ndarray, members: Sequence[int], max_groups: int = EXACT_GROUPS, seed: int = 0
+               ) -> tuple[float, np.ndarray]:
+    """The group's index and the indices of the groups it is compared with: (observed, values).
+
+    values holds every group of ``len(members)`` classes (the observed one included) when
+    there are at most ``max_groups``, else the observed one and ``max_groups`` random groups.
+    """
+    D = np.asarray(D, dtype=np.float64)
+    m = _members(members, len(D))
+    observed = clustering_index(D, m)
+    n, k = len(D), len(m)
+    if comb(n, k) <= max_groups:
+        groups = np.array(list(combinations(range(n), k)), dtype=np.int64)
+    else:
+        rng = np.random.default_rng(seed)
+        groups = np.vstack([m[None, :]] + [np.sort(rng.choice(n, k, replace=False))[None, :]
+                                           for _ in range(int(max_groups))])
+    return observed, group_indices(D, groups)
+
+
 def group_permutation_test(D: np.ndarray, members: Sequence[int], max_groups: int = EXACT_GROUPS,
                            seed: int = 0) -> tuple[float, int]:
     """Is the group tighter than a group of as many classes picked at random?
@@ -101,18 +139,31 @@ def group_permutation_test(D: np.ndarray, members: Sequence[int], max_groups: in
     ``max_groups`` groups, else from ``max_groups`` random groups plus the observed one.
     Returns (p, number of groups compared).
     """
-    D = np.asarray(D, dtype=np.float64)
-    m = _members(members, len(D))
-    observed = clustering_index(D, m)
-    n, k = len(D), len(m)
-    if comb(n, k) <= max_groups:
-        groups = combinations(range(n), k)
-        values = np.array([clustering_index(D, g) for g in groups])
-    else:
-        rng = np.random.default_rng(seed)
-        values = np.array([observed] + [clustering_index(D, rng.choice(n, k, replace=False))
-                                        for _ in range(int(max_groups))])
+    observed, values = group_null(D, members, max_groups, seed)
     return float((values <= observed + 1e-12).mean()), int(len(values))
+
+
+def null_table(acts: Mapping[str, np.ndarray], labels: np.ndarray, members: Sequence[int],
+               max_groups: int = EXACT_GROUPS, seed: int = 0) -> pd.DataFrame:
+    """The group's clustering index in each network, judged against random groups of classes.
+
+    acts : network name -> (n_images, n_features) on the same images; labels : (n_images,)
+    members : the group's class indices
+
+    Returns one row per network: network, index, null_median (median index of the groups of
+    as many classes, the observed one included), null_low (their 5th percentile: the index a
+    group must beat to be among the tightest 5 %), perm_p, n_groups
+    (:func:`group_permutation_test`).
+    """
+    labels = np.asarray(labels, dtype=np.int64)
+    C = int(labels.max()) + 1
+    rows = []
+    for name, A in acts.items():
+        observed, values = group_null(centroid_rdm(A, labels, C), members, max_groups, seed)
+        rows.append({"network": name, "index": observed, "null_median": float(np.median(values)),
+                     "null_low": float(np.percentile(values, 5)),
+                     "perm_p": float((values <= observed + 1e-12).mean()), "n_groups": int(len(values))})
+    return pd.DataFrame(rows)
 
 
 def bootstrap_index(A: np.ndarray, labels: np.ndarray, members: Sequence[int], n_boot: int = 1000,

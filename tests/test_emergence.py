@@ -1,5 +1,6 @@
 """Face emergence (helpers.emergence): the tidy table and the paired trained-minus-untrained
-contrast, on planted activations with known answers and on the model organism."""
+contrast, on planted activations with known answers (the organism's face units are taken apart
+in tests/test_controls.py)."""
 
 import numpy as np
 import pandas as pd
@@ -59,28 +60,3 @@ def test_contrast_refuses_unpaired_results():
 def test_centred_interval():
     lo, hi = emergence.centred_interval(np.array([0.1]), np.array([[0.0], [0.2], [0.4]]), confidence=0.5)
     assert lo[0] == pytest.approx(0.0) and hi[0] == pytest.approx(0.2)
-
-
-# --------------------------------------------------------------------------- the model organism
-
-
-def test_face_selectivity_emerges_in_the_trained_organism():
-    """Measured on the measurement drawings (36 per category, seed 0), BH at q = 0.05, as drawn:
-    the cross-entropy organism has 18-53 % face-selective filters in every layer from block2_conv1
-    on, the untrained control (same architecture, training seed) 0-16 %, and the paired 95 %
-    bootstrap interval of the difference excludes 0 in each of those 13 layers (its lower ends
-    were 0.12-0.42). The test asks for the interval above 0 in at least 11 of the 13 and for the
-    table's shape: 15 layers x 2 networks x 2 categories."""
-    from helpers import activations, miniworld, organism
-
-    stim = miniworld.measurement_stimuli(36)
-    res = {}
-    for kind in ("ce", "untrained"):
-        acts = activations.collect(organism.load_organism(kind), stim, progress=False, cache=False)
-        res[(kind, "drawn")] = selectivity.analyze(acts, n_permutations=1000, seed=0)
-    t = emergence.emergence_table(res, ["face", "i-see-face"])
-    assert len(t) == 15 * 2 * 2 and set(t["network"]) == {"ce", "untrained"}
-    c = emergence.training_contrast(res[("ce", "drawn")], res[("untrained", "drawn")], ["face"])
-    deep = c[c["depth"] >= 2]
-    assert (deep["ci_low"] > 0).sum() >= 11, deep
-    assert (c["trained"] >= c["control"]).all()
