@@ -411,12 +411,12 @@ def collected_maxima(model, images, layers):  # collect's rows for the images `s
     return {name: collected[name][some] for name in layers}
 
 
-filter_maxima = course.check_function(
+filter_maxima_used = course.check_function(
     filter_maxima, collected_maxima, [(net, stim.batch(some), check_layers)],
-    "one hook per layer on modules[VGG16_LAYERS[name]], storing output.amax(dim=(2, 3)) as numpy; "
-    "raise StopForward after the last layer, then run_until_stopped(model, images, handles)",
+    "section 4's hooks show the pattern: a hook factory that closes over the layer's name, and a "
+    "reduction over the two spatial dimensions",
     f"your maxima match helpers.activations.collect for {len(some)} images in {len(check_layers)} layers.",
-    rtol=1e-4, atol=1e-4)
+    rtol=1e-4, atol=1e-4, exercise="02.1")
 print("hooks left on the model:", sum(len(m._forward_hooks) for m in net.modules()))
 
 # %% [markdown]
@@ -457,13 +457,13 @@ def collected_values(model, images, paths):  # collect on the same images; it na
     return {path: np.asarray(acts[display_name(model, path)]) for path in paths}
 
 
-layer_values = course.check_function(
+layer_values_used = course.check_function(
     layer_values, collected_values, [(net, stim.batch(some), fc_paths)],
-    "in each hook keep output.amax(dim=(2, 3)) when output.dim() == 4, else output.clone(); then "
-    ".float().cpu().numpy(); register one hook per modules[path] and run_until_stopped",
+    "which outputs are overwritten by the in-place ReLU that follows them, and what protects a value "
+    "from that (section 3)?",
     f"your values match helpers.activations.collect in {len(fc_paths)} layers, fc1 before its ReLU included.",
-    rtol=1e-4, atol=1e-4)
-values = layer_values(net, stim.batch(some), fc_paths)
+    rtol=1e-4, atol=1e-4, exercise="02.2")
+values = layer_values_used(net, stim.batch(some), fc_paths)
 before, after = values["classifier.0"], values["classifier.1"]
 print(f"fc1 before its ReLU: {np.mean(before < 0):.0%} of the values negative; after it: {np.mean(after < 0):.0%}; "
       f"after == max(before, 0): {np.allclose(after, np.maximum(before, 0))}")

@@ -317,9 +317,10 @@ def my_rdm(X):
 
 
 # %%
-my_rdm = course.check_function(my_rdm, an.rdm, [(pooled[layer_names[0]],), (pooled[layer_names[-1]],)],
-                               "1 - np.corrcoef(X), then np.clip(..., 0, 2) and np.fill_diagonal(D, 0)",
-                               "your RDM matches an.rdm.")
+my_rdm_used = course.check_function(my_rdm, an.rdm, [(pooled[layer_names[0]],), (pooled[layer_names[-1]],)],
+                                    "the description has three parts: the correlation, the clipping and the "
+                                    "diagonal; is each one there?",
+                                    "your RDM matches an.rdm.", exercise="08.1")
 
 # %% [markdown]
 # ## Challenge: the Mantel test by hand
@@ -344,12 +345,12 @@ def reference_mantel(D1, D2, n_permutations, seed):
     return np.array(an.rsa_permutation_test(D1, D2, n_permutations, seed))  # (rho, p), compared within rounding
 
 
-mantel = course.check_function(
+mantel_used = course.check_function(
     mantel, reference_mantel,
     [(rdm_category, rdms_pooled[layer_names[-1]], 100, 0), (rdm_pixels, rdms_pooled[layer_names[0]], 50, 1)],
-    "draw the permutations exactly as described, permute rows and columns of D2 together, "
-    "compare with an.compare_rdms, count null >= rho (allow 1e-12 for rounding)",
-    "your Mantel test matches an.rsa_permutation_test.")
+    "a permutation relabels the images, so it moves the rows and the columns of D2 together; "
+    "the p-value is counted as in notebook 04",
+    "your Mantel test matches an.rsa_permutation_test.", exercise="08.2")
 
 # %% [markdown]
 # ## What can be concluded, and what cannot

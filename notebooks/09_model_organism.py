@@ -432,10 +432,10 @@ others = [i for i in range(len(heldout.categories)) if i not in members]
 index_soft = ...  # your code here: a number
 
 # %%
-index_soft = course.check_answer(index_soft, geometry.clustering_index(D, members),
-                                 "take the upper triangle (k=1) of D[members][:, members] so that a breed is "
-                                 "not paired with itself, and divide by the mean of D[members][:, others]",
-                                 "your index equals geometry.clustering_index.")
+index_soft_used = course.check_answer(index_soft, geometry.clustering_index(D, members),
+                                      "a pair of two *different* breeds: is a breed's distance to itself "
+                                      "(the diagonal) in your mean?",
+                                      "your index equals geometry.clustering_index.", exercise="09.1")
 
 # %% [markdown]
 # ## Exercise 2 (Challenge): the sign test behind the essay's verdict
@@ -455,10 +455,10 @@ units = units[units["layer"] == "fc2"]
 p_sign = ...  # your code here: a p-value
 
 # %%
-p_sign = course.check_answer(p_sign, essay[("ce", "rest")].summary.set_index("layer").loc["fc2", "sign_test_p"],
-                             "group by unit and average the difference first (units.groupby('unit')), drop zeros, "
-                             "then sum comb(n, i) for i = 0..k and divide by 2**n; double it, cap at 1",
-                             "your p-value equals the summary's sign_test_p.")
+p_sign_used = course.check_answer(p_sign, essay[("ce", "rest")].summary.set_index("layer").loc["fc2", "sign_test_p"],
+                                  "count each unit once and leave out zero differences before counting signs",
+                                  "your p-value equals the summary's sign_test_p.", within=(0, 1),
+                                  exercise="09.2")
 
 # %% [markdown]
 # ## Summary

@@ -304,9 +304,9 @@ ratio = (224 * 224) / (64 * 64)
 
 # %%
 # NBVAL_CHECK_OUTPUT
-ratio = course.check_answer(ratio, course.reference("pixel_ratio"),
-                            "count pixels per image in each profile (side × side) and divide the larger by the smaller")
-print(f"a 224-px image has {ratio} times the pixels of a 64-px image")
+ratio_used = course.check_answer(ratio, course.reference("pixel_ratio"),
+                                 "how many pixels does a square image of side s have?", exercise="00.1")
+print(f"a 224-px image has {ratio_used} times the pixels of a 64-px image")
 
 # %% [markdown]
 # Now put the ratio to use: time one batch of this profile's images through the network and
@@ -410,16 +410,16 @@ def hooked_madds(layout):
     return sum(counted)
 
 
-conv_madds = course.check_function(
+conv_madds_used = course.check_function(
     conv_madds, hooked_madds, [(diagrams.vgg16_layout(None, 224),), (diagrams.vgg16_layout(None, 64),)],
-    "for each row with block > 0 add 9 * (channels of the previous convolution, 3 for the first) "
-    "* channels * side**2",
-    "your count matches the hooks on VGG16's convolutions at 224 and 64 px.")
-full_cost = conv_madds(diagrams.vgg16_layout(None, 224))
+    "a convolution's input channels are the previous convolution's output channels (the image has 3); "
+    "rows with block 0 are not convolutions",
+    "your count matches the hooks on VGG16's convolutions at 224 and 64 px.", exercise="00.2")
+full_cost = conv_madds_used(diagrams.vgg16_layout(None, 224))
 print(f"VGG16 at 224 px: {full_cost / 1e9:.2f} billion multiply-adds per image in its convolutions")
 
 # %%
-here = conv_madds(diagrams.vgg16_layout(net, stim.preprocess.crop))
+here = conv_madds_used(diagrams.vgg16_layout(net, stim.preprocess.crop))
 print(f"this profile's network at {stim.preprocess.crop} px: {here / 1e6:,.1f} million multiply-adds per image")
 print(f"the full profile does {full_cost / here:,.1f} times as much convolution work per image")
 

@@ -134,13 +134,14 @@ p_value = (1 + np.sum(null >= observed)) / (1 + len(null))
 
 # %%
 # NBVAL_CHECK_OUTPUT
-p_value = course.check_answer(p_value, course.reference("permutation_p", null, observed),
-                              "count the shuffles whose share is at least the observed one, add 1, divide by K + 1",
-                              "that is the permutation p-value.")
+p_value_used = course.check_answer(p_value, course.reference("permutation_p", null, observed),
+                                   "the formula counts the shuffles at least as extreme as the observed share; "
+                                   "why does it add 1 above and below?",
+                                   "that is the permutation p-value.", within=(0, 1), exercise="04.1")
 
 # %%
 helper_p = sel.permutation_test(AN[:, [f]], labels, n_permutations=K, seed=0)[0, face]
-ours = f"{p_value:.4f}"
+ours = f"{p_value_used:.4f}"
 fig, ax = plt.subplots(figsize=(7, 3.4))
 ax.hist(null, bins=40, color="0.6", label=f"null: {K} label shuffles")
 ax.axvline(observed, color="tab:red", lw=2, label=f"observed share {observed:.3f} (p = {ours})")
@@ -311,12 +312,12 @@ def my_bh(p):
 
 # %%
 # NBVAL_CHECK_OUTPUT
-my_bh = course.check_function(
+my_bh_used = course.check_function(
     my_bh, sel.benjamini_hochberg,
     [(np.array([0.01, 0.04, 0.03, 0.005, 0.5]),), (P[ok, face],), (p_resolved[:, 0],)],
-    "sort the p-values, multiply the i-th smallest by m / i, take the running minimum from the "
-    "largest rank down, cap at 1 and put the values back in the original order",
-    "your BH matches helpers.selectivity.benjamini_hochberg.")
+    "try case 1 by hand on paper; an adjusted p-value may never be smaller than that of a smaller p-value, "
+    "nor above 1, and it comes back in the input's order",
+    "your BH matches helpers.selectivity.benjamini_hochberg.", exercise="04.2")
 
 # %% [markdown]
 # Now the two promises side by side on this layer. To see false positives happen, make a "null

@@ -399,9 +399,13 @@ plt.close(update(LAYER, categories[0], 1).figure)
 shown.head(6)
 
 # %% [markdown]
-# ## Exercise 1: purity of a filter's top exemplars
+# ## Exercise 1: predict, then verify: purity of a filter's top exemplars
 #
-# For the filter ranked **second** for the category `cat` in `block4_conv3` (ranked by p, as
+# **Predict first**, from the exemplar grid of the best filter above: will the filter ranked second
+# have a purer or a less pure top 10 than 0.5, i.e. what fraction of its 10 most activating images
+# do you expect from `cat`? Store your guess (a number between 0 and 1) in `predicted_purity`.
+#
+# **Then verify**: for the filter ranked **second** for the category `cat` in `block4_conv3` (ranked by p, as
 # above), compute the fraction of its 10 most activating stimuli that belong to `cat`. Use
 # `most_selective(..., by="p")` to find the filter
 # and `exemplars.top_exemplars(acts[layer], filter, k=10, labels=stim.labels, categories=categories)`
@@ -413,8 +417,10 @@ cat = categories[0]
 layer = "block4_conv3"
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+predicted_purity = ...  # your code here: your guess, written before computing, a number between 0 and 1
 answer = ...  # your code here: the fraction, a number between 0 and 1
 ### BEGIN SOLUTION
+predicted_purity = 0.8  # the teacher's guess; any number in [0, 1] is a valid prediction
 second = int(most_selective(result, layer, cat, k=2, by="p")["filter"].iloc[1])
 ex = exemplars.top_exemplars(acts[layer], second, k=10, labels=stim.labels, categories=categories)
 answer = np.mean([c == cat for c in ex.categories])
@@ -422,10 +428,11 @@ answer = np.mean([c == cat for c in ex.categories])
 
 # %%
 # NBVAL_CHECK_OUTPUT
-answer = course.check_answer(answer, course.reference("exemplar_purity", result, acts[layer], stim.labels, layer, cat),
-                             "rank 2 is row 1 of most_selective(...); then count how many of the 10 exemplar "
-                             "categories equal cat",
-                             "that is the purity of the filter's top-10 exemplars.")
+answer_used = course.check_answer(
+    answer, course.reference("exemplar_purity", result, acts[layer], stim.labels, layer, cat),
+    "which row of most_selective(...) is rank 2? A fraction of 10 images is a count divided by 10",
+    "that is the purity of the filter's top-10 exemplars.", within=(0, 1), exercise="06.1")
+course.verify_prediction(predicted_purity, answer_used, "the purity")
 
 # %% [markdown]
 # ## Challenge: the seeded tie rule, by hand
@@ -459,10 +466,10 @@ def seeded_bottom(values, k, seed=0):
 
 mostly_zero = np.where(np.arange(len(stim)) % 5 == 0, np.arange(len(stim)) / 10, 0.0)
 cases = [(acts[LAYER][:, f], 6, 0) for f in best.values()] + [(mostly_zero, 6, 0), (mostly_zero, 6, 1)]
-bottom_k = course.check_function(bottom_k, seeded_bottom, cases,
-                                 "draw the key, argsort it stably, then argsort values[that order] stably "
-                                 "and map back; keep the first k",
-                                 "your tie rule is the documented one.")
+bottom_k_used = course.check_function(bottom_k, seeded_bottom, cases,
+                                      "two stable sorts, the random key first; the second sort returns "
+                                      "positions in the first one's order, which must be mapped back",
+                                      "your tie rule is the documented one.", exercise="06.2")
 
 # %% [markdown]
 # ## Summary

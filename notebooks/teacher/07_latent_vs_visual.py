@@ -366,10 +366,10 @@ def my_auc(scores, positive):
 
 # %%
 # NBVAL_CHECK_OUTPUT
-my_auc = course.check_function(
+my_auc_used = course.check_function(
     my_auc, an.roc_auc, [(score, is_target)],
-    "rank with an.rankdata, sum the ranks of the positives, subtract n1*(n1+1)/2, divide by n1*n0",
-    "your AUC matches the rank-based AUC.")
+    "the recipe above has four steps; check the rank of a tie and which count is n1",
+    "your AUC matches the rank-based AUC.", exercise="07.1")
 
 # %% [markdown]
 # ## 3. A filter inhibited by members of its own category
@@ -486,12 +486,13 @@ zero_fraction = (acts[LAYER][is_target][:, chosen] == 0).mean(axis=0)
 
 # %%
 # NBVAL_CHECK_OUTPUT
-zero_fraction = course.check_answer(zero_fraction, course.reference("zero_fraction", result[LAYER], acts[LAYER], labels, t),
-                                    "select the filters with sel.selective(result[LAYER], 'p', 0.01)[:, t], then "
-                                    "average (activation == 0) over the TARGET rows",
-                                    "one fraction per selective filter.")
-print(f"{len(zero_fraction)} filters; median fraction of {TARGET} images driven to zero: "
-      f"{np.median(zero_fraction) if len(zero_fraction) else float('nan'):.2f}")
+zero_fraction_used = course.check_answer(
+    zero_fraction, course.reference("zero_fraction", result[LAYER], acts[LAYER], labels, t),
+    "one value per selective filter (which column of the mask is TARGET's?), each the mean of a boolean "
+    "over the TARGET images only",
+    "one fraction per selective filter.", exercise="07.2")
+print(f"{len(zero_fraction_used)} filters; median fraction of {TARGET} images driven to zero: "
+      f"{np.median(zero_fraction_used) if len(zero_fraction_used) else float('nan'):.2f}")
 
 # %% [markdown]
 # ## Challenge: one cross-fitted choice by hand
@@ -522,10 +523,11 @@ heldout_auc = an.roc_auc(A[test, f], labels[test] == t)
 # %%
 # NBVAL_CHECK_OUTPUT
 one_layer = an.crossfit_selection(acts[LAYER], labels, t, k=5, seed=0)
-heldout_auc = course.check_answer(heldout_auc, float(one_layer["test_auc"].iloc[0]),
-                                  "choose on labels[train] only (normalise A[train], not A), then score "
-                                  "A[test, f] against labels[test] == t",
-                                  "that is fold 0 of the cross-fitted estimate.")
+heldout_auc_used = course.check_answer(heldout_auc, float(one_layer["test_auc"].iloc[0]),
+                                       "nothing about the test images may influence the choice of the filter, "
+                                       "not even the normalisation",
+                                       "that is fold 0 of the cross-fitted estimate.", within=(0, 1),
+                                       exercise="07.3")
 
 # %% [markdown]
 # ## What can be concluded, and what cannot

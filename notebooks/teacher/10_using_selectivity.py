@@ -195,23 +195,31 @@ print("The two agree: here the proportion of selective filters points to the bes
 # the images.
 
 # %% [markdown]
-# ## Exercise 1: choose a layer
+# ## Exercise 1: predict, then verify: choose a layer
 #
-# Using the `readout` table, find the layer with the highest mean read-out accuracy; if several
-# layers tie, take the shallowest. Store its name in `best_layer`.
+# The paper proposed that the layers richest in selective filters make the best feature
+# extractors. **Predict** from the selectivity profile above, before reading the read-out
+# numbers: which layer will a linear read-out prefer? Store it in `predicted_layer`. **Then
+# verify**: from the `readout` table, find the layer with the highest mean read-out accuracy (if
+# several layers tie, take the shallowest) and store its name in `best_layer`.
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+predicted_layer = ...  # your code here: your prediction, a layer name, written before computing
 best_layer = ...  # your code here: the layer's name, e.g. "block3_conv1"
 ### BEGIN SOLUTION
+predicted_layer = "block5_conv3"  # the teacher's guess; any layer name is a valid prediction
 best_layer = readout["mean"].idxmax()  # idxmax returns the first (shallowest) of tied maxima
 ### END SOLUTION
 
 # %%
 # NBVAL_CHECK_OUTPUT
-best_layer = course.check_answer(best_layer, course.reference("best_readout_layer", readout),
-                                 "find the largest value of readout['mean'] and the first layer that has it",
-                                 "that is the layer a linear read-out prefers.")
-print(best_layer, round(readout.loc[best_layer, "mean"], 3))
+best_layer_used = course.check_answer(best_layer, course.reference("best_readout_layer", readout),
+                                      "the table's index holds the layers; which pandas method returns the index "
+                                      "of the largest value, and which of several equal ones?",
+                                      "that is the layer a linear read-out prefers.",
+                                      choices=list(readout.index), exercise="10.1")
+print(best_layer_used, round(readout.loc[best_layer_used, "mean"], 3))
+course.verify_prediction(predicted_layer, best_layer_used, "the read-out's best layer")
 
 # %% [markdown]
 # ## 2. Visual complexity of a stimulus set
@@ -340,11 +348,11 @@ n_strong_first = int(np.sum(np.nan_to_num(M[:, 0], nan=-1.0) >= level))
 # %%
 # NBVAL_CHECK_OUTPUT
 _expected = strong.set_index(["layer", "category"]).loc[("block3_conv3", categories[0]), "n_strong"]
-n_strong_first = course.check_answer(n_strong_first, int(_expected),
-                                     "take column 0 of the category means and count the values >= level "
-                                     "(NaN counts as no)",
-                                     "your count matches the table.")
-print(n_strong_first)
+n_strong_first_used = course.check_answer(n_strong_first, int(_expected),
+                                          "one column of the category means belongs to the first category; "
+                                          "how does NaN compare with a number?",
+                                          "your count matches the table.", exercise="10.2")
+print(n_strong_first_used)
 
 # %% [markdown]
 # ## Challenge: the proportion-weighted depth
@@ -372,11 +380,11 @@ def my_depth(table):
 # NBVAL_CHECK_OUTPUT
 made_up = pd.DataFrame({"category": ["a", "a", "a", "b", "b", "b"], "depth": [0, 1, 2, 0, 1, 2],
                         "proportion": [0.5, 0.0, 0.25, 0.0, 0.0, 0.0]})
-my_depth = course.check_function(my_depth, lambda t: an.detector_depth(t, weight="proportion").to_dict(),
-                                 [(strong,), (table_sel,), (made_up,)],
-                                 "group by category; weights = proportion; sum(w * depth) / sum(w); NaN when "
-                                 "sum(w) is 0",
-                                 "your depths match an.detector_depth.")
+my_depth_used = course.check_function(my_depth, lambda t: an.detector_depth(t, weight="proportion").to_dict(),
+                                      [(strong,), (table_sel,), (made_up,)],
+                                      "case 3 is made up so that you can work it out on paper; what is a weighted "
+                                      "mean whose weights are all 0?",
+                                      "your depths match an.detector_depth.", exercise="10.3")
 
 # %% [markdown]
 # ## 3. Capstone: measure your own stimulus set, end to end

@@ -1,0 +1,247 @@
+"""Every exercise of every notebook, driven in both editions: a blank says "Not yet" (and shows
+no solution), a wrong answer gets a specific message (and the collapsed reference solution), the
+right answer gets ✓, re-running the check never turns a wrong answer into ✓, and an answer cell
+that raised never passes.
+
+Each notebook is run once, in this process, as a *slice*: only the cells that the exercises need
+(found from the names the cells bind and read), in order, with every exercise driven in place
+through the sequence blank → right → right again → wrong → wrong again → raised → right, so that
+the cells after it see the state a learner with a right answer would. The learner edition's answer
+cell is its committed text twin (notebooks/NN_name.py); its other cells must equal the teacher's.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import contextlib
+import io
+import re
+from pathlib import Path
+
+import jupytext
+import numpy as np
+import pytest
+
+from helpers import exercises
+
+ROOT = Path(__file__).resolve().parents[1]
+TEACHER = sorted((ROOT / "notebooks" / "teacher").glob("[0-9][0-9]_*.py"))
+CHECK_CALL = re.compile(r"\bcourse\.check(?:_answer|_function|_text)\(")
+SPECIFIC = re.compile(r"too high|too low|values differ|expected |not one of|a possible answer|for key|"
+                      r"does not match|for case \d+ of \d+|does not yet say|words; write|raised")
+REVEAL = "[reference solution of exercise "
+
+
+# --------------------------------------------------------------------------- slicing a notebook
+
+
+def _names(src: str) -> tuple[set[str], set[str]]:
+    """(names a cell binds at module level, names it reads that it does not bind locally)."""
+    tree = ast.parse(src)
+    bound, local = set(), set()
+
+    def visit(node, top):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            (bound if top else local).add(node.name)
+            local.update(a.arg for a in ast.walk(node) if isinstance(a, ast.arg))
+            for child in ast.iter_child_nodes(node):
+                visit(child, False)
+            return
+        if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            local.update(a.arg for a in ast.walk(node) if isinstance(a, ast.arg))
+            local.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            (bound if top else local).update((a.asname or a.name).split(".")[0] for a in node.names)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            (bound if top else local).add(node.id)
+        if top and isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.ctx, ast.Store):
+            base = node.value
+            while isinstance(base, (ast.Subscript, ast.Attribute)):
+                base = base.value
+            if isinstance(base, ast.Name):
+                bound.add(base.id)  # x[k] = ... changes x
+        for child in ast.iter_child_nodes(node):
+            visit(child, top)
+
+    visit(tree, True)
+    loads = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return bound, loads - local - set(dir(builtins))
+
+
+NBVAL_MARK = re.compile(r"\A# NBVAL_[A-Z_]+[ \t]*\n")
+
+
+def _code_cells(py: Path) -> list[str]:
+    """The code cells' text, without nbval's markers (which only the teacher edition carries)."""
+    return [NBVAL_MARK.sub("", c.source) for c in jupytext.read(py).cells if c.cell_type == "code"]
+
+
+def plan(py: Path):
+    """The slice of teacher notebook ``py``: a list of ("cell", source) and ("exercise", dict) steps."""
+    teacher = _code_cells(py)
+    learner = _code_cells(ROOT / "notebooks" / py.name)
+    assert len(learner) == len(teacher), f"{py.name}: the editions have different cells; run tools/editions.py"
+    steps, exercises_found = [], []
+    for i, src in enumerate(teacher):
+        if "### BEGIN SOLUTION" in src:
+            check_at = next(j for j in range(i + 1, len(teacher)) if CHECK_CALL.search(teacher[j]))
+            exercises_found.append({"answer": src, "blank": learner[i], "check": teacher[check_at],
+                                    "key": re.search(r'exercise="([\d.]+)"', teacher[check_at]).group(1),
+                                    "at": i, "check_at": check_at})
+        elif not CHECK_CALL.search(src):
+            assert learner[i] == src, f"{py.name}: code cell {i} differs between the editions"
+    for ex in exercises_found:
+        assert learner[ex["check_at"]] == ex["check"], f"{py.name}: the editions' check cells differ"
+    last = max(ex["check_at"] for ex in exercises_found)
+    needed: set[str] = set()
+    for ex in exercises_found:
+        for part in ("answer", "blank", "check"):
+            needed |= _names(ex[part])[1]
+    chosen = set()
+    check_cells = {ex["check_at"] for ex in exercises_found}
+    answer_cells = {ex["at"] for ex in exercises_found}
+    for i in range(last, -1, -1):
+        if i in answer_cells or i in check_cells:
+            continue
+        src = teacher[i]
+        if src.startswith("# Google Colab set-up"):
+            continue
+        bound, reads = _names(src)
+        if bound & needed or "course.setup()" in src:
+            chosen.add(i)
+            needed |= reads
+    for i in range(last + 1):
+        if i in chosen:
+            steps.append(("cell", teacher[i]))
+        ex = next((e for e in exercises_found if e["check_at"] == i), None)
+        if ex is not None:
+            steps.append(("exercise", ex))
+    return steps
+
+
+# --------------------------------------------------------------------------- running cells
+
+
+def run(src: str, ns: dict, name: str) -> str:
+    """Run one cell in ``ns`` as the notebook's kernel would (recording for the checks whether it
+    raised); return what it printed."""
+    import matplotlib.pyplot as plt
+
+    out = io.StringIO()
+    error = None
+    with contextlib.redirect_stdout(out):
+        try:
+            exec(compile(src, name, "exec"), ns)
+        except Exception as e:  # noqa: BLE001 - recorded like IPython's post_run_cell does
+            error = e
+    exercises.note_cell(src, error)
+    plt.close("all")
+    if error is not None and not getattr(error, "_expected", False):
+        raise error
+    return out.getvalue()
+
+
+def wrong_version(value):
+    """A plausible wrong answer of the same kind as ``value`` (a right one)."""
+    if callable(value):
+        return lambda *a, **k: wrong_version(value(*a, **k))
+    if isinstance(value, str):
+        return "Fine, I think." if " " in value else value + "_x"
+    if isinstance(value, dict):
+        out = dict(value)
+        k = next(iter(out))
+        out[k] = wrong_version(out[k])
+        return out
+    if isinstance(value, tuple):
+        return tuple(wrong_version(np.asarray(value, dtype=float)))
+    if isinstance(value, (bool, np.bool_)):
+        return not value
+    if isinstance(value, (int, np.integer)):
+        return int(value) + max(1, abs(int(value)) // 2)
+    if isinstance(value, (float, np.floating)) or (isinstance(value, np.ndarray) and value.ndim == 0):
+        v = float(value)
+        return v / 2 if v != 0 and np.isfinite(v) else 0.3
+    arr = np.array(value, dtype=float, copy=True)
+    if arr.size == 0:
+        return np.zeros(1)
+    flat = arr.reshape(-1)
+    i = int(np.flatnonzero(np.isfinite(flat))[0]) if np.isfinite(flat).any() else 0
+    flat[i] = (flat[i] if np.isfinite(flat[i]) else 0.0) + 0.5
+    return arr
+
+
+def checked_name(check_src: str) -> str:
+    call = next(n for n in ast.walk(ast.parse(check_src)) if isinstance(n, ast.Call)
+                and isinstance(n.func, ast.Attribute) and n.func.attr in ("check_answer", "check_function", "check_text"))
+    return call.args[0].id
+
+
+def drive(ex: dict, ns: dict, where: str) -> None:
+    key, check = ex["key"], ex["check"]
+    name = checked_name(check)
+
+    def checked() -> str:
+        return run(check, ns, f"<{where} check>")
+
+    # blank (the learner edition's answer cell)
+    run(ex["blank"], ns, f"<{where} blank>")
+    out = checked()
+    assert out.startswith("Not yet: ") and "✓" not in out, f"{where}: a blank must say Not yet, got {out[:200]!r}"
+    assert "blank" in out.splitlines()[0] and REVEAL not in out, f"{where}: a blank must be named, no solution shown: {out[:300]!r}"
+    # right (the teacher edition's answer cell), twice
+    run(ex["answer"], ns, f"<{where} answer>")
+    right = ns[name]
+    for _ in range(2):
+        out = checked()
+        assert out.startswith("✓ "), f"{where}: the reference solution must pass, got {out[:300]!r}"
+    # wrong, twice: the second run must not pass on a value the first one handed back
+    ns[name] = wrong_version(right)
+    exercises.note_cell(f"{name} = None", None)
+    for attempt in (1, 2):
+        out = checked()
+        first = out.splitlines()[0]
+        assert first.startswith("Not yet: ") and "✓" not in out, f"{where}: wrong answer, run {attempt}: {out[:300]!r}"
+        assert SPECIFIC.search(first) and "blank" not in first, f"{where}: not specific: {first!r}"
+        assert REVEAL + key in out, f"{where}: no reference solution offered after an attempt"
+    # an answer cell that raised, after it had bound the right value
+    ns[name] = right
+    exercises.note_cell(f"{name} = None", ZeroDivisionError("division by zero"))
+    out = checked()
+    assert out.startswith("Not yet: ") and "raised ZeroDivisionError" in out, f"{where}: a raising cell passed"
+    # right again: the later cells run on the learner's own right answer
+    run(ex["answer"], ns, f"<{where} answer>")
+    assert checked().startswith("✓ ")
+
+
+@pytest.mark.parametrize("py", TEACHER, ids=lambda p: p.stem)
+def test_every_exercise_in_both_editions(py, monkeypatch):
+    monkeypatch.chdir(py.parent.parent)
+    steps = plan(py)
+    ns: dict = {"__name__": "__main__"}
+    driven = 0
+    for i, (kind, item) in enumerate(steps):
+        if kind == "cell":
+            run(item, ns, f"<{py.stem} slice cell {i}>")
+        else:
+            drive(item, ns, f"{py.stem} exercise {item['key']}")
+            driven += 1
+    assert driven == sum("### BEGIN SOLUTION" in s for s in _code_cells(py))
+
+
+# --------------------------------------------------------------------------- the slicer itself
+
+
+def test_names_sees_bindings_and_reads():
+    bound, reads = _names("import numpy as np\nx = np.ones(3)\ndef f(a):\n    b = a + y\n    return b\n"
+                          "d[k] = 1\nz = [i for i in x]")
+    assert bound >= {"np", "x", "f", "d", "z"} and not bound & {"a", "b", "y"}
+    assert reads == {"np", "y", "d", "k", "x"}
+
+
+def test_wrong_versions_differ_from_the_right_ones():
+    for right in (0.25, 0, 3, "block3_conv1", np.arange(3.0), np.array([]), {"a": 1.0}, "some text here"):
+        wrong = wrong_version(right)
+        assert not exercises.same(wrong, right) or isinstance(right, str) and wrong != right
+    assert wrong_version(lambda x: 2 * x)(1) == 3
+    assert wrong_version(lambda x: 2.0 * x)(1) == 1.0
