@@ -78,6 +78,22 @@ def describe(net=None, stim=None) -> str:
     return "\n".join(lines)
 
 
+def _inline_figures() -> bool:
+    """In a Jupyter kernel, draw figures inline whatever ``MPLBACKEND`` says: a kernel started
+    from a shell with ``MPLBACKEND=Agg`` (as test runs and headless builds set it) would otherwise
+    show no figure and store none in the executed notebook (why 9 of 11 teacher editions had
+    none). Outside a kernel nothing changes; returns whether it switched."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover
+        return False
+    ip = get_ipython()
+    if ip is None or type(ip).__name__ != "ZMQInteractiveShell":
+        return False
+    ip.run_line_magic("matplotlib", "inline")
+    return True
+
+
 def setup(threads: int | None = None) -> Profile:
     """Seed everything, set plotting defaults, print the profile banner; return the profile."""
     import matplotlib.pyplot as plt
@@ -90,6 +106,7 @@ def setup(threads: int | None = None) -> Profile:
     profile = get_profile()
     seed_everything(SEED)
     watch_cells()  # an answer cell that raised never passes its check (helpers.exercises)
+    _inline_figures()
     if threads or os.environ.get("COURSE_THREADS"):
         torch.set_num_threads(int(threads or os.environ["COURSE_THREADS"]))
     sns.set_theme(context="notebook", style="whitegrid")

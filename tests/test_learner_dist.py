@@ -68,3 +68,22 @@ def test_no_solutions_and_safe_folders(tmp_path, capsys):
     assert dist.main(["--out", str(ROOT / "notebooks")]) == 2
     err = capsys.readouterr().err
     assert err.count("learner-dist: ") == 2 and "Traceback" not in err
+
+
+def test_the_site_index_shows_whole_time_estimates():
+    import nbformat
+
+    sys.path.insert(0, str(ROOT))
+    try:
+        from tools import build_course
+    finally:
+        sys.path.pop(0)
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# 03 · T\n\n**Estimated time:** about 35 minutes (15 reading and\n"
+                                              "running, 20 for the three exercises).\n\nPrerequisites: 02.")]
+    assert build_course.time_of(nb) == "about 35 minutes (15 reading and running, 20 for the three exercises)"
+    import jupytext
+
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        shown = build_course.time_of(jupytext.read(path))
+        assert shown.startswith("about ") and shown.count("(") == shown.count(")"), f"{path.name}: {shown!r}"
