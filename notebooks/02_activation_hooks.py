@@ -29,8 +29,8 @@
 #    check your own extraction against the course's `helpers.activations.collect`;
 # 6. extend it to the fully connected layers, before and after their ReLU (challenge).
 #
-# **Estimated time:** about 45 minutes (20 of reading, 25 for the three Think! prompts and the two
-# exercises); the code runs in about 20 seconds under `quick`.
+# **Estimated time:** about 55 minutes (25 reading the text and the code, 30 for the two exercises
+# and three Think! prompts; the code runs in under a minute under `quick`).
 #
 # **Prerequisites:** notebook 00. Basic Python functions and closures; no prior PyTorch needed
 # beyond "a model is called on a tensor of images".

@@ -30,9 +30,9 @@
 # 4. run a complete study on a folder of your own images (the capstone): load, equalise, measure
 #    with a control network, plot, and report what a reader needs (the checklist in section 3).
 #
-# **Estimated time:** about 45 minutes with the demonstration folder (25 reading and running, 20 for
-# the exercises and the challenge); measuring a stimulus set of your own takes longer, mostly to
-# collect the images.
+# **Estimated time:** about 65 minutes with the demonstration folder (30 reading the text and the
+# code, 35 for the three exercises and two Think! prompts; the code runs in under a minute under
+# `quick`); measuring a stimulus set of your own takes longer, mostly to collect the images.
 #
 # **Prerequisites:** notebooks 03–05 (selectivity, its statistics, layer profiles); the idea of
 # cross-validation.

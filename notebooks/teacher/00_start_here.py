@@ -28,8 +28,8 @@
 # 4. read the environment check and fix what it reports (missing weights, no GPU, widgets that
 #    show up as text, an unwritable cache folder, missing photographs).
 #
-# **Estimated time:** about 25 minutes (15 of reading, 10 for the two Think! prompts and the
-# two exercises); the code runs in seconds.
+# **Estimated time:** about 55 minutes (25 reading the text and the code, 30 for the two exercises
+# and three Think! prompts; the code runs in under a minute under `quick`).
 #
 # **Prerequisites:** Python and NumPy at the level of indexing arrays and writing small
 # functions. No PyTorch knowledge is assumed; notebook 02 introduces what we need.
