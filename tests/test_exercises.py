@@ -77,44 +77,102 @@ def _code_cells(py: Path) -> list[str]:
     return [NBVAL_MARK.sub("", c.source) for c in jupytext.read(py).cells if c.cell_type == "code"]
 
 
+def _needs(src: str) -> set[str]:
+    """Names a cell (or statement) reads from before it: a name it binds itself first (a loop's
+    variable, ``n, k = ...`` then ``k``) is not needed from earlier cells; ``x = f(x)`` still
+    needs the earlier ``x``."""
+    need, bound_so_far = set(), set()
+    for node in ast.parse(src).body:
+        text = ast.unparse(node)
+        bound, reads = _names(text)
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            own = _names(ast.unparse(node.value))[1] if node.value is not None else set()
+            if isinstance(node, ast.AugAssign):
+                own |= bound
+            reads = own | (reads - bound)
+        else:
+            reads = reads - bound
+        reads |= {t.target.id for t in ast.walk(node)  # rows += [...] in a loop reads rows
+                  if isinstance(t, ast.AugAssign) and isinstance(t.target, ast.Name)}
+        need |= reads - bound_so_far
+        bound_so_far |= bound
+    return need
+
+
+def _statements(src: str) -> list[str]:
+    """A cell's top-level statements, as source text (the slice's unit: a cell that computes a
+    table the exercise needs and then plots it contributes the table only)."""
+    tree = ast.parse(src)
+    lines = src.splitlines(keepends=True)
+    out = []
+    for node in tree.body:
+        start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+        out.append("".join(lines[start - 1:node.end_lineno]))
+    return out
+
+
+def _mutated(stmt: str) -> set[str]:
+    """Names a statement changes by calling a method on them (``handles.append(...)``, also
+    inside a loop's body)."""
+    out = set()
+    for node in ast.walk(ast.parse(stmt)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                isinstance(node.func.value, ast.Name):  # x.append(...), not x[k].register_hook(...)
+            out.add(node.func.value.id)
+    return out
+
+
+def _killed(stmt: str) -> set[str]:
+    """Names a statement binds afresh whatever they held before (``x = ...``, ``import x``,
+    ``def x``): an earlier binding of them is not needed by what follows."""
+    node = ast.parse(stmt).body[0]
+    if isinstance(node, ast.Assign) and all(isinstance(t, (ast.Name, ast.Tuple)) for t in node.targets):
+        return {n.id for t in node.targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)):
+        return _names(stmt)[0]
+    return set()
+
+
 def plan(py: Path):
-    """The slice of teacher notebook ``py``: a list of ("cell", source) and ("exercise", dict) steps."""
+    """The slice of teacher notebook ``py``: a list of ("cell", source) and ("exercise", dict)
+    steps, the cells cut to the top-level statements the exercises need (transitively)."""
     teacher = _code_cells(py)
     learner = _code_cells(ROOT / "notebooks" / py.name)
     assert len(learner) == len(teacher), f"{py.name}: the editions have different cells; run tools/editions.py"
-    steps, exercises_found = [], []
+    found = []
     for i, src in enumerate(teacher):
         if "### BEGIN SOLUTION" in src:
             check_at = next(j for j in range(i + 1, len(teacher)) if CHECK_CALL.search(teacher[j]))
-            exercises_found.append({"answer": src, "blank": learner[i], "check": teacher[check_at],
-                                    "key": re.search(r'exercise="([\d.]+)"', teacher[check_at]).group(1),
-                                    "at": i, "check_at": check_at})
+            found.append({"answer": src, "blank": learner[i], "check": teacher[check_at],
+                          "key": re.search(r'exercise="([\d.]+)"', teacher[check_at]).group(1),
+                          "at": i, "check_at": check_at})
         elif not CHECK_CALL.search(src):
             assert learner[i] == src, f"{py.name}: code cell {i} differs between the editions"
-    for ex in exercises_found:
+    for ex in found:
         assert learner[ex["check_at"]] == ex["check"], f"{py.name}: the editions' check cells differ"
-    last = max(ex["check_at"] for ex in exercises_found)
-    needed: set[str] = set()
-    for ex in exercises_found:
-        for part in ("answer", "blank", "check"):
-            needed |= _names(ex[part])[1]
+    exercise_cells = {ex["at"] for ex in found} | {ex["check_at"] for ex in found}
+    last = max(ex["check_at"] for ex in found)
+    units = [(i, stmt) for i in range(last + 1) if i not in exercise_cells
+             and not teacher[i].startswith("# Google Colab set-up") for stmt in _statements(teacher[i])]
+    setup_cells = {i for i in range(last + 1) if "course.setup()" in teacher[i]}
+    needed = set()
+    for ex in found:
+        needed |= _needs(ex["answer"] + "\n\n" + ex["check"]) | _needs(ex["blank"] + "\n\n" + ex["check"])
+    modules = set().union(*(_names(stmt)[0] for _, stmt in units
+                            if isinstance(ast.parse(stmt).body[0], (ast.Import, ast.ImportFrom))))
     chosen = set()
-    check_cells = {ex["check_at"] for ex in exercises_found}
-    answer_cells = {ex["at"] for ex in exercises_found}
-    for i in range(last, -1, -1):
-        if i in answer_cells or i in check_cells:
-            continue
-        src = teacher[i]
-        if src.startswith("# Google Colab set-up"):
-            continue
-        bound, reads = _names(src)
-        if bound & needed or "course.setup()" in src:
-            chosen.add(i)
-            needed |= reads
+    for k in range(len(units) - 1, -1, -1):
+        i, stmt = units[k]
+        bound = _names(stmt)[0] | (_mutated(stmt) - modules)  # plt.show() changes no state we need
+        if bound & needed or i in setup_cells:
+            chosen.add(k)
+            needed = (needed - _killed(stmt)) | _needs(stmt)
+    steps = []
     for i in range(last + 1):
-        if i in chosen:
-            steps.append(("cell", teacher[i]))
-        ex = next((e for e in exercises_found if e["check_at"] == i), None)
+        cut = [stmt for k, (j, stmt) in enumerate(units) if j == i and k in chosen]
+        if cut:
+            steps.append(("cell", "".join(cut)))
+        ex = next((e for e in found if e["check_at"] == i), None)
         if ex is not None:
             steps.append(("exercise", ex))
     return steps
@@ -237,6 +295,11 @@ def test_names_sees_bindings_and_reads():
                           "d[k] = 1\nz = [i for i in x]")
     assert bound >= {"np", "x", "f", "d", "z"} and not bound & {"a", "b", "y"}
     assert reads == {"np", "y", "d", "k", "x"}
+
+
+def test_needs_leaves_out_what_a_cell_binds_first():
+    assert _needs("n, k = len(d), 2\np = comb(n, k)\nfor kind in nets:\n    print(kind, p)") == {"len", "d", "comb", "nets"} - set(dir(builtins))
+    assert _needs("x = f(x)") == {"f", "x"} and _needs("t += 1") == {"t"}
 
 
 def test_wrong_versions_differ_from_the_right_ones():
