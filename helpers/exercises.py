@@ -478,8 +478,9 @@ def check_text(answer, require: dict, success: str = "Your answer covers the poi
         problem = f"expected a text (a str in quotes), got {kind_of(answer)}"
     else:
         words = re.findall(r"[\w'-]+", answer)
+        text = " ".join(answer.lower().split())  # a line break inside a phrase still matches it
         missing = [point for point, terms in require.items()
-                   if not any(re.search(r"\b" + re.escape(t.lower()), answer.lower()) for t in terms)]
+                   if not any(re.search(r"\b" + re.escape(" ".join(t.lower().split())), text) for t in terms)]
         if len(words) < min_words:
             problem = f"your answer has {len(words)} words; write at least {min_words}"
         elif missing:

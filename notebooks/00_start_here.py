@@ -412,7 +412,27 @@ print(f"the full profile does {full_cost / here:,.1f} times as much convolution 
 # ratio of Exercise 1 if the profile's network is VGG16 itself, far more if it is the organism,
 # whose layers have a fraction of VGG16's channels. (A multiply-add count is not a time: memory
 # traffic and the fully connected layers add to both.)
+
+# %% [markdown]
+# ## Exercise 3 (interpretation): what this profile can tell you
 #
+# The banner at the top says which network and stimuli this run uses. In three or four sentences,
+# store in `interpretation` what a result of this profile can and cannot tell you about the
+# paper's finding: which network and images produce the numbers, what they can show about the
+# paper's VGG16 (if anything), and what every claim of a learned detector is compared with.
+
+# %%
+interpretation = ...  # your code here: a few sentences in quotes, e.g. interpretation = """..."""
+
+# %%
+course.check_text(
+    interpretation,
+    {"which network and images the numbers come from": ['organism', 'small', 'drawing', 'generated', 'VGG16', 'photograph'],
+     "what the run cannot show about the paper": ['not the paper', 'cannot', "can't", 'full profile', 'only the full'],
+     "the baseline a learned detector must beat": ['untrained', 'control', 'random weights']},
+    min_words=30, exercise="00.3")
+
+# %% [markdown]
 # ## Summary
 #
 # - The course measures **category selectivity** of CNN filters with the paper's recipe

@@ -660,7 +660,27 @@ for role, clusters in verdicts.items():
 # be compared: it measures the class geometry the cross-entropy copy and the soft-label copy
 # actually learned. Which of the two forces shapes the *filters* of the convolutional layers is
 # what notebooks 03–08 measure.
+
+# %% [markdown]
+# ## Exercise 4 (interpretation): what the loss asks for
 #
+# Cross-entropy charges the same for calling a husky a beagle as for calling it a car. In three or
+# four sentences, store in `interpretation`: why might a network trained with it still put the dog
+# breeds close together, and how would you tell that explanation apart from the loss itself
+# (which comparison would you run)?
+
+# %%
+interpretation = ...  # your code here: a few sentences in quotes, e.g. interpretation = """..."""
+
+# %%
+course.check_text(
+    interpretation,
+    {"how cross-entropy treats mistakes": ['alike', 'same', 'equal', 'one-hot', 'every mistake', 'all mistakes'],
+     "a reason from the images themselves": ['look alike', 'similar', 'visual', 'feature', 'shape'],
+     "a comparison that separates the explanations": ['soft', 'untrained', 'control', 'compare']},
+    min_words=30, exercise="01.4")
+
+# %% [markdown]
 # ## Summary
 #
 # - ILSVRC-2012 has 1000 classes, 118 of them dog breeds (indices 151–268), next to classes such

@@ -474,7 +474,26 @@ print(f"fc1 before its ReLU: {np.mean(before < 0):.0%} of the values negative; a
 # hook that kept `classifier.0`'s output by reference would have returned the ReLU's values under
 # fc1's name, and nothing would have looked wrong. The paper, and the course, read `fc1` *after*
 # its ReLU (`classifier.1`), which is what `VGG16_LAYERS["fc1"]` points at.
+
+# %% [markdown]
+# ## Exercise 3 (interpretation): the trap, in your words
 #
+# Explain to a colleague, in three or four sentences stored in `interpretation`, why a hook on
+# `classifier.0` can hand back the ReLU's values instead of fc1's linear output, why nothing looks
+# wrong when it happens, and what guards against it.
+
+# %%
+interpretation = ...  # your code here: a few sentences in quotes, e.g. interpretation = """..."""
+
+# %%
+course.check_text(
+    interpretation,
+    {"what the in-place ReLU does": ['in-place', 'in place', 'inplace', 'overwrit'],
+     "why it goes unnoticed": ['no error', 'plausible', 'look', 'silent', 'unnotic'],
+     "the guard": ['clone', 'copy', 'reduce', 'hook the relu']},
+    min_words=30, exercise="02.3")
+
+# %% [markdown]
 # ## Summary
 #
 # - `model.named_modules()` gives every layer a path; `VGG16_LAYERS` maps the paper's names to the

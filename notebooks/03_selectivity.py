@@ -364,7 +364,25 @@ S_balanced_used = course.check_answer(
 # %% [markdown]
 # The same identity says that the plain and the balanced share carry the same information once the
 # class sizes are known; what differs is which one reads "0.25" as "no preference".
+
+# %% [markdown]
+# ## Exercise 4 (interpretation): what a share says
 #
+# A filter of this layer has an eq. 2 share of 0.40 for one category, with four categories. In
+# three or four sentences stored in `interpretation`: what does that number say, compared with
+# what, and what does it not tell you yet?
+
+# %%
+interpretation = ...  # your code here: a few sentences in quotes, e.g. interpretation = """..."""
+
+# %%
+course.check_text(
+    interpretation,
+    {"the chance level it is compared with": ['chance', '0.25', '1/4', 'one quarter', '1/C'],
+     "what the share cannot tell": ['test', 'permutation', 'significan', 'noise', 'by chance']},
+    min_words=30, exercise="03.4")
+
+# %% [markdown]
 # ## Summary
 #
 # - Eq. 1 rescales each filter to 0–1 over the stimulus set; eq. 2 takes the share of that

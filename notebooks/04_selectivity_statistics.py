@@ -469,7 +469,25 @@ print("\nfilters passing both p ≤ 0.01 and FSI > 1/3:", int((crit.iloc[:, 0] &
 # Different criteria select overlapping but different sets of filters, and the counts depend on
 # the threshold as much as on the index. When you compare "proportions of selective filters"
 # between studies, networks or layers, compare the same index with the same criterion.
+
+# %% [markdown]
+# ## Exercise 3 (interpretation): many filters, many tests
 #
+# In a layer of 512 filters, 20 pass p ≤ 0.01 for one category without correction. In three or
+# four sentences stored in `interpretation`: how many would you expect to pass if no filter
+# preferred anything, and what does Benjamini–Hochberg promise (and not promise) instead?
+
+# %%
+interpretation = ...  # your code here: a few sentences in quotes, e.g. interpretation = """..."""
+
+# %%
+course.check_text(
+    interpretation,
+    {"the number expected by chance": ['5', 'five', 'expected', 'by chance'],
+     "what BH controls": ['false discovery', 'FDR', 'share of false', 'proportion of false']},
+    min_words=30, exercise="04.3")
+
+# %% [markdown]
 # ## Summary
 #
 # - A permutation test turns a share into a p-value, $p = (1 + \#\{\text{null} \ge \text{obs}\})/(1+K)$.

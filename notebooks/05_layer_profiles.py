@@ -559,6 +559,24 @@ any_by_hand_used = course.check_answer(
     "your curve is sel.selective_any's.", exercise="05.3")
 
 # %% [markdown]
+# ## Exercise 4 (interpretation): the caption of the figure
+#
+# Write the caption you would put under this notebook's layer-profile figure: three or four
+# sentences, stored in `interpretation`, that state the rule used to count a filter as selective,
+# what the error bars are, and how the profile's network compares with its baseline.
+
+# %%
+interpretation = ...  # your code here: a few sentences in quotes, e.g. interpretation = """..."""
+
+# %%
+course.check_text(
+    interpretation,
+    {"the rule that counts a filter": ['p ≤', 'p <=', 'threshold', '0.01', 'BH', 'permutation'],
+     "what the error bars are": ['bootstrap', 'interval'],
+     "the baseline": ['untrained', 'control']},
+    min_words=30, exercise="05.4")
+
+# %% [markdown]
 # ## Summary
 #
 # - The paper's figure is a table of proportions: selective filters over all filters, per layer and

@@ -459,6 +459,24 @@ bottom_k_used = course.check_function(bottom_k, seeded_bottom, cases,
                                       "your tie rule is the documented one.", exercise="06.2")
 
 # %% [markdown]
+# ## Exercise 2 (interpretation): what do the pictures show?
+#
+# Do a filter's ten most activating images, or its feature visualisation, show what the filter
+# "detects"? In three or four sentences stored in `interpretation`, say what each kind of picture
+# shows and give one reason for caution.
+
+# %%
+interpretation = ...  # your code here: a few sentences in quotes, e.g. interpretation = """..."""
+
+# %%
+course.check_text(
+    interpretation,
+    {"what the exemplars show": ['exemplar', 'top', 'most activating', 'ranking'],
+     "what the visualisation shows": ['visualis', 'visualiz', 'optimi', 'synthes'],
+     "a reason for caution": ['few', 'small', 'stimulus set', 'chosen', 'select', 'control', 'not prove', 'cannot']},
+    min_words=30, exercise="06.3")
+
+# %% [markdown]
 # ## Summary
 #
 # - `most_selective` ranks a layer's filters by p-value (or by their share of eq. 2) for a category.

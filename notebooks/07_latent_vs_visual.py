@@ -527,6 +527,22 @@ if not result.trained:
     print("UNTRAINED network: a baseline for the symptoms, not evidence for or against the essay.")
 
 # %% [markdown]
+# ## Exercise 3 (interpretation): why held-out images?
+#
+# In three or four sentences stored in `interpretation`: why must the filter be chosen on training
+# images and scored on held-out ones, and what goes wrong if the same images do both?
+
+# %%
+interpretation = ...  # your code here: a few sentences in quotes, e.g. interpretation = """..."""
+
+# %%
+course.check_text(
+    interpretation,
+    {"what goes wrong": ['bias', 'inflat', 'optimis', 'overfit', 'circular', 'double dipping'],
+     "what held-out images give": ['held-out', 'held out', 'new images', 'unbiased', 'honest', 'test images']},
+    min_words=30, exercise="07.4")
+
+# %% [markdown]
 # ## Summary
 #
 # - A filter can be "selective" for a category (large share, significant) and still rank many images

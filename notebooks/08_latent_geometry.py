@@ -371,6 +371,23 @@ if not acts.trained:
     print("UNTRAINED network: a baseline for the geometry, not evidence for or against the essay.")
 
 # %% [markdown]
+# ## Exercise 2 (interpretation): what the correlation says
+#
+# A layer's RDM correlates with the category model. In three or four sentences stored in
+# `interpretation`: what does that say about the layer's representation, and which comparison
+# would you need before calling the structure learned?
+
+# %%
+interpretation = ...  # your code here: a few sentences in quotes, e.g. interpretation = """..."""
+
+# %%
+course.check_text(
+    interpretation,
+    {"what RSA compares": ['geometry', 'dissimilar', 'distance', 'RDM', 'closer'],
+     "the comparison needed": ['untrained', 'control', 'pixel']},
+    min_words=30, exercise="08.3")
+
+# %% [markdown]
 # ## Summary
 #
 # - RSA compares representations through their distance structure (RDMs, Spearman correlation of

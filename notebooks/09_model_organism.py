@@ -462,6 +462,23 @@ p_sign_used = course.check_answer(p_sign, essay[("ce", "rest")].summary.set_inde
                                   exercise="09.2")
 
 # %% [markdown]
+# ## Exercise 3 (interpretation): why a model organism?
+#
+# In three or four sentences stored in `interpretation`: what can a network trained here show
+# that the pretrained VGG16 cannot, and what does it cost in realism?
+
+# %%
+interpretation = ...  # your code here: a few sentences in quotes, e.g. interpretation = """..."""
+
+# %%
+course.check_text(
+    interpretation,
+    {"what is known about its training": ['never', 'training data', 'trained on', 'knows', 'we made', 'no face'],
+     "the controlled comparison": ['loss', 'soft', 'untrained', 'control', 'compare'],
+     "the cost": ['drawing', 'small', 'realis', 'not photographs', 'simple']},
+    min_words=30, exercise="09.3")
+
+# %% [markdown]
 # ## Summary
 #
 # - A **model organism** is a network whose training is completely known — here a small VGG16-shaped

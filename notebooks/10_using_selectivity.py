@@ -508,6 +508,34 @@ for item, value in report.items():
     print(f"- {item}: {value}")
 
 # %% [markdown]
+# ## Exercise 3 (capstone deliverable): your report's conclusion
+#
+# The checklist above is filled in from the objects. The deliverable of the capstone is the part no
+# object can write: your **conclusion**, four to six sentences stored in `conclusion`, for your own
+# folder (or, as a rehearsal, for the one above). It must state
+#
+# 1. which network and which layers you measured;
+# 2. the main result, with a number from the tables (a proportion, or the difference to the control);
+# 3. how it compares with the untrained control;
+# 4. how uncertain it is (the intervals);
+# 5. one limitation, and what you would do next.
+#
+# The check looks for each of the five parts (not for right numbers: your teacher reads those).
+
+# %%
+conclusion = ...  # your code here: four to six sentences in quotes, e.g. conclusion = """..."""
+
+# %%
+course.check_text(
+    conclusion,
+    {"which network and layers": ['block', 'fc1', 'fc2', 'layer'],
+     "a number from the tables": ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+     "the comparison with the untrained control": ['untrained', 'control'],
+     "how uncertain it is": ['interval', 'bootstrap', 'uncertain', 'CI', 'error bar'],
+     "a limitation and a next step": ['limit', 'only', 'few', 'small', 'caveat', 'next', 'more images']},
+    min_words=40, exercise="10.4")
+
+# %% [markdown]
 # With 16 images per category and two layers this is a rehearsal: a real study wants dozens of
 # images per category and every layer. Clean up the temporary folder when done:
 

@@ -159,7 +159,10 @@ def test_check_text_wants_the_points_not_the_words(capsys):
     assert "has 4 words; write at least 5" in capsys.readouterr().out
     assert not course.check_text("The trained network beats its untrained twin in deep layers.", need, min_words=5)
     assert "does not yet say the threshold" in capsys.readouterr().out
-    assert course.check_text("At the threshold p ≤ 0.01 the trained network beats its untrained controls.", need,
+    assert course.check_text("At the threshold p ≤ 0.01 the trained network beats its untrained\ncontrols.", need,
+                             min_words=5)
+    assert capsys.readouterr().out.startswith("✓ ")
+    assert course.check_text("It controls the false\n  discovery rate at level q.", {"FDR": ["false discovery"]},
                              min_words=5)
     assert capsys.readouterr().out.startswith("✓ ")
 

@@ -428,7 +428,38 @@ print(f"the full profile does {full_cost / here:,.1f} times as much convolution 
 # ratio of Exercise 1 if the profile's network is VGG16 itself, far more if it is the organism,
 # whose layers have a fraction of VGG16's channels. (A multiply-add count is not a time: memory
 # traffic and the fully connected layers add to both.)
+
+# %% [markdown]
+# ## Exercise 3 (interpretation): what this profile can tell you
 #
+# The banner at the top says which network and stimuli this run uses. In three or four sentences,
+# store in `interpretation` what a result of this profile can and cannot tell you about the
+# paper's finding: which network and images produce the numbers, what they can show about the
+# paper's VGG16 (if anything), and what every claim of a learned detector is compared with.
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+interpretation = ...  # your code here: a few sentences in quotes, e.g. interpretation = """..."""
+### BEGIN SOLUTION
+# Rubric (teacher edition only): one point for each of
+# (1) names the profile's network and stimuli (under `quick`: the small organism on drawings);
+# (2) says that numbers from it are not the paper's result (the paper: pretrained VGG16, photographs);
+# (3) names the untrained control as the baseline for any claim about learning.
+# The check only confirms that the text is there and touches each point; read the argument.
+interpretation = """Under quick the numbers come from a small VGG16-shaped network trained here on generated
+drawings, not from the paper's pretrained VGG16 on photographs, so they cannot confirm or refute
+the paper's result; they show how the method behaves. Only the full profile measures the paper's
+network. Any claim that training made a detector is compared with the untrained control."""
+### END SOLUTION
+
+# %%
+course.check_text(
+    interpretation,
+    {"which network and images the numbers come from": ['organism', 'small', 'drawing', 'generated', 'VGG16', 'photograph'],
+     "what the run cannot show about the paper": ['not the paper', 'cannot', "can't", 'full profile', 'only the full'],
+     "the baseline a learned detector must beat": ['untrained', 'control', 'random weights']},
+    min_words=30, exercise="00.3")
+
+# %% [markdown]
 # ## Summary
 #
 # - The course measures **category selectivity** of CNN filters with the paper's recipe

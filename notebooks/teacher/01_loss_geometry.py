@@ -692,7 +692,38 @@ for role, clusters in verdicts.items():
 # be compared: it measures the class geometry the cross-entropy copy and the soft-label copy
 # actually learned. Which of the two forces shapes the *filters* of the convolutional layers is
 # what notebooks 03–08 measure.
+
+# %% [markdown]
+# ## Exercise 4 (interpretation): what the loss asks for
 #
+# Cross-entropy charges the same for calling a husky a beagle as for calling it a car. In three or
+# four sentences, store in `interpretation`: why might a network trained with it still put the dog
+# breeds close together, and how would you tell that explanation apart from the loss itself
+# (which comparison would you run)?
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+interpretation = ...  # your code here: a few sentences in quotes, e.g. interpretation = """..."""
+### BEGIN SOLUTION
+# Rubric (teacher edition only): one point for each of
+# (1) states that cross-entropy with one-hot targets treats every wrong class alike;
+# (2) names a reason from the images (breeds look alike: shared visual features);
+# (3) proposes a comparison: soft labels versus cross-entropy, or the untrained control.
+# The check only confirms that the text is there and touches each point; read the argument.
+interpretation = """With one-hot targets cross-entropy treats every mistake alike, so the loss itself does not ask
+for breeds to cluster. They may cluster because their images look alike: shared visual features
+serve several breeds at once. To tell the two apart, compare a copy trained with soft labels
+that encode the hierarchy with the cross-entropy copy, and both with the untrained control."""
+### END SOLUTION
+
+# %%
+course.check_text(
+    interpretation,
+    {"how cross-entropy treats mistakes": ['alike', 'same', 'equal', 'one-hot', 'every mistake', 'all mistakes'],
+     "a reason from the images themselves": ['look alike', 'similar', 'visual', 'feature', 'shape'],
+     "a comparison that separates the explanations": ['soft', 'untrained', 'control', 'compare']},
+    min_words=30, exercise="01.4")
+
+# %% [markdown]
 # ## Summary
 #
 # - ILSVRC-2012 has 1000 classes, 118 of them dog breeds (indices 151–268), next to classes such

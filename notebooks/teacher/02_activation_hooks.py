@@ -508,7 +508,37 @@ print(f"fc1 before its ReLU: {np.mean(before < 0):.0%} of the values negative; a
 # hook that kept `classifier.0`'s output by reference would have returned the ReLU's values under
 # fc1's name, and nothing would have looked wrong. The paper, and the course, read `fc1` *after*
 # its ReLU (`classifier.1`), which is what `VGG16_LAYERS["fc1"]` points at.
+
+# %% [markdown]
+# ## Exercise 3 (interpretation): the trap, in your words
 #
+# Explain to a colleague, in three or four sentences stored in `interpretation`, why a hook on
+# `classifier.0` can hand back the ReLU's values instead of fc1's linear output, why nothing looks
+# wrong when it happens, and what guards against it.
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+interpretation = ...  # your code here: a few sentences in quotes, e.g. interpretation = """..."""
+### BEGIN SOLUTION
+# Rubric (teacher edition only): one point for each of
+# (1) the in-place ReLU overwrites the tensor the hook kept a reference to;
+# (2) the values look plausible (non-negative activations), so no error is raised;
+# (3) the guard: clone (copy) in the hook, reduce inside the hook, or hook the ReLU itself.
+# The check only confirms that the text is there and touches each point; read the argument.
+interpretation = """The ReLU after classifier.0 works in place: it overwrites the very tensor the hook kept a
+reference to, so the stored values are the ReLU's output. Nothing raises an error and the
+numbers look like ordinary activations, only with no negatives. A hook must clone the output
+(a copy, not .numpy(), which shares memory) or reduce it inside the hook."""
+### END SOLUTION
+
+# %%
+course.check_text(
+    interpretation,
+    {"what the in-place ReLU does": ['in-place', 'in place', 'inplace', 'overwrit'],
+     "why it goes unnoticed": ['no error', 'plausible', 'look', 'silent', 'unnotic'],
+     "the guard": ['clone', 'copy', 'reduce', 'hook the relu']},
+    min_words=30, exercise="02.3")
+
+# %% [markdown]
 # ## Summary
 #
 # - `model.named_modules()` gives every layer a path; `VGG16_LAYERS` maps the paper's names to the

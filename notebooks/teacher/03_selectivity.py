@@ -387,7 +387,36 @@ S_balanced_used = course.check_answer(
 # %% [markdown]
 # The same identity says that the plain and the balanced share carry the same information once the
 # class sizes are known; what differs is which one reads "0.25" as "no preference".
+
+# %% [markdown]
+# ## Exercise 4 (interpretation): what a share says
 #
+# A filter of this layer has an eq. 2 share of 0.40 for one category, with four categories. In
+# three or four sentences stored in `interpretation`: what does that number say, compared with
+# what, and what does it not tell you yet?
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+interpretation = ...  # your code here: a few sentences in quotes, e.g. interpretation = """..."""
+### BEGIN SOLUTION
+# Rubric (teacher edition only): one point for each of
+# (1) compares with chance, 1/C = 0.25 for four categories;
+# (2) says the share alone carries no test: it could arise by chance (notebook 04's permutation test);
+# (3) mentions a property of the index (balanced means, silent filters, or normalisation by eq. 1).
+# The check only confirms that the text is there and touches each point; read the argument.
+interpretation = """A share of 0.40 means the filter's rescaled activation falls more on that category than the
+chance level of 0.25 for four categories. It does not say whether the preference is more than
+chance with these images: that needs a test such as the permutation test. The balanced share
+averages per category, so unequal category sizes do not move it."""
+### END SOLUTION
+
+# %%
+course.check_text(
+    interpretation,
+    {"the chance level it is compared with": ['chance', '0.25', '1/4', 'one quarter', '1/C'],
+     "what the share cannot tell": ['test', 'permutation', 'significan', 'noise', 'by chance']},
+    min_words=30, exercise="03.4")
+
+# %% [markdown]
 # ## Summary
 #
 # - Eq. 1 rescales each filter to 0–1 over the stimulus set; eq. 2 takes the share of that

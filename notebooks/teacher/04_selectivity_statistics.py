@@ -486,7 +486,36 @@ print("\nfilters passing both p ≤ 0.01 and FSI > 1/3:", int((crit.iloc[:, 0] &
 # Different criteria select overlapping but different sets of filters, and the counts depend on
 # the threshold as much as on the index. When you compare "proportions of selective filters"
 # between studies, networks or layers, compare the same index with the same criterion.
+
+# %% [markdown]
+# ## Exercise 3 (interpretation): many filters, many tests
 #
+# In a layer of 512 filters, 20 pass p ≤ 0.01 for one category without correction. In three or
+# four sentences stored in `interpretation`: how many would you expect to pass if no filter
+# preferred anything, and what does Benjamini–Hochberg promise (and not promise) instead?
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+interpretation = ...  # your code here: a few sentences in quotes, e.g. interpretation = """..."""
+### BEGIN SOLUTION
+# Rubric (teacher edition only): one point for each of
+# (1) about 5 (512 × 0.01) false positives are expected under the null;
+# (2) BH controls the false discovery rate: the expected share of false ones among those called selective;
+# (3) it does not say which filters are the false ones, nor guarantee none.
+# The check only confirms that the text is there and touches each point; read the argument.
+interpretation = """With 512 tests at 0.01, about 5 filters would pass by chance even if none preferred anything,
+so 20 is more than expected but some are surely false. Benjamini-Hochberg controls the false
+discovery rate: on average at most q of the filters it calls selective are false. It does not
+tell which ones, and it does not promise that none is."""
+### END SOLUTION
+
+# %%
+course.check_text(
+    interpretation,
+    {"the number expected by chance": ['5', 'five', 'expected', 'by chance'],
+     "what BH controls": ['false discovery', 'FDR', 'share of false', 'proportion of false']},
+    min_words=30, exercise="04.3")
+
+# %% [markdown]
 # ## Summary
 #
 # - A permutation test turns a share into a p-value, $p = (1 + \#\{\text{null} \ge \text{obs}\})/(1+K)$.

@@ -581,6 +581,35 @@ any_by_hand_used = course.check_answer(
     "your curve is sel.selective_any's.", exercise="05.3")
 
 # %% [markdown]
+# ## Exercise 4 (interpretation): the caption of the figure
+#
+# Write the caption you would put under this notebook's layer-profile figure: three or four
+# sentences, stored in `interpretation`, that state the rule used to count a filter as selective,
+# what the error bars are, and how the profile's network compares with its baseline.
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+interpretation = ...  # your code here: a few sentences in quotes, e.g. interpretation = """..."""
+### BEGIN SOLUTION
+# Rubric (teacher edition only): one point for each of
+# (1) the rule: the p-value threshold (0.01) or BH level, permutation test;
+# (2) the error bars: bootstrap intervals over images;
+# (3) the comparison with the untrained control, in the direction this run shows.
+# The check only confirms that the text is there and touches each point; read the argument.
+interpretation = """Proportion of filters per layer whose permutation p-value is at most 0.01 for each category.
+Error bars are 95 % bootstrap intervals over the images. The trained network is compared with
+the untrained control of the same architecture; only where its bar stays above the control's
+interval is there evidence of a learned preference."""
+### END SOLUTION
+
+# %%
+course.check_text(
+    interpretation,
+    {"the rule that counts a filter": ['p ≤', 'p <=', 'threshold', '0.01', 'BH', 'permutation'],
+     "what the error bars are": ['bootstrap', 'interval'],
+     "the baseline": ['untrained', 'control']},
+    min_words=30, exercise="05.4")
+
+# %% [markdown]
 # ## Summary
 #
 # - The paper's figure is a table of proportions: selective filters over all filters, per layer and

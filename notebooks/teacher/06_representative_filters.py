@@ -473,6 +473,35 @@ bottom_k_used = course.check_function(bottom_k, seeded_bottom, cases,
                                       "your tie rule is the documented one.", exercise="06.2")
 
 # %% [markdown]
+# ## Exercise 2 (interpretation): what do the pictures show?
+#
+# Do a filter's ten most activating images, or its feature visualisation, show what the filter
+# "detects"? In three or four sentences stored in `interpretation`, say what each kind of picture
+# shows and give one reason for caution.
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+interpretation = ...  # your code here: a few sentences in quotes, e.g. interpretation = """..."""
+### BEGIN SOLUTION
+# Rubric (teacher edition only): one point for each of
+# (1) exemplars show which of *these* stimuli drive the filter most (the top of one ranking);
+# (2) the visualisation shows an input optimised for the filter, which may look unlike any photograph;
+# (3) a caution: few images, the stimulus set limits what can be found, selection of the filter, or no control.
+# The check only confirms that the text is there and touches each point; read the argument.
+interpretation = """The exemplars show which of these stimuli drive the filter most: the top of one ranking, ten
+images from a small set. The visualisation shows an optimised input that may look unlike any
+real image. Neither proves a detector: the stimulus set limits what we can find, and the most
+selective filter was chosen from many, so compare with the untrained control."""
+### END SOLUTION
+
+# %%
+course.check_text(
+    interpretation,
+    {"what the exemplars show": ['exemplar', 'top', 'most activating', 'ranking'],
+     "what the visualisation shows": ['visualis', 'visualiz', 'optimi', 'synthes'],
+     "a reason for caution": ['few', 'small', 'stimulus set', 'chosen', 'select', 'control', 'not prove', 'cannot']},
+    min_words=30, exercise="06.3")
+
+# %% [markdown]
 # ## Summary
 #
 # - `most_selective` ranks a layer's filters by p-value (or by their share of eq. 2) for a category.

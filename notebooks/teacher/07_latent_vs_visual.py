@@ -551,6 +551,33 @@ if not result.trained:
     print("UNTRAINED network: a baseline for the symptoms, not evidence for or against the essay.")
 
 # %% [markdown]
+# ## Exercise 3 (interpretation): why held-out images?
+#
+# In three or four sentences stored in `interpretation`: why must the filter be chosen on training
+# images and scored on held-out ones, and what goes wrong if the same images do both?
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+interpretation = ...  # your code here: a few sentences in quotes, e.g. interpretation = """..."""
+### BEGIN SOLUTION
+# Rubric (teacher edition only): one point for each of
+# (1) choosing the best of many filters on the same images inflates its score (selection bias, circularity);
+# (2) held-out images give an unbiased estimate;
+# (3) the inflation grows with the number of filters searched.
+# The check only confirms that the text is there and touches each point; read the argument.
+interpretation = """If the same images choose the filter and score it, the winner of a search over many filters
+looks better than it is: selection bias, or double dipping, inflates its AUC. Scoring it on
+held-out images that played no part in the choice gives an honest estimate. The more filters
+are searched, the larger the inflation."""
+### END SOLUTION
+
+# %%
+course.check_text(
+    interpretation,
+    {"what goes wrong": ['bias', 'inflat', 'optimis', 'overfit', 'circular', 'double dipping'],
+     "what held-out images give": ['held-out', 'held out', 'new images', 'unbiased', 'honest', 'test images']},
+    min_words=30, exercise="07.4")
+
+# %% [markdown]
 # ## Summary
 #
 # - A filter can be "selective" for a category (large share, significant) and still rank many images

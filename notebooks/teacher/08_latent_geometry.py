@@ -385,6 +385,34 @@ if not acts.trained:
     print("UNTRAINED network: a baseline for the geometry, not evidence for or against the essay.")
 
 # %% [markdown]
+# ## Exercise 2 (interpretation): what the correlation says
+#
+# A layer's RDM correlates with the category model. In three or four sentences stored in
+# `interpretation`: what does that say about the layer's representation, and which comparison
+# would you need before calling the structure learned?
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+interpretation = ...  # your code here: a few sentences in quotes, e.g. interpretation = """..."""
+### BEGIN SOLUTION
+# Rubric (teacher edition only): one point for each of
+# (1) RSA compares geometries: images of a category are closer (less dissimilar) in the layer;
+# (2) it says nothing about single filters;
+# (3) the comparison: the untrained control (or pixel RDM) with the same test.
+# The check only confirms that the text is there and touches each point; read the argument.
+interpretation = """It says that in this layer images of the same category are less dissimilar than images of
+different categories: the geometry of the representation follows the categories. It does not
+say that any single filter is a detector. Before calling it learned, the same correlation must
+be clearly lower for the untrained control and for the pixels."""
+### END SOLUTION
+
+# %%
+course.check_text(
+    interpretation,
+    {"what RSA compares": ['geometry', 'dissimilar', 'distance', 'RDM', 'closer'],
+     "the comparison needed": ['untrained', 'control', 'pixel']},
+    min_words=30, exercise="08.3")
+
+# %% [markdown]
 # ## Summary
 #
 # - RSA compares representations through their distance structure (RDMs, Spearman correlation of

@@ -480,6 +480,34 @@ p_sign_used = course.check_answer(p_sign, essay[("ce", "rest")].summary.set_inde
                                   exercise="09.2")
 
 # %% [markdown]
+# ## Exercise 3 (interpretation): why a model organism?
+#
+# In three or four sentences stored in `interpretation`: what can a network trained here show
+# that the pretrained VGG16 cannot, and what does it cost in realism?
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+interpretation = ...  # your code here: a few sentences in quotes, e.g. interpretation = """..."""
+### BEGIN SOLUTION
+# Rubric (teacher edition only): one point for each of
+# (1) its training data are known and controlled (e.g. it never saw a face);
+# (2) copies differing in one factor (the loss) can be compared, with an untrained control;
+# (3) the cost: generated drawings and a small network, far from ImageNet photographs.
+# The check only confirms that the text is there and touches each point; read the argument.
+interpretation = """Because we made its training data, we know exactly what it saw: it was never trained on a
+face, so face-selective units cannot come from face training. Copies that differ only in the
+loss can be compared with each other and with the untrained control. The price is realism:
+generated drawings and a small network, not photographs and VGG16."""
+### END SOLUTION
+
+# %%
+course.check_text(
+    interpretation,
+    {"what is known about its training": ['never', 'training data', 'trained on', 'knows', 'we made', 'no face'],
+     "the controlled comparison": ['loss', 'soft', 'untrained', 'control', 'compare'],
+     "the cost": ['drawing', 'small', 'realis', 'not photographs', 'simple']},
+    min_words=30, exercise="09.3")
+
+# %% [markdown]
 # ## Summary
 #
 # - A **model organism** is a network whose training is completely known — here a small VGG16-shaped

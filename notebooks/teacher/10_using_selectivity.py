@@ -529,6 +529,48 @@ for item, value in report.items():
     print(f"- {item}: {value}")
 
 # %% [markdown]
+# ## Exercise 3 (capstone deliverable): your report's conclusion
+#
+# The checklist above is filled in from the objects. The deliverable of the capstone is the part no
+# object can write: your **conclusion**, four to six sentences stored in `conclusion`, for your own
+# folder (or, as a rehearsal, for the one above). It must state
+#
+# 1. which network and which layers you measured;
+# 2. the main result, with a number from the tables (a proportion, or the difference to the control);
+# 3. how it compares with the untrained control;
+# 4. how uncertain it is (the intervals);
+# 5. one limitation, and what you would do next.
+#
+# The check looks for each of the five parts (not for right numbers: your teacher reads those).
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+conclusion = ...  # your code here: four to six sentences in quotes, e.g. conclusion = """..."""
+### BEGIN SOLUTION
+# Rubric (teacher edition only): one point for each of
+# (1) network and layers named; (2) a number quoted from the tables, matching them;
+# (3) the comparison with the untrained control, in the direction the tables show;
+# (4) the bootstrap intervals (their width) mentioned; (5) a real limitation (images per
+# category, one control seed, equalisation clipping, drawings) and a next step that addresses it.
+# The check only confirms that the text is there and touches each point; read the argument.
+conclusion = f"""We measured {res.model_label} in {' and '.join(STUDY_LAYERS)} on {N_PER_CATEGORY}
+equalised images per category. The largest difference in the proportion of selective filters
+(BH q 0.05), network minus untrained control, is {diff[where]:+.3f}, for {where[1]} in {where[0]}.
+The bootstrap intervals over images (median width {boot_w.median():.2f}) are wide, so single bars
+are uncertain. The main limitation is the small number of images per category and a single
+control seed; next we would collect more images per category and repeat with other control seeds."""
+### END SOLUTION
+
+# %%
+course.check_text(
+    conclusion,
+    {"which network and layers": ['block', 'fc1', 'fc2', 'layer'],
+     "a number from the tables": ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+     "the comparison with the untrained control": ['untrained', 'control'],
+     "how uncertain it is": ['interval', 'bootstrap', 'uncertain', 'CI', 'error bar'],
+     "a limitation and a next step": ['limit', 'only', 'few', 'small', 'caveat', 'next', 'more images']},
+    min_words=40, exercise="10.4")
+
+# %% [markdown]
 # With 16 images per category and two layers this is a rehearsal: a real study wants dozens of
 # images per category and every layer. Clean up the temporary folder when done:
 
