@@ -308,3 +308,39 @@ def test_wrong_versions_differ_from_the_right_ones():
         assert not exercises.same(wrong, right) or isinstance(right, str) and wrong != right
     assert wrong_version(lambda x: 2 * x)(1) == 3
     assert wrong_version(lambda x: 2.0 * x)(1) == 1.0
+
+
+# --------------------------------------------------------------------------- in a real kernel
+
+
+def test_in_a_kernel_a_raising_answer_cell_never_passes_and_the_solution_is_html():
+    """The IPython hook that course.setup() registers, in a Jupyter kernel (what a learner runs)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    cells = ["from helpers import course\nprofile = course.setup()",
+             "ratio = (224 * 224) / (64 * 64)",                                   # right
+             'ratio_used = course.check_answer(ratio, 12.25, "h", exercise="00.1")',
+             "ratio = 12.25\n1 / 0",                                              # right value, then raises
+             'ratio_used = course.check_answer(ratio, 12.25, "h", exercise="00.1")',
+             "ratio = 10.0",                                                      # wrong
+             'ratio_used = course.check_answer(ratio, 12.25, "h", exercise="00.1")',
+             'ratio_used = course.check_answer(ratio, 12.25, "h", exercise="00.1")',  # re-run: still wrong
+             "import matplotlib.pyplot as plt\nplt.plot([0, 1])\nplt.show()"]
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
+    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True).execute()
+
+    def text(i):
+        return "".join(o.get("text", "") for o in nb.cells[i].outputs if o.output_type == "stream")
+
+    def html(i):
+        return "".join(o.get("data", {}).get("text/html", "") for o in nb.cells[i].outputs)
+
+    assert text(2).startswith("✓ ") and not html(2)
+    assert "the cell that sets `ratio` raised ZeroDivisionError" in text(4) and "✓" not in text(4)
+    for i in (6, 7):
+        assert text(i).startswith("Not yet: your value 10 is too low.") and "✓" not in text(i)
+        assert html(i).startswith("<details>") and "(224 * 224) / (64 * 64)" in html(i)
+    figures = [o for o in nb.cells[8].outputs if "image/png" in o.get("data", {})]
+    assert figures, "course.setup() draws figures inline in a kernel, whatever MPLBACKEND says"
