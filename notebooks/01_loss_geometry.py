@@ -30,8 +30,8 @@
 # 5. inspect the geometry a trained network learned in its last layer and compare it with an
 #    untrained control.
 #
-# **Estimated time:** about 80 minutes (40 reading the text and the code, 40 for the three exercises
-# and three Think! prompts; the code runs in under a minute under `quick`).
+# **Estimated time:** about 85 minutes (40 reading the text and the code, 45 for the four exercises
+# and three Think! prompts; the code runs in under two minutes under `quick`).
 #
 # **Prerequisites:** notebook 00; NumPy; the idea of a probability distribution. No deep-learning
 # background is needed: everything here is arithmetic on vectors.

@@ -27,8 +27,8 @@
 #    before the ReLU, and report tied images honestly;
 # 4. state what these analyses can and cannot show about the essay's claim.
 #
-# **Estimated time:** about 65 minutes (30 reading the text and the code, 35 for the three exercises
-# and two Think! prompts; the code runs in under a minute under `quick`).
+# **Estimated time:** about 75 minutes (30 reading the text and the code, 45 for the four exercises
+# and two Think! prompts; the code runs in under two minutes under `quick`).
 #
 # **Prerequisites:** notebooks 03–06 (selectivity, its statistics, layer profiles, representative
 # filters). Notebook 08 continues with the geometry of whole layers.

@@ -87,3 +87,18 @@ def test_the_site_index_shows_whole_time_estimates():
     for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
         shown = build_course.time_of(jupytext.read(path))
         assert shown.startswith("about ") and shown.count("(") == shown.count(")"), f"{path.name}: {shown!r}"
+
+
+def test_stated_times_agree_between_the_notebooks_and_the_tables():
+    import re
+
+    import jupytext
+
+    table = (ROOT / "notebooks" / "README.md").read_text()
+    course_map = (ROOT / "notebooks" / "teacher" / "00_start_here.py").read_text()
+    for py in sorted((ROOT / "notebooks" / "teacher").glob("[0-9][0-9]_*.py")):
+        first = next(c.source for c in jupytext.read(py).cells if c.cell_type == "markdown")
+        minutes = re.search(r"\*\*Estimated time:\*\* about (\d+) minutes", first).group(1)
+        nn = py.name[:2]
+        assert re.search(rf"^\| {nn} \| `{py.stem}` \|.*\| about {minutes} min \|$", table, re.M), f"{nn}: README table"
+        assert re.search(rf"^# \| {nn} · .*\| about {minutes} min \|$", course_map, re.M), f"{nn}: 00's course map"

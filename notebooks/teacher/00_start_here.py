@@ -28,8 +28,8 @@
 # 4. read the environment check and fix what it reports (missing weights, no GPU, widgets that
 #    show up as text, an unwritable cache folder, missing photographs).
 #
-# **Estimated time:** about 55 minutes (25 reading the text and the code, 30 for the two exercises
-# and three Think! prompts; the code runs in under a minute under `quick`).
+# **Estimated time:** about 60 minutes (25 reading the text and the code, 35 for the three exercises
+# and three Think! prompts; the code runs in under two minutes under `quick`).
 #
 # **Prerequisites:** Python and NumPy at the level of indexing arrays and writing small
 # functions. No PyTorch knowledge is assumed; notebook 02 introduces what we need.
@@ -132,19 +132,23 @@ plt.show()
 #
 # ### The course map
 #
-# | notebook | what you do |
-# |---|---|
-# | 00 · Start here | the course, the pipeline, profiles, environment check (this notebook) |
-# | 01 · ImageNet loss geometry | softmax, cross-entropy, how far apart classes are, mistake severity, learned class geometry |
-# | 02 · Activation hooks | read out any layer with forward hooks; VGG16's blocks; the in-place ReLU trap; memory arithmetic |
-# | 03 · Selectivity I | eq. 1 and eq. 2 by hand, chance level, silent filters, unequal category sizes |
-# | 04 · Selectivity II | is it more than chance? The permutation test, its floor, Benjamini–Hochberg, neuroscience indices |
-# | 05 · Layer profiles | the paper's figure, trained versus untrained, with intervals; a threshold slider |
-# | 06 · Representative filters | the most selective filters, what drives them, activation maximisation |
-# | 07 · Latent versus visual I | the essay's claims, tested on single filters (held-out ROC AUC, suppression) |
-# | 08 · Latent versus visual II | representational geometry across depth, with its significance and noise ceiling |
-# | 09 · The model organism | a small VGG16-shaped network trained here on generated drawings: face units without faces? breed units versus cars and cups; the class geometry cross-entropy and soft labels teach |
-# | 10 · Using selectivity | choosing a layer for a read-out; visual complexity; capstone: measure your own stimulus set |
+# | notebook | what you do | time |
+# |---|---|---|
+# | 00 · Start here | the course, the pipeline, profiles, environment check (this notebook) | about 60 min |
+# | 01 · ImageNet loss geometry | softmax, cross-entropy, how far apart classes are, mistake severity, learned class geometry | about 85 min |
+# | 02 · Activation hooks | read out any layer with forward hooks; VGG16's blocks; the in-place ReLU trap; memory arithmetic | about 60 min |
+# | 03 · Selectivity I | eq. 1 and eq. 2 by hand, chance level, silent filters, unequal category sizes | about 65 min |
+# | 04 · Selectivity II | is it more than chance? The permutation test, its floor, Benjamini–Hochberg, neuroscience indices | about 65 min |
+# | 05 · Layer profiles | the paper's figure, trained versus untrained, with intervals; a threshold slider | about 80 min |
+# | 06 · Representative filters | the most selective filters, what drives them, activation maximisation | about 60 min |
+# | 07 · Latent versus visual I | the essay's claims, tested on single filters (held-out ROC AUC, suppression) | about 75 min |
+# | 08 · Latent versus visual II | representational geometry across depth, with its significance and noise ceiling | about 55 min |
+# | 09 · The model organism | a small VGG16-shaped network trained here on generated drawings: face units without faces? breed units versus cars and cups; the class geometry cross-entropy and soft labels teach | about 65 min |
+# | 10 · Using selectivity | choosing a layer for a read-out; visual complexity; capstone: measure your own stimulus set | about 75 min |
+#
+# In all about 12½ hours, estimated from the text (150 words a minute), the code (4 s a line), the
+# exercises (8 minutes each, 15 for a challenge, 6 for an interpretation) and the Think! prompts
+# (2 minutes each); the code itself runs in under two minutes per notebook under `quick`.
 
 # %% [markdown]
 # ## How to run the course

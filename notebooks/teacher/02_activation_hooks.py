@@ -30,8 +30,8 @@
 #    check your own extraction against the course's `helpers.activations.collect`;
 # 6. extend it to the fully connected layers, before and after their ReLU (challenge).
 #
-# **Estimated time:** about 55 minutes (25 reading the text and the code, 30 for the two exercises
-# and three Think! prompts; the code runs in under a minute under `quick`).
+# **Estimated time:** about 60 minutes (25 reading the text and the code, 35 for the three exercises
+# and three Think! prompts; the code runs in under two minutes under `quick`).
 #
 # **Prerequisites:** notebook 00. Basic Python functions and closures; no prior PyTorch needed
 # beyond "a model is called on a tensor of images".

@@ -28,8 +28,8 @@
 # 4. read a layer's distribution of shares, and name the low-level differences between stimulus
 #    categories that can push it away from chance without any learning.
 #
-# **Estimated time:** about 60 minutes (20 reading the text and the code, 40 for the three exercises
-# and three Think! prompts; the code runs in under a minute under `quick`).
+# **Estimated time:** about 65 minutes (20 reading the text and the code, 45 for the four exercises
+# and three Think! prompts; the code runs in under two minutes under `quick`).
 #
 # **Prerequisites:** notebook 02 (where the per-filter maxima come from); NumPy broadcasting and
 # boolean indexing. Whether a share is *more than luck* is the subject of notebook 04.

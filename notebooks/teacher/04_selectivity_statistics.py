@@ -30,8 +30,8 @@
 # 5. relate eq. 2 to indices from neuroscience: the face-selectivity index (with the FSI > 1/3
 #    criterion of Tsao et al., 2006) and d′.
 #
-# **Estimated time:** about 60 minutes (30 reading the text and the code, 30 for the two exercises
-# and two Think! prompts; the code runs in under a minute under `quick`).
+# **Estimated time:** about 65 minutes (30 reading the text and the code, 35 for the three exercises
+# and two Think! prompts; the code runs in under two minutes under `quick`).
 #
 # **Prerequisites:** notebook 03 (eq. 1, eq. 2, chance); the idea of a p-value.
 

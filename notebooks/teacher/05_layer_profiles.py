@@ -30,8 +30,8 @@
 #    contrast beside the originals, and say which preferences survive;
 # 5. tell apart "most detectors" (a count) from "densest in detectors" (a proportion).
 #
-# **Estimated time:** about 65 minutes (30 reading the text and the code, 35 for the three exercises
-# and two Think! prompts; the code runs in under a minute under `quick`).
+# **Estimated time:** about 80 minutes (35 reading the text and the code, 45 for the four exercises
+# and two Think! prompts; the code runs in under two minutes under `quick`).
 #
 # **Prerequisites:** notebooks 03 (eq. 1, eq. 2) and 04 (the permutation test, its floor,
 # Benjamini–Hochberg, "selective for any category").

@@ -28,8 +28,8 @@
 #    optimised in Fourier space rather than pixel by pixel, and watch it form step by step;
 # 4. browse layers, categories and filters with an interactive viewer.
 #
-# **Estimated time:** about 55 minutes (25 reading the text and the code, 30 for the two exercises
-# and two Think! prompts; the code runs in under a minute under `quick`).
+# **Estimated time:** about 60 minutes (25 reading the text and the code, 35 for the three exercises
+# and two Think! prompts; the code runs in under two minutes under `quick`).
 #
 # **Prerequisites:** notebook 05 (layer profiles), notebook 04 (the permutation test); notebook 02 (activation
 # maps and hooks).

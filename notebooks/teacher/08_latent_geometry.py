@@ -29,8 +29,8 @@
 # 4. find pairs of images that look alike in pixels but lie far apart deep in the network, and the
 #    reverse.
 #
-# **Estimated time:** about 50 minutes (20 reading the text and the code, 30 for the two exercises
-# and two Think! prompts; the code runs in under a minute under `quick`).
+# **Estimated time:** about 55 minutes (20 reading the text and the code, 35 for the three exercises
+# and two Think! prompts; the code runs in under two minutes under `quick`).
 #
 # **Prerequisites:** notebook 07 (the essay's claim, single filters); notebook 04 (permutation
 # tests, Benjamini–Hochberg).

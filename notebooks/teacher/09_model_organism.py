@@ -30,8 +30,8 @@
 #    a permutation test and a bootstrap interval);
 # 5. state what these results can and cannot say about the paper's VGG16.
 #
-# **Estimated time:** about 55 minutes (25 reading the text and the code, 30 for the two exercises
-# and three Think! prompts; the code runs in under a minute under `quick`).
+# **Estimated time:** about 65 minutes (30 reading the text and the code, 35 for the three exercises
+# and three Think! prompts; the code runs in under two minutes under `quick`).
 #
 # **Prerequisites:** notebook 01 (cross-entropy and soft labels), 03–05 (eq. 1, eq. 2, the
 # permutation test, Benjamini–Hochberg, bootstrap intervals, layer profiles), 07–08 (RDMs).

@@ -31,8 +31,8 @@
 # 4. run a complete study on a folder of your own images (the capstone): load, equalise, measure
 #    with a control network, plot, and report what a reader needs (the checklist in section 3).
 #
-# **Estimated time:** about 65 minutes with the demonstration folder (30 reading the text and the
-# code, 35 for the three exercises and two Think! prompts; the code runs in under a minute under
+# **Estimated time:** about 75 minutes with the demonstration folder (30 reading the text and the
+# code, 45 for the four exercises and two Think! prompts; the code runs in under two minutes under
 # `quick`); measuring a stimulus set of your own takes longer, mostly to collect the images.
 #
 # **Prerequisites:** notebooks 03–05 (selectivity, its statistics, layer profiles); the idea of
