@@ -290,6 +290,17 @@ def test_every_exercise_in_both_editions(py, monkeypatch):
 # --------------------------------------------------------------------------- the slicer itself
 
 
+def test_the_solutions_file_is_up_to_date():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("solutions", ROOT / "tools" / "solutions.py")
+    solutions = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(solutions)
+    assert solutions.OUT.read_text(encoding="utf-8") == solutions.build(), \
+        "helpers/data/solutions.json is out of date: run `python tools/solutions.py`"
+    assert exercises.solution("05.1").startswith("mask = sel.selective(") and exercises.solution("99.1") is None
+
+
 def test_names_sees_bindings_and_reads():
     bound, reads = _names("import numpy as np\nx = np.ones(3)\ndef f(a):\n    b = a + y\n    return b\n"
                           "d[k] = 1\nz = [i for i in x]")

@@ -293,8 +293,8 @@ print(f"{LAYER}: resolved at BH levels {result.resolve_q}; shuffles per non-sile
 # original order. The check compares it with `helpers.selectivity.benjamini_hochberg` on a small
 # example, on this layer's face p-values and on the simulated ones.
 #
-# *Hints:* `np.argsort` gives the order; `np.minimum.accumulate` on the reversed array gives the
-# running minimum from the largest rank down; put the values back with the inverse order.
+# *Hint:* work the small example of the check by hand first (sort, scale each p-value by its rank,
+# then make the adjusted values never decrease with rank); NumPy has a cumulative minimum.
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 def my_bh(p):

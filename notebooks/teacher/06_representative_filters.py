@@ -442,9 +442,9 @@ course.verify_prediction(predicted_purity, answer_used, "the purity")
 # filter's activations, no NaN), where equal values are ordered by a random key,
 # `np.random.default_rng(seed).random(len(values))`, exactly as `exemplars.top_exemplars(...,
 # bottom=True, seed=seed)` does. Use only **stable** sorts: `np.argsort(..., kind="stable")` keeps
-# the order of equal elements, so sorting first by the random key and then, stably, by the value
-# gives "by value, ties by the random key". (Why not `np.argsort(values)` alone? Its default
-# quicksort leaves the order of ties unspecified: the answer could change between NumPy versions.)
+# the order of equal elements. Which order of sorts leaves ties ordered by the random key? (Why not
+# `np.argsort(values)` alone? Its default quicksort leaves the order of ties unspecified: the answer
+# could change between NumPy versions.)
 # The check compares your function with `top_exemplars` on the best filter of each category and on
 # a made-up filter where most images sit at 0.
 
