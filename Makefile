@@ -22,7 +22,7 @@ BUILD ?= build
 export COURSE_PROFILE := $(PROFILE)
 export PYTHONUNBUFFERED := 1
 
-.PHONY: course setup report notebooks site editions test test-deps lab lock clean
+.PHONY: course setup report notebooks site editions learner-dist test test-deps lab lock clean
 
 course: setup report notebooks
 	@echo
@@ -51,6 +51,14 @@ site: notebooks
 # learner editions (notebooks/*.ipynb). Re-execute the teacher notebook too (notebooks/README.md).
 editions: setup
 	$(PY) tools/editions.py
+	$(PY) tools/solutions.py
+
+# A learner's copy of the course in $(BUILD)/learner: no teacher editions, no readable solutions
+# (the one a class's Binder and Colab badges should open; README, "Classroom use"). For an
+# assessed lab, leave out the solutions the checks reveal after an attempt:
+#   make learner-dist DIST_ARGS=--no-solutions
+learner-dist:
+	$(PY) tools/learner_dist.py --out $(BUILD)/learner $(DIST_ARGS)
 
 # System packages the tests use (Chromium for the browser test, WordNet for the
 # ImageNet-hierarchy builder); installed when apt-get is usable, else those tests skip.

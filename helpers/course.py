@@ -79,6 +79,22 @@ def describe(net=None, stim=None) -> str:
     return "\n".join(lines)
 
 
+def _inline_figures() -> bool:
+    """In a Jupyter kernel, draw figures inline whatever ``MPLBACKEND`` says: a kernel started
+    from a shell with ``MPLBACKEND=Agg`` (as test runs and headless builds set it) would otherwise
+    show no figure and store none in the executed notebook (why 9 of 11 teacher editions had
+    none). Outside a kernel nothing changes; returns whether it switched."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover
+        return False
+    ip = get_ipython()
+    if ip is None or type(ip).__name__ != "ZMQInteractiveShell":
+        return False
+    ip.run_line_magic("matplotlib", "inline")
+    return True
+
+
 def setup(threads: int | None = None) -> Profile:
     """Seed everything, set plotting defaults, print the profile banner; return the profile."""
     import matplotlib.pyplot as plt
@@ -86,9 +102,12 @@ def setup(threads: int | None = None) -> Profile:
     import torch
 
     from .config import seed_everything
+    from .exercises import watch_cells
 
     profile = get_profile()
     seed_everything(SEED)
+    watch_cells()  # an answer cell that raised never passes its check (helpers.exercises)
+    _inline_figures()
     if threads or os.environ.get("COURSE_THREADS"):
         torch.set_num_threads(int(threads or os.environ["COURSE_THREADS"]))
     sns.set_theme(context="notebook", style="whitegrid")
@@ -98,105 +117,14 @@ def setup(threads: int | None = None) -> Profile:
 
 
 # --------------------------------------------------------------------------- exercise checks
-# An exercise is an answer cell (the learner's code) and a check cell. A check never raises:
-# it prints "✓ ..." for a right answer and "Not yet: <hint>" for a blank or wrong one, and
-# check_answer / check_function hand back the reference in that case, so that every later
-# cell of the notebook still runs on a correct value. The learner edition of a notebook
-# (tools/editions.py) leaves its answers blank: Python's Ellipsis, ``...``.
-
-REFERENCE_NOTE = "(the cells below use the reference answer)"
-
-
-def is_blank(answer) -> bool:
-    """Whether an answer is still the blank of the learner edition (``...``) or ``None``."""
-    return answer is None or answer is Ellipsis
-
-
-def same(answer, reference, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
-    """Whether ``answer`` equals ``reference``: numbers and arrays of equal shape within
-    ``rtol``/``atol`` (NaN equals NaN), mappings key by key, strings exactly, anything else by
-    ``==``. A blank answer, or one that cannot be compared, is never equal."""
-    import numbers
-
-    import numpy as np
-
-    if is_blank(answer):
-        return False
-    try:
-        if isinstance(reference, dict):
-            return (isinstance(answer, dict) and set(answer) == set(reference)
-                    and all(same(answer[k], reference[k], rtol, atol) for k in reference))
-        if isinstance(reference, str):
-            return isinstance(answer, str) and answer == reference
-        if isinstance(reference, (numbers.Number, np.ndarray, np.generic)):
-            if isinstance(answer, (str, bytes)):  # NumPy would read "0.25" as a number
-                return False
-            a = np.asarray(answer, dtype=np.float64)
-            r = np.asarray(reference, dtype=np.float64)
-            return a.shape == r.shape and bool(np.allclose(a, r, rtol=rtol, atol=atol, equal_nan=True))
-        return bool(answer == reference)
-    except (TypeError, ValueError, AttributeError):
-        return False
-
-
-def check(condition, hint: str, success: str = "Correct!") -> bool:
-    """Report a yes/no exercise check: print ``✓ success`` when ``condition`` holds, else
-    ``Not yet: hint``. Never raises (a learner's wrong answer is not an error); returns
-    whether the condition held."""
-    ok = bool(condition)
-    print(f"✓ {success}" if ok else f"Not yet: {hint}")
-    return ok
-
-
-def _equal(answer, reference, equal, rtol, atol) -> bool:
-    if is_blank(answer):
-        return False
-    if equal is None:
-        return same(answer, reference, rtol, atol)
-    try:
-        return bool(equal(answer, reference))
-    except Exception:  # a malformed answer (wrong type or shape) is a wrong answer
-        return False
-
-
-def check_answer(answer, reference, hint: str, success: str = "Correct!", *, equal=None,
-                 rtol: float = 1e-5, atol: float = 1e-8):
-    """Check a value the learner computed against ``reference``.
-
-    ``equal(answer, reference) -> bool`` replaces the default comparison, :func:`same` with
-    ``rtol``/``atol``. Prints ``✓ success`` or ``Not yet: hint``; returns ``answer`` when it is
-    right and ``reference`` otherwise, so ``x = course.check_answer(x, ...)`` lets the rest
-    of the notebook run on a correct ``x``.
-    """
-    if check(_equal(answer, reference, equal, rtol, atol), hint, success):
-        return answer
-    print(f"  {REFERENCE_NOTE}")
-    return reference
-
-
-def check_function(function, reference, cases, hint: str, success: str = "Correct!", *,
-                   equal=None, rtol: float = 1e-5, atol: float = 1e-8):
-    """Check a function the learner wrote against a ``reference`` function.
-
-    ``cases`` is a list of argument tuples; the answer is right when ``function(*args)``
-    equals ``reference(*args)`` for every one (compared as in :func:`check_answer`). An
-    exception raised by the learner's function counts as not yet, and its message is shown.
-    Returns ``function`` when it is right and ``reference`` otherwise.
-    """
-    ok, error = True, ""
-    for args in cases:
-        try:
-            result = function(*args)
-        except Exception as e:  # the learner's code: report, do not stop the notebook
-            ok, error = False, f"your function raised {type(e).__name__}: {e}. "
-            break
-        if not _equal(result, reference(*args), equal, rtol, atol):
-            ok = False
-            break
-    if check(ok, error + hint, success):
-        return function
-    print(f"  {REFERENCE_NOTE}")
-    return reference
+# The checks live in helpers.exercises (see its docstring): a check never raises, never rebinds
+# the learner's names (store what it returns under a name of its own, e.g. `ratio_used =
+# course.check_answer(ratio, ...)`), says what is wrong, and shows the reference solution,
+# collapsed, after an attempt. The learner edition (tools/editions.py) leaves its answers blank:
+# Python's Ellipsis, ``...``.
+from .exercises import (  # noqa: E402  re-exported: the notebooks call course.check_answer & co.
+    REFERENCE_NOTE, check, check_answer, check_function, check_text, is_blank, same, verify_prediction,
+)
 
 
 def reference(name: str, *args):

@@ -30,8 +30,8 @@
 # 5. inspect the geometry a trained network learned in its last layer and compare it with an
 #    untrained control.
 #
-# **Estimated time:** about 45 minutes (25 of reading, 20 for the three Think! prompts and the
-# three exercises); the code runs in about 20 seconds.
+# **Estimated time:** about 85 minutes (40 reading the text and the code, 45 for the four exercises
+# and three Think! prompts; the code runs in under two minutes under `quick`).
 #
 # **Prerequisites:** notebook 00; NumPy; the idea of a probability distribution. No deep-learning
 # background is needed: everything here is arithmetic on vectors.
@@ -207,12 +207,13 @@ def torch_cross_entropy(logits, y):
     return F.cross_entropy(torch.from_numpy(logits), torch.from_numpy(y)).item()
 
 
-cross_entropy = course.check_function(
+cross_entropy_used = course.check_function(
     cross_entropy, torch_cross_entropy, [(test_logits, test_y), (test_logits * 1000, test_y)],
-    "return the mean over rows of  log(sum_j exp(z_j)) - z_y,  subtracting each row's maximum before exponentiating",
-    "your loss equals PyTorch's, and huge logits stay finite.")
-print(f"loss {cross_entropy(test_logits, test_y):.6f}; with logits 1000 times larger "
-      f"{cross_entropy(test_logits * 1000, test_y):.1f}")
+    "the loss of one row is -log(softmax(z)[y]); write the log of a softmax without computing the softmax, "
+    "and remember what shifting all logits of a row by the same amount does",
+    "your loss equals PyTorch's, and huge logits stay finite.", exercise="01.1")
+print(f"loss {cross_entropy_used(test_logits, test_y):.6f}; with logits 1000 times larger "
+      f"{cross_entropy_used(test_logits * 1000, test_y):.1f}")
 
 # %% [markdown]
 # ## 3. Every wrong class is equally wrong
@@ -419,10 +420,11 @@ def my_soft_labels(y, beta):
 
 
 # %%
-my_soft_labels = course.check_function(
+my_soft_labels_used = course.check_function(
     my_soft_labels, lambda y, beta: imagenet.soft_labels(y, temperature=1 / beta), [(husky, 2.0)],
-    "exponentiate -beta * distance (minus its maximum) and divide by the sum", atol=1e-6)
-mine = my_soft_labels(husky, 2.0)
+    "it is a softmax of -beta * d: the same stabilising shift as in section 2 applies", atol=1e-6,
+    exercise="01.2")
+mine = my_soft_labels_used(husky, 2.0)
 print(f"with β = 2 the husky keeps {mine[husky]:.3f} of the target; all other dog breeds together get "
       f"{mine[dogs].sum() - mine[husky]:.3f}, the sports car {mine[car]:.1e}")
 
@@ -527,15 +529,16 @@ def kept_on_husky(t):
 
 grid = np.geomspace(0.01, 10.0, 2001)  # reference: read 0.5 off the curve kept(t), interpolated in log t
 curve = np.array([kept_on_husky(t) for t in grid])
-t_half = course.check_answer(
+t_half_used = course.check_answer(
     t_half, float(np.exp(np.interp(0.5, curve[::-1], np.log(grid[::-1])))),
-    "kept(t) = miniworld.soft_labels(mw_husky, t)[mw_husky] falls with t: halve an interval [low, high] "
-    "with kept(low) > 0.5 > kept(high) until it is shorter than 1e-6",
-    "the husky keeps half its target at that temperature.", rtol=0, atol=1e-4)
-print(f"t_half = {t_half:.4f}: the husky keeps {kept_on_husky(t_half):.4f}; "
+    "the share kept falls steadily as t rises, so an interval whose ends keep more and less than half "
+    "can be halved until it is short enough",
+    "the husky keeps half its target at that temperature.", rtol=0, atol=1e-4, within=(0, float("inf")),
+    exercise="01.3")
+print(f"t_half = {t_half_used:.4f}: the husky keeps {kept_on_husky(t_half_used):.4f}; "
       f"at the organism's T = {T} it keeps {kept_on_husky(T):.3f}")
-print(f"the organism's T = {T} is {'below' if T < t_half else 'above'} t_half: its husky target keeps "
-      f"{'more' if T < t_half else 'less'} than half on the husky itself")
+print(f"the organism's T = {T} is {'below' if T < t_half_used else 'above'} t_half: its husky target keeps "
+      f"{'more' if T < t_half_used else 'less'} than half on the husky itself")
 
 # %% [markdown]
 # The last line compares the organism's training temperature with `t_half`, so it stays right if
@@ -716,7 +719,27 @@ if not trained_roles:
 # be compared: it measures the class geometry the cross-entropy copy and the soft-label copy
 # actually learned. Which of the two forces shapes the *filters* of the convolutional layers is
 # what notebooks 03–08 measure.
+
+# %% [markdown]
+# ## Exercise 4 (interpretation): what the loss asks for
 #
+# Cross-entropy charges the same for calling a husky a beagle as for calling it a car. In three or
+# four sentences, store in `interpretation`: why might a network trained with it still put the dog
+# breeds close together, and how would you tell that explanation apart from the loss itself
+# (which comparison would you run)?
+
+# %%
+interpretation = ...  # your code here: a few sentences in quotes, e.g. interpretation = """..."""
+
+# %%
+course.check_text(
+    interpretation,
+    {"how cross-entropy treats mistakes": ['alike', 'same', 'equal', 'one-hot', 'every mistake', 'all mistakes'],
+     "a reason from the images themselves": ['look alike', 'similar', 'visual', 'feature', 'shape'],
+     "a comparison that separates the explanations": ['soft', 'untrained', 'control', 'compare']},
+    min_words=30, exercise="01.4")
+
+# %% [markdown]
 # ## Summary
 #
 # - ILSVRC-2012 has 1000 classes, 118 of them dog breeds (indices 151–268), next to classes such

@@ -27,7 +27,8 @@
 # 4. read a layer's distribution of shares, and name the low-level differences between stimulus
 #    categories that can push it away from chance without any learning.
 #
-# **Estimated time:** about 35 minutes (15 reading and running, 20 for the three exercises).
+# **Estimated time:** about 65 minutes (20 reading the text and the code, 45 for the four exercises
+# and three Think! prompts; the code runs in under two minutes under `quick`).
 #
 # **Prerequisites:** notebook 02 (where the per-filter maxima come from); NumPy broadcasting and
 # boolean indexing. Whether a share is *more than luck* is the subject of notebook 04.
@@ -157,12 +158,12 @@ def my_normalize(A, eps=1e-12):
 
 # %%
 varying = ~sel.silent_filters(A)
-my_normalize = course.check_function(
+my_normalize_used = course.check_function(
     my_normalize, sel.normalize, [(A,)],
-    "subtract each column's minimum and divide by (column max - column min + eps); "
-    "use axis=0 for per-filter statistics",
+    "eq. 1 works per filter, i.e. per column: along which axis are its minimum and maximum taken?",
     "eq. 1 matches helpers.selectivity.normalize on every varying filter.",
-    equal=lambda mine, ref: mine.shape == ref.shape and np.allclose(mine[:, varying], ref[:, varying]))
+    equal=lambda mine, ref: mine.shape == ref.shape and np.allclose(mine[:, varying], ref[:, varying]),
+    exercise="03.1")
 
 # %% [markdown]
 # ## 2. Silent filters
@@ -234,11 +235,11 @@ def my_share(AN, labels, n_categories, balanced=True):
 
 # %%
 AN = sel.normalize(A)
-my_share = course.check_function(
+my_share_used = course.check_function(
     my_share, sel.selectivity_index, [(AN, labels, C, False), (AN, labels, C, True)],
-    "per category, sum (or average) AN over that category's rows; then divide each filter's row "
-    "by its total over categories",
-    "eq. 2 matches helpers.selectivity.selectivity_index, plain and balanced.")
+    "the two formulas above differ only in what is computed per category (a sum or a mean); compare "
+    "case 1 (plain) with case 2 (balanced) to see which one you have",
+    "eq. 2 matches helpers.selectivity.selectivity_index, plain and balanced.", exercise="03.2")
 
 # %% [markdown]
 # ## 4. Chance level
@@ -395,16 +396,33 @@ sizes = np.bincount(toy_labels)
 S_balanced = ...  # your code here: the balanced shares, shape (2, 3), from S_plain and sizes only
 
 # %%
-S_balanced = course.check_answer(
+S_balanced_used = course.check_answer(
     S_balanced, sel.selectivity_index(toy_AN, toy_labels, 3, balanced=True),
-    "S_plain[f, c] is Σ_c / Σ_total; divide it by the class size to get something proportional to "
-    "the category mean, then make every row sum to 1 again",
-    "the balanced share is the plain share per image, renormalised: no activations needed.")
+    "follow the hint above: what is S_plain[f, c] / n_c proportional to, and what must every row sum to?",
+    "the balanced share is the plain share per image, renormalised: no activations needed.", exercise="03.3")
 
 # %% [markdown]
 # The same identity says that the plain and the balanced share carry the same information once the
 # class sizes are known; what differs is which one reads "0.25" as "no preference".
+
+# %% [markdown]
+# ## Exercise 4 (interpretation): what a share says
 #
+# A filter of this layer has an eq. 2 share of 0.40 for one category, with four categories. In
+# three or four sentences stored in `interpretation`: what does that number say, compared with
+# what, and what does it not tell you yet?
+
+# %%
+interpretation = ...  # your code here: a few sentences in quotes, e.g. interpretation = """..."""
+
+# %%
+course.check_text(
+    interpretation,
+    {"the chance level it is compared with": ['chance', '0.25', '1/4', 'one quarter', '1/C'],
+     "what the share cannot tell": ['test', 'permutation', 'significan', 'noise', 'by chance']},
+    min_words=30, exercise="03.4")
+
+# %% [markdown]
 # ## Summary
 #
 # - Eq. 1 rescales each filter to 0–1 over the stimulus set; eq. 2 takes the share of that

@@ -30,50 +30,31 @@
 # 4. run a complete study on a folder of your own images (the capstone): load, equalise, measure
 #    with a control network, plot, and report what a reader needs (the checklist in section 3).
 #
-# **Estimated time:** about 45 minutes with the demonstration folder (25 reading and running, 20 for
-# the exercises and the challenge); measuring a stimulus set of your own takes longer, mostly to
-# collect the images.
+# **Estimated time:** about 75 minutes with the demonstration folder (30 reading the text and the
+# code, 45 for the four exercises and two Think! prompts; the code runs in under two minutes under
+# `quick`); measuring a stimulus set of your own takes longer, mostly to collect the images.
 #
 # **Prerequisites:** notebooks 03–05 (selectivity, its statistics, layer profiles); the idea of
 # cross-validation.
 
 # %%
 # Google Colab set-up (written by tools/editions.py). Inside Colab this cell fetches the course
-# at the commit these notebooks belong to (git checks its hash) and installs its `helpers` package
-# (the full profile's photographs and VGG16 weights download on first use). Anywhere else it does nothing.
+# at the version these notebooks belong to and installs its `helpers` package (the full
+# profile's photographs and VGG16 weights download on first use). Anywhere else it does nothing.
 import sys
 
 if "google.colab" in sys.modules:
     import os
-    import re
     import subprocess
 
-    REPO, COMMIT, VERSION, COURSE_DIR = "OWNER/REPO", "", "0.1.0", "/content/cnn-selectivity-course"
-    if REPO == "OWNER/REPO" or not re.fullmatch("[0-9a-f]{40}", COMMIT):
-        raise SystemExit("This copy of the course is not published yet (its repository is a placeholder or no "
-                         "commit is named), so the Colab set-up installs nothing: run it locally or on Binder.")
-
-    def run(*cmd, check=True):
-        done = subprocess.run(list(cmd), capture_output=True, text=True)
-        if done.returncode != 0 and check:
-            why = ((done.stderr or "").strip().splitlines() or ["no message"])[-1]
-            raise SystemExit(f"Colab set-up stopped: {' '.join(cmd)} failed ({why}).")
-        return (done.stdout or "").strip() if done.returncode == 0 else ""
-
-    if not os.path.exists(COURSE_DIR):
-        run("git", "init", "--quiet", COURSE_DIR)
-        run("git", "-C", COURSE_DIR, "fetch", "--quiet", "--depth", "1", f"https://github.com/{REPO}.git", COMMIT)
-        run("git", "-C", COURSE_DIR, "checkout", "--quiet", "--detach", "FETCH_HEAD")
-    ours = os.path.isdir(COURSE_DIR + "/.git")  # git of a folder above must not answer for it
-    head = run("git", "-C", COURSE_DIR, "rev-parse", "HEAD", check=False) if ours else ""
-    changed = run("git", "-C", COURSE_DIR, "status", "--porcelain", "--untracked-files=no") if head else ""
-    if head != COMMIT or changed:
-        raise SystemExit(f"{COURSE_DIR} holds something other than commit {COMMIT[:12]} of the course, unchanged, "
-                         f"so nothing was installed: delete it (!rm -rf {COURSE_DIR}) and run this cell again.")
-    run(sys.executable, "-m", "pip", "install", "--quiet", "-e", COURSE_DIR)
+    REPO, TAG, COURSE_DIR = "OWNER/REPO", "v0.1.0", "/content/cnn-selectivity-course"
+    if not os.path.isdir(COURSE_DIR):
+        subprocess.run(["git", "clone", "--quiet", "--depth", "1", "--branch", TAG,
+                        f"https://github.com/{REPO}.git", COURSE_DIR], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", COURSE_DIR], check=True)
     if COURSE_DIR not in sys.path:
         sys.path.insert(0, COURSE_DIR)
-    print(f"Colab: the course's helpers (version {VERSION}, commit {COMMIT[:12]} of github.com/{REPO}) are installed.")
+    print(f"Colab: the course's helpers ({TAG} of github.com/{REPO}) are installed.")
 
 # %%
 from IPython.display import Markdown, display
@@ -98,7 +79,6 @@ import pandas as pd
 from helpers import analysis as an
 from helpers import plots
 from helpers import selectivity as sel
-from helpers import verdicts
 from helpers.labels import title as figure_title
 
 stim = course.stimuli()
@@ -159,7 +139,7 @@ readout["proportion selective"] = any_category
 chance = 1 / len(categories)
 readout[["mean", "sd", "proportion selective"]].round(3).T
 
-# %% jupyter={"source_hidden": true}
+# %%
 rho = an.spearman(readout["mean"].to_numpy(), readout["proportion selective"].to_numpy())
 best_read, most_sel = readout["mean"].idxmax(), readout["proportion selective"].idxmax()
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), gridspec_kw={"width_ratios": [1.6, 1]})
@@ -173,63 +153,66 @@ ax.set_ylim(0, 1.05)
 ax.set_xlabel("layer (shallow → deep)")
 ax.set_ylabel("accuracy on held-out images /\nproportion of filters")
 plt.setp(ax.get_xticklabels(), rotation=60, ha="right")
-ax.legend(fontsize=8, loc="lower left")
-plots.set_title(ax, f"Linear read-out per layer vs selective filters\n{title}", fontsize=8)
+ax.legend(fontsize=7, loc="lower left")
+ax.set_title(f"Linear read-out per layer vs selective filters\n{title}", fontsize=8)
 ax = axes[1]
 dots = ax.scatter(readout["proportion selective"], readout["mean"], c=np.arange(len(layers)), cmap="viridis",
                   vmin=-0.5, vmax=len(layers) - 0.5)
 # Fifteen names next to fifteen dots overlap; the colour bar names the layers, and only the two
 # layers the comparison is about are labelled on the plot.
 bar = fig.colorbar(dots, ax=ax, ticks=range(len(layers)), pad=0.02)
-bar.ax.set_yticklabels(layers, fontsize=8)
+bar.ax.set_yticklabels(layers, fontsize=6)
 bar.ax.invert_yaxis()
-# The labels sit at fixed places in the lower left, with a line to their dot: the dots of the best
-# layers crowd near accuracy 1, where labels next to them would run into each other and the title.
-marks = ([(best_read, "best read-out and most selective", 0.22)] if best_read == most_sel else
-         [(best_read, "best read-out", 0.22), (most_sel, "most selective", 0.08)])
-for name, text, y in marks:
+marks = ([(best_read, "best read-out and most selective", -14)] if best_read == most_sel else
+         [(best_read, "best read-out", 12), (most_sel, "most selective", -16)])
+for name, text, dy in marks:
     ax.annotate(f"{text}: {name}", (readout.loc[name, "proportion selective"], readout.loc[name, "mean"]),
-                xytext=(0.04, y), textcoords="axes fraction", ha="left", va="bottom", fontsize=8,
-                arrowprops={"arrowstyle": "-", "lw": 0.6, "color": "0.4"})
+                xytext=(-10, dy), textcoords="offset points", ha="right", fontsize=7,
+                arrowprops={"arrowstyle": "-", "lw": 0.6})
 ax.set_xlabel("proportion of filters selective for some category")
 ax.set_ylabel("read-out accuracy (mean over folds)")
-plots.set_title(ax, f"One dot per layer (colour: depth); Spearman ρ = {rho:.2f}", fontsize=8)
+ax.set_title(f"One dot per layer (colour: depth); Spearman ρ = {rho:.2f}", fontsize=8)
 fig.tight_layout()
 plt.show()
 print(f"Best read-out: {best_read} ({readout.loc[best_read, 'mean']:.2f}); most selective filters: {most_sel} "
       f"({readout.loc[most_sel, 'proportion selective']:.0%} of its filters, read-out {readout.loc[most_sel, 'mean']:.2f}).")
-# Whether the proxy "disagrees" is a comparison of two read-outs with their spread over folds, and
-# it is meaningless where both sit at the ceiling of accuracy 1.
-print("The proxy and the read-out point to the same layer." if best_read == most_sel else
-      verdicts.difference(readout.loc[best_read, "mean"], readout.loc[most_sel, "mean"],
-                          readout.loc[best_read, "sd"], readout.loc[most_sel, "sd"],
-                          names=(f"{best_read} (best read-out)", f"{most_sel} (most selective)"),
-                          quantity="read-out accuracy", ceiling=1.0, margin=0.05, spread_name="sd over folds"))
-at_ceiling = readout.index[readout["mean"] >= 0.95]
-print(verdicts.shows(f"{len(at_ceiling)} of {len(layers)} layers read out at 0.95 or more"
-                     + (f" (the shallowest of them {at_ceiling[0]}): the read-out separates these categories almost perfectly "
-                        "there, so it cannot rank those layers." if len(at_ceiling) else
-                        ": no layer is at ceiling, so the read-out can rank them.")))
+print("The two agree: here the proportion of selective filters points to the best layer." if best_read == most_sel else
+      f"They disagree: the proxy would have chosen {most_sel}, which reads out "
+      f"{readout.loc[best_read, 'mean'] - readout.loc[most_sel, 'mean']:.2f} worse than {best_read}.")
 
 # %% [markdown]
-# Two cautions. Fifteen layers are fifteen points: a rank correlation over them is a description,
-# not a test with much power. And a linear read-out combines *all* filters of a layer, so
-# individually unselective filters can still support an excellent read-out.
-
-# %% [markdown]
-# ## Exercise 1: choose a layer
+# Two cautions before reading the plot. Fifteen layers are fifteen points: a rank correlation over
+# them is a description, not a test with much power. And read-out accuracy depends on more than
+# selectivity: the number of filters, how redundant they are, and how they combine. A layer whose
+# filters are individually unselective can still support an excellent linear read-out, because a
+# linear model combines them.
 #
-# Using the `readout` table, find the layer with the highest mean read-out accuracy; if several
-# layers tie, take the shallowest. Store its name in `best_layer`.
+# With a trained network you can ask whether the layers richest in selective filters are also the
+# best feature extractors for these categories, as the paper proposed. With an untrained one, layers
+# differ mainly in how well random features preserve the colour and shape statistics that separate
+# the images.
+
+# %% [markdown]
+# ## Exercise 1: predict, then verify: choose a layer
+#
+# The paper proposed that the layers richest in selective filters make the best feature
+# extractors. **Predict** from the selectivity profile above, before reading the read-out
+# numbers: which layer will a linear read-out prefer? Store it in `predicted_layer`. **Then
+# verify**: from the `readout` table, find the layer with the highest mean read-out accuracy (if
+# several layers tie, take the shallowest) and store its name in `best_layer`.
 
 # %%
+predicted_layer = ...  # your code here: your prediction, a layer name, written before computing
 best_layer = ...  # your code here: the layer's name, e.g. "block3_conv1"
 
 # %%
-best_layer = course.check_answer(best_layer, course.reference("best_readout_layer", readout),
-                                 "find the largest value of readout['mean'] and the first layer that has it",
-                                 "that is the layer a linear read-out prefers.")
-print(best_layer, round(readout.loc[best_layer, "mean"], 3))
+best_layer_used = course.check_answer(best_layer, course.reference("best_readout_layer", readout),
+                                      "the table's index holds the layers; which pandas method returns the index "
+                                      "of the largest value, and which of several equal ones?",
+                                      "that is the layer a linear read-out prefers.",
+                                      choices=list(readout.index), exercise="10.1")
+print(best_layer_used, round(readout.loc[best_layer_used, "mean"], 3))
+course.verify_prediction(predicted_layer, best_layer_used, "the read-out's best layer")
 
 # %% [markdown]
 # ## 2. Visual complexity of a stimulus set
@@ -271,7 +254,7 @@ strong.pivot(index="layer", columns="category", values="n_strong").loc[layers]
 # there. The table below shows both, and how many detectors each mean rests on.
 # </details>
 
-# %% jupyter={"source_hidden": true}
+# %%
 table_sel = sel.summary_table(result, "p", 0.01)
 depth = pd.DataFrame({
     "strong: proportion-weighted": an.detector_depth(strong, weight="proportion"),
@@ -286,12 +269,12 @@ print(f"Count weighting puts the strongly responding filters deeper for {deeper}
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.4), gridspec_kw={"width_ratios": [1.5, 1]})
 ax = axes[0]
 for cat, sub in strong.groupby("category", sort=False):
-    ax.plot(sub["layer"], sub["proportion"], marker="o", ms=4, label=cat, color=plots.category_colour(cat))
+    ax.plot(sub["layer"], sub["proportion"], marker="o", ms=4, label=cat)
 ax.set_xlabel("layer (shallow → deep)")
 ax.set_ylabel("proportion of filters that\nrespond strongly to the category")
 plt.setp(ax.get_xticklabels(), rotation=60, ha="right")
-ax.legend(title="category", fontsize=8, title_fontsize=8)
-plots.set_title(ax, f"Strongly responding filters per layer (mean normalised activation ≥ {level:.2f})", fontsize=8)
+ax.legend(title="category", fontsize=7, title_fontsize=7)
+ax.set_title(f"Strongly responding filters per layer (mean normalised activation ≥ {level:.2f})", fontsize=8)
 ax = axes[1]
 x = np.arange(len(categories))
 for offset, col, n_col, label in ((-0.2, "strong: proportion-weighted", "n strong (all layers)", "strongly responding"),
@@ -303,13 +286,13 @@ for offset, col, n_col, label in ((-0.2, "strong: proportion-weighted", "n stron
     bars = ax.bar(x + offset, np.nan_to_num(values, nan=-0.5) + 0.5, bottom=-0.5, width=0.4, label=label)
     # Every category keeps its bar and says how many filters its mean rests on (n = 0: no bar).
     ax.bar_label(bars, labels=[f"n={n}" if np.isfinite(v) else "none" for v, n in zip(values, depth[n_col])],
-                 fontsize=8, padding=2)
+                 fontsize=7, padding=2)
 ax.set_xticks(x, categories)
-ax.set_yticks(range(len(layers)), layers, fontsize=8)
+ax.set_yticks(range(len(layers)), layers, fontsize=6)
 ax.set_ylim(-0.5, len(layers) - 0.5)
 ax.set_ylabel("mean depth of the detectors\n(proportion-weighted)")
-ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
-plots.set_title(ax, "Where each category's detectors sit (n: filters behind each mean)", fontsize=8)
+ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
+ax.set_title("Where each category's detectors sit (n: filters behind each mean)", fontsize=8)
 fig.suptitle(title, fontsize=8)
 fig.tight_layout()
 plt.show()
@@ -331,11 +314,9 @@ depth.round(2)
 enough = depth[depth["n strong (all layers)"] >= 10]["strong: proportion-weighted"].dropna()
 if len(enough) >= 2:
     low, high = enough.idxmin(), enough.idxmax()
-    print(verdicts.shows(
-        f"among categories with at least 10 strongly responding filters, {low!r} has the shallowest detectors "
-        f"(mean depth {enough[low]:.1f}) and {high!r} the deepest ({enough[high]:.1f}), {enough[high] - enough[low]:.1f} "
-        "layers apart. No interval was computed: a bootstrap over images would be needed before calling one set "
-        "visually simpler."))
+    print(f"Among categories with at least 10 strongly responding filters, {low!r} has the shallowest detectors "
+          f"(mean depth {enough[low]:.1f}) and {high!r} the deepest ({enough[high]:.1f}): "
+          f"a difference of {enough[high] - enough[low]:.1f} layers.")
 else:
     print("Fewer than two categories have 10 or more strongly responding filters: no comparison of depth is "
           "worth making here.")
@@ -355,11 +336,11 @@ n_strong_first = ...  # your code here: the count, an integer
 
 # %%
 _expected = strong.set_index(["layer", "category"]).loc[("block3_conv3", categories[0]), "n_strong"]
-n_strong_first = course.check_answer(n_strong_first, int(_expected),
-                                     "take column 0 of the category means and count the values >= level "
-                                     "(NaN counts as no)",
-                                     "your count matches the table.")
-print(n_strong_first)
+n_strong_first_used = course.check_answer(n_strong_first, int(_expected),
+                                          "one column of the category means belongs to the first category; "
+                                          "how does NaN compare with a number?",
+                                          "your count matches the table.", exercise="10.2")
+print(n_strong_first_used)
 
 # %% [markdown]
 # ## Challenge: the proportion-weighted depth
@@ -379,11 +360,11 @@ def my_depth(table):
 # %%
 made_up = pd.DataFrame({"category": ["a", "a", "a", "b", "b", "b"], "depth": [0, 1, 2, 0, 1, 2],
                         "proportion": [0.5, 0.0, 0.25, 0.0, 0.0, 0.0]})
-my_depth = course.check_function(my_depth, lambda t: an.detector_depth(t, weight="proportion").to_dict(),
-                                 [(strong,), (table_sel,), (made_up,)],
-                                 "group by category; weights = proportion; sum(w * depth) / sum(w); NaN when "
-                                 "sum(w) is 0",
-                                 "your depths match an.detector_depth.")
+my_depth_used = course.check_function(my_depth, lambda t: an.detector_depth(t, weight="proportion").to_dict(),
+                                      [(strong,), (table_sel,), (made_up,)],
+                                      "case 3 is made up so that you can work it out on paper; what is a weighted "
+                                      "mean whose weights are all 0?",
+                                      "your depths match an.detector_depth.", exercise="10.3")
 
 # %% [markdown]
 # ## 3. Capstone: measure your own stimulus set, end to end
@@ -527,24 +508,32 @@ for item, value in report.items():
     print(f"- {item}: {value}")
 
 # %% [markdown]
-# Last, the paper's claims scored on this study by the function that closes notebook 05
-# (`claims.scorecard`): network and control side by side, each claim with its operational
-# definition, the numbers, a bootstrap interval and a verdict. With two layers and 16 images per
-# category several claims cannot be scored, and each of those rows says what is missing. A study
-# that wants a verdict on them needs the layers and the images the rows name.
+# ## Exercise 3 (capstone deliverable): your report's conclusion
+#
+# The checklist above is filled in from the objects. The deliverable of the capstone is the part no
+# object can write: your **conclusion**, four to six sentences stored in `conclusion`, for your own
+# folder (or, as a rehearsal, for the one above). It must state
+#
+# 1. which network and which layers you measured;
+# 2. the main result, with a number from the tables (a proportion, or the difference to the control);
+# 3. how it compares with the untrained control;
+# 4. how uncertain it is (the intervals);
+# 5. one limitation, and what you would do next.
+#
+# The check looks for each of the five parts (not for right numbers: your teacher reads those).
 
 # %%
-from helpers import claims
+conclusion = ...  # your code here: four to six sentences in quotes, e.g. conclusion = """..."""
 
-missing = claims.paper_categories_missing(own.categories)
-if missing:
-    print(f"No scorecard: the study lacks the paper's categories {missing}.")
-else:
-    split = claims.essay_classes(own.labels, own.categories, own.subcategories)
-    study_card = claims.scorecard(studies["network"], studies["control"],
-                                  essay_reason=f"not run: {split.reason}" if split.reason else
-                                  "not run here: notebook 05 shows how (helpers.breeds.essay_experiment)")
-    print(study_card.to_text())
+# %%
+course.check_text(
+    conclusion,
+    {"which network and layers": ['block', 'fc1', 'fc2', 'layer'],
+     "a number from the tables": ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+     "the comparison with the untrained control": ['untrained', 'control'],
+     "how uncertain it is": ['interval', 'bootstrap', 'uncertain', 'CI', 'error bar'],
+     "a limitation and a next step": ['limit', 'only', 'few', 'small', 'caveat', 'next', 'more images']},
+    min_words=40, exercise="10.4")
 
 # %% [markdown]
 # With 16 images per category and two layers this is a rehearsal: a real study wants dozens of
@@ -572,18 +561,8 @@ shutil.rmtree(folder)
 # - Every title names the network and the stimuli: an untrained network's numbers exercise the
 #   methods and say nothing about VGG16 trained on ImageNet.
 #
-# **Sources.**
-#
-# - The paper (its discussion section proposes both uses): K. Malakhova, *Representation of
-#   Categories in Filters of Deep Neural Networks*, Proceedings of the IEEE Conference on Computer
-#   Vision and Pattern Recognition Workshops (CVPRW), 2018, pp. 1973–1975,
-#   doi:[10.1109/CVPRW.2018.00265](https://doi.org/10.1109/CVPRW.2018.00265).
-# - The essay (the limits of reading selectivity as visual): K. Malakhova, *Why Latent
-#   Representations in Convolutional Neural Networks Fall Outside Visual Space*, MODVIS Workshop
-#   (Computational and Mathematical Models in Vision), St. Petersburg, Florida, 2018,
-#   <https://docs.lib.purdue.edu/modvis/2018/session02/3>.
-#
-# Other sources: V. Willenbockel et al., *Controlling
+# **Sources.** The short paper on category selectivity (`../shared/seeds/002_…`), its discussion
+# section for both uses; V. Willenbockel et al., *Controlling
 # low-level image properties: the SHINE toolbox*, Behavior Research Methods, 2010; K. Simonyan &
 # A. Zisserman, ICLR 2015 (VGG16); L. Fei-Fei, R. Fergus &
 # P. Perona, *Learning generative visual models from few training examples*, CVPR Workshop on

@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 LEARNER = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-CHECK_CALL = re.compile(r"\bcourse\.check(?:_answer|_function)?\(")
+CHECK_CALL = re.compile(r"\bcourse\.check(?:_answer|_function|_text)?\(")
 
 
 def stream_text(cell) -> str:

@@ -18,7 +18,7 @@ TEACHER = ROOT / "notebooks" / "teacher"
 PY = sorted(TEACHER.glob("[0-9][0-9]_*.py"))
 IPYNB = sorted(TEACHER.glob("[0-9][0-9]_*.ipynb"))
 LEARNER = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-CHECK_CALL = re.compile(r"\bcourse\.check(?:_answer|_function)?\(")
+CHECK_CALL = re.compile(r"\bcourse\.check(?:_answer|_function|_text)?\(")
 REGENERATE = "run `python tools/editions.py` to regenerate the learner editions"
 
 

@@ -101,12 +101,15 @@ def objectives_of(nb) -> str:
 
 
 def time_of(nb) -> str:
-    """The estimated time ("about 20 minutes"), or ""."""
+    """The estimated time, whole ("about 45 minutes (25 reading, 20 for the three exercises)"),
+    or "": the sentence after "Estimated time:", however the markdown wraps it (up to its full
+    stop or the end of its paragraph)."""
     for cell in nb.cells[:6]:
         if cell.cell_type == "markdown":
-            m = re.search(r"estimated time:?\**:?\s*([^\n.]*\d+\s*(?:min|minutes|h|hours)\b[^\n.]*)", cell.source, re.I)
+            m = re.search(r"estimated time:?\**:?\s*(.*?\d+\s*(?:min|minutes|h|hours)\b.*?)(?:\.(?=\s|$)|\n\s*\n|$)",
+                          cell.source, re.I | re.S)
             if m:
-                return m.group(1).strip(" *")
+                return " ".join(m.group(1).split()).strip(" *")
     return ""
 
 

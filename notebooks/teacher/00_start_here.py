@@ -28,8 +28,8 @@
 # 4. read the environment check and fix what it reports (missing weights, no GPU, widgets that
 #    show up as text, an unwritable cache folder, missing photographs).
 #
-# **Estimated time:** about 25 minutes (15 of reading, 10 for the two Think! prompts and the
-# two exercises); the code runs in seconds.
+# **Estimated time:** about 60 minutes (25 reading the text and the code, 35 for the three exercises
+# and three Think! prompts; the code runs in under two minutes under `quick`).
 #
 # **Prerequisites:** Python and NumPy at the level of indexing arrays and writing small
 # functions. No PyTorch knowledge is assumed; notebook 02 introduces what we need.
@@ -157,19 +157,23 @@ plt.show()
 #
 # ### The course map
 #
-# | notebook | what you do |
-# |---|---|
-# | 00 · Start here | the course, the pipeline, profiles, environment check (this notebook) |
-# | 01 · ImageNet loss geometry | softmax, cross-entropy, how far apart classes are, mistake severity, learned class geometry |
-# | 02 · Activation hooks | read out any layer with forward hooks; VGG16's blocks; the in-place ReLU trap; memory arithmetic |
-# | 03 · Selectivity I | eq. 1 and eq. 2 by hand, chance level, silent filters, unequal category sizes |
-# | 04 · Selectivity II | is it more than chance? The permutation test, its floor, Benjamini–Hochberg, neuroscience indices |
-# | 05 · Layer profiles | the paper's figure, trained versus untrained, with intervals; a threshold slider |
-# | 06 · Representative filters | the most selective filters, what drives them, activation maximisation |
-# | 07 · Latent versus visual I | the essay's claims, tested on single filters (held-out ROC AUC, suppression) |
-# | 08 · Latent versus visual II | representational geometry across depth, with its significance and noise ceiling |
-# | 09 · The model organism | a small VGG16-shaped network trained here on generated drawings: face units without faces? breed units versus cars and cups; the class geometry cross-entropy and soft labels teach |
-# | 10 · Using selectivity | choosing a layer for a read-out; visual complexity; capstone: measure your own stimulus set |
+# | notebook | what you do | time |
+# |---|---|---|
+# | 00 · Start here | the course, the pipeline, profiles, environment check (this notebook) | about 60 min |
+# | 01 · ImageNet loss geometry | softmax, cross-entropy, how far apart classes are, mistake severity, learned class geometry | about 85 min |
+# | 02 · Activation hooks | read out any layer with forward hooks; VGG16's blocks; the in-place ReLU trap; memory arithmetic | about 60 min |
+# | 03 · Selectivity I | eq. 1 and eq. 2 by hand, chance level, silent filters, unequal category sizes | about 65 min |
+# | 04 · Selectivity II | is it more than chance? The permutation test, its floor, Benjamini–Hochberg, neuroscience indices | about 65 min |
+# | 05 · Layer profiles | the paper's figure, trained versus untrained, with intervals; a threshold slider | about 80 min |
+# | 06 · Representative filters | the most selective filters, what drives them, activation maximisation | about 60 min |
+# | 07 · Latent versus visual I | the essay's claims, tested on single filters (held-out ROC AUC, suppression) | about 75 min |
+# | 08 · Latent versus visual II | representational geometry across depth, with its significance and noise ceiling | about 55 min |
+# | 09 · The model organism | a small VGG16-shaped network trained here on generated drawings: face units without faces? breed units versus cars and cups; the class geometry cross-entropy and soft labels teach | about 65 min |
+# | 10 · Using selectivity | choosing a layer for a read-out; visual complexity; capstone: measure your own stimulus set | about 75 min |
+#
+# In all about 12½ hours, estimated from the text (150 words a minute), the code (4 s a line), the
+# exercises (8 minutes each, 15 for a challenge, 6 for an interpretation) and the Think! prompts
+# (2 minutes each); the code itself runs in under two minutes per notebook under `quick`.
 
 # %% [markdown]
 # ## How to run the course
@@ -359,9 +363,9 @@ ratio = (224 * 224) / (64 * 64)
 
 # %%
 # NBVAL_CHECK_OUTPUT
-ratio = course.check_answer(ratio, course.reference("pixel_ratio"),
-                            "count pixels per image in each profile (side × side) and divide the larger by the smaller")
-print(f"a 224-px image has {ratio} times the pixels of a 64-px image")
+ratio_used = course.check_answer(ratio, course.reference("pixel_ratio"),
+                                 "how many pixels does a square image of side s have?", exercise="00.1")
+print(f"a 224-px image has {ratio_used} times the pixels of a 64-px image")
 
 # %% [markdown]
 # Now put the ratio to use: time one batch of this profile's images through the network and
@@ -465,16 +469,16 @@ def hooked_madds(layout):
     return sum(counted)
 
 
-conv_madds = course.check_function(
+conv_madds_used = course.check_function(
     conv_madds, hooked_madds, [(diagrams.vgg16_layout(None, 224),), (diagrams.vgg16_layout(None, 64),)],
-    "for each row with block > 0 add 9 * (channels of the previous convolution, 3 for the first) "
-    "* channels * side**2",
-    "your count matches the hooks on VGG16's convolutions at 224 and 64 px.")
-full_cost = conv_madds(diagrams.vgg16_layout(None, 224))
+    "a convolution's input channels are the previous convolution's output channels (the image has 3); "
+    "rows with block 0 are not convolutions",
+    "your count matches the hooks on VGG16's convolutions at 224 and 64 px.", exercise="00.2")
+full_cost = conv_madds_used(diagrams.vgg16_layout(None, 224))
 print(f"VGG16 at 224 px: {full_cost / 1e9:.2f} billion multiply-adds per image in its convolutions")
 
 # %%
-here = conv_madds(diagrams.vgg16_layout(net, stim.preprocess.crop))
+here = conv_madds_used(diagrams.vgg16_layout(net, stim.preprocess.crop))
 print(f"this profile's network at {stim.preprocess.crop} px: {here / 1e6:,.1f} million multiply-adds per image")
 print(f"the full profile does {full_cost / here:,.1f} times as much convolution work per image")
 
@@ -483,7 +487,38 @@ print(f"the full profile does {full_cost / here:,.1f} times as much convolution 
 # ratio of Exercise 1 if the profile's network is VGG16 itself, far more if it is the organism,
 # whose layers have a fraction of VGG16's channels. (A multiply-add count is not a time: memory
 # traffic and the fully connected layers add to both.)
+
+# %% [markdown]
+# ## Exercise 3 (interpretation): what this profile can tell you
 #
+# The banner at the top says which network and stimuli this run uses. In three or four sentences,
+# store in `interpretation` what a result of this profile can and cannot tell you about the
+# paper's finding: which network and images produce the numbers, what they can show about the
+# paper's VGG16 (if anything), and what every claim of a learned detector is compared with.
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+interpretation = ...  # your code here: a few sentences in quotes, e.g. interpretation = """..."""
+### BEGIN SOLUTION
+# Rubric (teacher edition only): one point for each of
+# (1) names the profile's network and stimuli (under `quick`: the small organism on drawings);
+# (2) says that numbers from it are not the paper's result (the paper: pretrained VGG16, photographs);
+# (3) names the untrained control as the baseline for any claim about learning.
+# The check only confirms that the text is there and touches each point; read the argument.
+interpretation = """Under quick the numbers come from a small VGG16-shaped network trained here on generated
+drawings, not from the paper's pretrained VGG16 on photographs, so they cannot confirm or refute
+the paper's result; they show how the method behaves. Only the full profile measures the paper's
+network. Any claim that training made a detector is compared with the untrained control."""
+### END SOLUTION
+
+# %%
+course.check_text(
+    interpretation,
+    {"which network and images the numbers come from": ['organism', 'small', 'drawing', 'generated', 'VGG16', 'photograph'],
+     "what the run cannot show about the paper": ['not the paper', 'cannot', "can't", 'full profile', 'only the full'],
+     "the baseline a learned detector must beat": ['untrained', 'control', 'random weights']},
+    min_words=30, exercise="00.3")
+
+# %% [markdown]
 # ## Summary
 #
 # - The course measures **category selectivity** of CNN filters with the paper's recipe

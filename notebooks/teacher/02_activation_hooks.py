@@ -30,8 +30,8 @@
 #    check your own extraction against the course's `helpers.activations.collect`;
 # 6. extend it to the fully connected layers, before and after their ReLU (challenge).
 #
-# **Estimated time:** about 45 minutes (20 of reading, 25 for the three Think! prompts and the two
-# exercises); the code runs in about 20 seconds under `quick`.
+# **Estimated time:** about 60 minutes (25 reading the text and the code, 35 for the three exercises
+# and three Think! prompts; the code runs in under two minutes under `quick`).
 #
 # **Prerequisites:** notebook 00. Basic Python functions and closures; no prior PyTorch needed
 # beyond "a model is called on a tensor of images".
@@ -470,12 +470,12 @@ def collected_maxima(model, images, layers):  # collect's rows for the images `s
     return {name: collected[name][some] for name in layers}
 
 
-filter_maxima = course.check_function(
+filter_maxima_used = course.check_function(
     filter_maxima, collected_maxima, [(net, stim.batch(some), check_layers)],
-    "one hook per layer on modules[VGG16_LAYERS[name]], storing output.amax(dim=(2, 3)) as numpy; "
-    "raise StopForward after the last layer, then run_until_stopped(model, images, handles)",
+    "section 4's hooks show the pattern: a hook factory that closes over the layer's name, and a "
+    "reduction over the two spatial dimensions",
     f"your maxima match helpers.activations.collect for {len(some)} images in {len(check_layers)} layers.",
-    rtol=1e-4, atol=1e-4)
+    rtol=1e-4, atol=1e-4, exercise="02.1")
 print("hooks left on the model:", sum(len(m._forward_hooks) for m in net.modules()))
 
 # %% [markdown]
@@ -528,13 +528,13 @@ def collected_values(model, images, paths):  # collect on the same images; it na
     return {path: np.asarray(acts[display_name(model, path)]) for path in paths}
 
 
-layer_values = course.check_function(
+layer_values_used = course.check_function(
     layer_values, collected_values, [(net, stim.batch(some), fc_paths)],
-    "in each hook keep output.amax(dim=(2, 3)) when output.dim() == 4, else output.clone(); then "
-    ".float().cpu().numpy(); register one hook per modules[path] and run_until_stopped",
+    "which outputs are overwritten by the in-place ReLU that follows them, and what protects a value "
+    "from that (section 3)?",
     f"your values match helpers.activations.collect in {len(fc_paths)} layers, fc1 before its ReLU included.",
-    rtol=1e-4, atol=1e-4)
-values = layer_values(net, stim.batch(some), fc_paths)
+    rtol=1e-4, atol=1e-4, exercise="02.2")
+values = layer_values_used(net, stim.batch(some), fc_paths)
 before, after = values["classifier.0"], values["classifier.1"]
 print(f"fc1 before its ReLU: {np.mean(before < 0):.0%} of the values negative; after it: {np.mean(after < 0):.0%}; "
       f"after == max(before, 0): {np.allclose(after, np.maximum(before, 0))}")
@@ -545,7 +545,37 @@ print(f"fc1 before its ReLU: {np.mean(before < 0):.0%} of the values negative; a
 # hook that kept `classifier.0`'s output by reference would have returned the ReLU's values under
 # fc1's name, and nothing would have looked wrong. The paper, and the course, read `fc1` *after*
 # its ReLU (`classifier.1`), which is what `VGG16_LAYERS["fc1"]` points at.
+
+# %% [markdown]
+# ## Exercise 3 (interpretation): the trap, in your words
 #
+# Explain to a colleague, in three or four sentences stored in `interpretation`, why a hook on
+# `classifier.0` can hand back the ReLU's values instead of fc1's linear output, why nothing looks
+# wrong when it happens, and what guards against it.
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+interpretation = ...  # your code here: a few sentences in quotes, e.g. interpretation = """..."""
+### BEGIN SOLUTION
+# Rubric (teacher edition only): one point for each of
+# (1) the in-place ReLU overwrites the tensor the hook kept a reference to;
+# (2) the values look plausible (non-negative activations), so no error is raised;
+# (3) the guard: clone (copy) in the hook, reduce inside the hook, or hook the ReLU itself.
+# The check only confirms that the text is there and touches each point; read the argument.
+interpretation = """The ReLU after classifier.0 works in place: it overwrites the very tensor the hook kept a
+reference to, so the stored values are the ReLU's output. Nothing raises an error and the
+numbers look like ordinary activations, only with no negatives. A hook must clone the output
+(a copy, not .numpy(), which shares memory) or reduce it inside the hook."""
+### END SOLUTION
+
+# %%
+course.check_text(
+    interpretation,
+    {"what the in-place ReLU does": ['in-place', 'in place', 'inplace', 'overwrit'],
+     "why it goes unnoticed": ['no error', 'plausible', 'look', 'silent', 'unnotic'],
+     "the guard": ['clone', 'copy', 'reduce', 'hook the relu']},
+    min_words=30, exercise="02.3")
+
+# %% [markdown]
 # ## Summary
 #
 # - `model.named_modules()` gives every layer a path; `VGG16_LAYERS` maps the paper's names to the

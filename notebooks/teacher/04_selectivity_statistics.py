@@ -30,7 +30,8 @@
 # 5. relate eq. 2 to indices from neuroscience: the face-selectivity index (with the FSI > 1/3
 #    criterion of Tsao et al., 2006) and d′.
 #
-# **Estimated time:** about 40 minutes (20 reading and running, 20 for the two exercises).
+# **Estimated time:** about 65 minutes (30 reading the text and the code, 35 for the three exercises
+# and two Think! prompts; the code runs in under two minutes under `quick`).
 #
 # **Prerequisites:** notebook 03 (eq. 1, eq. 2, chance); the idea of a p-value.
 
@@ -154,13 +155,14 @@ p_value = (1 + np.sum(null >= observed)) / (1 + len(null))
 
 # %%
 # NBVAL_CHECK_OUTPUT
-p_value = course.check_answer(p_value, course.reference("permutation_p", null, observed),
-                              "count the shuffles whose share is at least the observed one, add 1, divide by K + 1",
-                              "that is the permutation p-value.")
+p_value_used = course.check_answer(p_value, course.reference("permutation_p", null, observed),
+                                   "the formula counts the shuffles at least as extreme as the observed share; "
+                                   "why does it add 1 above and below?",
+                                   "that is the permutation p-value.", within=(0, 1), exercise="04.1")
 
 # %% jupyter={"source_hidden": true}
 helper_p = sel.permutation_test(AN[:, [f]], labels, n_permutations=K, seed=0)[0, face]
-ours = f"{p_value:.4f}"
+ours = f"{p_value_used:.4f}"
 fig, ax = plt.subplots(figsize=(7, 3.4))
 ax.hist(null, bins=40, color="0.6", label=f"null: {K} label shuffles")
 ax.axvline(observed, color="tab:red", lw=2, label=f"observed share {observed:.3f} (p = {ours})")
@@ -333,8 +335,8 @@ print(f"{LAYER}: resolved at BH levels {result.resolve_q}; shuffles per non-sile
 # original order. The check compares it with `helpers.selectivity.benjamini_hochberg` on a small
 # example, on this layer's face p-values and on the simulated ones.
 #
-# *Hints:* `np.argsort` gives the order; `np.minimum.accumulate` on the reversed array gives the
-# running minimum from the largest rank down; put the values back with the inverse order.
+# *Hint:* work the small example of the check by hand first (sort, scale each p-value by its rank,
+# then make the adjusted values never decrease with rank); NumPy has a cumulative minimum.
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 def my_bh(p):
@@ -353,12 +355,12 @@ def my_bh(p):
 
 # %%
 # NBVAL_CHECK_OUTPUT
-my_bh = course.check_function(
+my_bh_used = course.check_function(
     my_bh, sel.benjamini_hochberg,
     [(np.array([0.01, 0.04, 0.03, 0.005, 0.5]),), (P[ok, face],), (p_resolved[:, 0],)],
-    "sort the p-values, multiply the i-th smallest by m / i, take the running minimum from the "
-    "largest rank down, cap at 1 and put the values back in the original order",
-    "your BH matches helpers.selectivity.benjamini_hochberg.")
+    "try case 1 by hand on paper; an adjusted p-value may never be smaller than that of a smaller p-value, "
+    "nor above 1, and it comes back in the input's order",
+    "your BH matches helpers.selectivity.benjamini_hochberg.", exercise="04.2")
 
 # %% [markdown]
 # Now the two promises side by side on this layer. To see false positives happen, make a "null
@@ -552,7 +554,36 @@ print("\nfilters passing both p ≤ 0.01 and FSI > 1/3:", int((crit.iloc[:, 0] &
 # Different criteria select overlapping but different sets of filters, and the counts depend on
 # the threshold as much as on the index. When you compare "proportions of selective filters"
 # between studies, networks or layers, compare the same index with the same criterion.
+
+# %% [markdown]
+# ## Exercise 3 (interpretation): many filters, many tests
 #
+# In a layer of 512 filters, 20 pass p ≤ 0.01 for one category without correction. In three or
+# four sentences stored in `interpretation`: how many would you expect to pass if no filter
+# preferred anything, and what does Benjamini–Hochberg promise (and not promise) instead?
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+interpretation = ...  # your code here: a few sentences in quotes, e.g. interpretation = """..."""
+### BEGIN SOLUTION
+# Rubric (teacher edition only): one point for each of
+# (1) about 5 (512 × 0.01) false positives are expected under the null;
+# (2) BH controls the false discovery rate: the expected share of false ones among those called selective;
+# (3) it does not say which filters are the false ones, nor guarantee none.
+# The check only confirms that the text is there and touches each point; read the argument.
+interpretation = """With 512 tests at 0.01, about 5 filters would pass by chance even if none preferred anything,
+so 20 is more than expected but some are surely false. Benjamini-Hochberg controls the false
+discovery rate: on average at most q of the filters it calls selective are false. It does not
+tell which ones, and it does not promise that none is."""
+### END SOLUTION
+
+# %%
+course.check_text(
+    interpretation,
+    {"the number expected by chance": ['5', 'five', 'expected', 'by chance'],
+     "what BH controls": ['false discovery', 'FDR', 'share of false', 'proportion of false']},
+    min_words=30, exercise="04.3")
+
+# %% [markdown]
 # ## Summary
 #
 # - A permutation test turns a share into a p-value, $p = (1 + \#\{\text{null} \ge \text{obs}\})/(1+K)$.

@@ -30,8 +30,8 @@
 #    contrast beside the originals, and say which preferences survive;
 # 5. tell apart "most detectors" (a count) from "densest in detectors" (a proportion).
 #
-# **Estimated time:** about 45 minutes (25 reading, running and moving the slider, 20 for the three
-# exercises).
+# **Estimated time:** about 80 minutes (35 reading the text and the code, 45 for the four exercises
+# and two Think! prompts; the code runs in under two minutes under `quick`).
 #
 # **Prerequisites:** notebooks 03 (eq. 1, eq. 2) and 04 (the permutation test, its floor,
 # Benjamini–Hochberg, "selective for any category").
@@ -685,34 +685,44 @@ answer = mask[:, result.categories.index(target)].mean()
 # %%
 # NBVAL_CHECK_OUTPUT
 expected = tables["profile's network"].set_index(["layer", "category"]).loc[(layer, target), "proportion"]
-answer = course.check_answer(answer, expected,
-                             "take the column of the mask that belongs to `target` (result.categories.index(target)) "
-                             "and average it: the denominator is every filter of the layer",
-                             "your proportion equals the bar in the figure.")
+answer_used = course.check_answer(answer, expected,
+                                  "which column of the mask is `target`'s, and what is the denominator of a "
+                                  "proportion of filters (silent ones included)?",
+                                  "your proportion equals the bar in the figure.", within=(0, 1), exercise="05.1")
 
 # %% [markdown]
-# ## Exercise 2: does the deepest layer win under a stricter rule?
+# ## Exercise 2: predict, then verify: does the deepest layer win under a stricter rule?
 #
-# With Benjamini–Hochberg correction at q ≤ 0.05, which layer has the largest *proportion* of
-# filters selective for `face` (or the first category when the set has no faces) in the
-# profile's network? Use `widgets.profile_tables` or `sel.summary_table`, and store the layer
-# name in `best_layer` (if several layers tie, the shallowest).
+# With Benjamini–Hochberg correction at q ≤ 0.05 instead of p ≤ 0.01, which layer has the largest
+# *proportion* of filters selective for `face` (or the first category when the set has no faces) in
+# the profile's network?
+#
+# 1. **Predict** from the figure of section 1 (uncorrected p ≤ 0.01), before computing anything:
+#    store your guess in `predicted_layer`.
+# 2. **Verify**: compute the proportion per layer yourself with
+#    `sel.selective(result[name], "p", 0.05, correction="bh")` (a boolean array, filters × categories)
+#    for every `name` in `result.layers`, and store the layer with the largest proportion in
+#    `best_layer` (if several layers tie, the shallowest).
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 cat = "face" if "face" in result.categories else result.categories[0]
+predicted_layer = ...  # your code here: your prediction, a layer name, written before computing
 best_layer = ...  # your code here: the layer's name, e.g. "block3_conv1"
 ### BEGIN SOLUTION
-t = sel.summary_table(result, criterion="p", threshold=0.05, correction="bh")
-best_layer = t[t["category"] == cat].set_index("layer")["proportion"].idxmax()  # idxmax: the first of tied maxima
+predicted_layer = "block5_conv3"  # the teacher's guess from the figure; any layer name is a valid prediction
+share = {name: sel.selective(result[name], "p", 0.05, correction="bh")[:, result.categories.index(cat)].mean()
+         for name in result.layers}
+best_layer = max(share, key=share.get)  # max keeps the first (shallowest) of tied maxima
 ### END SOLUTION
 
 # %%
 # NBVAL_CHECK_OUTPUT
-best_layer = course.check_answer(best_layer, course.reference("strongest_layer", result, cat),
-                                 "filter the summary table to the category, index it by layer and take idxmax "
-                                 "of 'proportion'",
-                                 "that layer has the largest corrected proportion.")
-print(best_layer)
+best_layer_used = course.check_answer(best_layer, course.reference("strongest_layer", result, cat),
+                                      "the proportion of a layer is the mean of one column of its mask; "
+                                      "compare the layers by that number",
+                                      "that layer has the largest corrected proportion.",
+                                      choices=list(result.layers), exercise="05.2")
+course.verify_prediction(predicted_layer, best_layer_used, "the strongest layer under BH")
 
 # %% [markdown]
 # ## Exercise 3 (challenge): "selective for some category", by hand
@@ -735,11 +745,40 @@ for name in result.layers:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-any_by_hand = course.check_answer(
+any_by_hand_used = course.check_answer(
     any_by_hand, {name: float(sel.selective_any(result[name], "p", 0.01).mean()) for name in result.layers},
-    "per layer: replace NaN p-values by 1, take each filter's smallest p over the categories, multiply by the "
-    "number of categories (at most 1), compare with 0.01 and average over all filters of the layer",
-    "your curve is sel.selective_any's.")
+    "a silent filter must never count (what does NaN compare as?); the denominator is every filter of "
+    "the layer",
+    "your curve is sel.selective_any's.", exercise="05.3")
+
+# %% [markdown]
+# ## Exercise 4 (interpretation): the caption of the figure
+#
+# Write the caption you would put under this notebook's layer-profile figure: three or four
+# sentences, stored in `interpretation`, that state the rule used to count a filter as selective,
+# what the error bars are, and how the profile's network compares with its baseline.
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+interpretation = ...  # your code here: a few sentences in quotes, e.g. interpretation = """..."""
+### BEGIN SOLUTION
+# Rubric (teacher edition only): one point for each of
+# (1) the rule: the p-value threshold (0.01) or BH level, permutation test;
+# (2) the error bars: bootstrap intervals over images;
+# (3) the comparison with the untrained control, in the direction this run shows.
+# The check only confirms that the text is there and touches each point; read the argument.
+interpretation = """Proportion of filters per layer whose permutation p-value is at most 0.01 for each category.
+Error bars are 95 % bootstrap intervals over the images. The trained network is compared with
+the untrained control of the same architecture; only where its bar stays above the control's
+interval is there evidence of a learned preference."""
+### END SOLUTION
+
+# %%
+course.check_text(
+    interpretation,
+    {"the rule that counts a filter": ['p ≤', 'p <=', 'threshold', '0.01', 'BH', 'permutation'],
+     "what the error bars are": ['bootstrap', 'interval'],
+     "the baseline": ['untrained', 'control']},
+    min_words=30, exercise="05.4")
 
 # %% [markdown]
 # ## The paper's claims, scored on this run

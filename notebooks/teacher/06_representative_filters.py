@@ -28,7 +28,8 @@
 #    optimised in Fourier space rather than pixel by pixel, and watch it form step by step;
 # 4. browse layers, categories and filters with an interactive viewer.
 #
-# **Estimated time:** about 45 minutes (25 reading and running, 20 for the two exercises).
+# **Estimated time:** about 60 minutes (25 reading the text and the code, 35 for the three exercises
+# and two Think! prompts; the code runs in under two minutes under `quick`).
 #
 # **Prerequisites:** notebook 05 (layer profiles), notebook 04 (the permutation test); notebook 02 (activation
 # maps and hooks).
@@ -423,9 +424,13 @@ plt.close(update(LAYER, categories[0], 1).figure)
 shown.head(6)
 
 # %% [markdown]
-# ## Exercise 1: purity of a filter's top exemplars
+# ## Exercise 1: predict, then verify: purity of a filter's top exemplars
 #
-# For the filter ranked **second** for the category `cat` in `block4_conv3` (ranked by p, as
+# **Predict first**, from the exemplar grid of the best filter above: will the filter ranked second
+# have a purer or a less pure top 10 than 0.5, i.e. what fraction of its 10 most activating images
+# do you expect from `cat`? Store your guess (a number between 0 and 1) in `predicted_purity`.
+#
+# **Then verify**: for the filter ranked **second** for the category `cat` in `block4_conv3` (ranked by p, as
 # above), compute the fraction of its 10 most activating stimuli that belong to `cat`. Use
 # `most_selective(..., by="p")` to find the filter
 # and `exemplars.top_exemplars(acts[layer], filter, k=10, labels=stim.labels, categories=categories)`
@@ -437,8 +442,10 @@ cat = categories[0]
 layer = "block4_conv3"
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+predicted_purity = ...  # your code here: your guess, written before computing, a number between 0 and 1
 answer = ...  # your code here: the fraction, a number between 0 and 1
 ### BEGIN SOLUTION
+predicted_purity = 0.8  # the teacher's guess; any number in [0, 1] is a valid prediction
 second = int(most_selective(result, layer, cat, k=2, by="p")["filter"].iloc[1])
 ex = exemplars.top_exemplars(acts[layer], second, k=10, labels=stim.labels, categories=categories)
 answer = np.mean([c == cat for c in ex.categories])
@@ -446,10 +453,11 @@ answer = np.mean([c == cat for c in ex.categories])
 
 # %%
 # NBVAL_CHECK_OUTPUT
-answer = course.check_answer(answer, course.reference("exemplar_purity", result, acts[layer], stim.labels, layer, cat),
-                             "rank 2 is row 1 of most_selective(...); then count how many of the 10 exemplar "
-                             "categories equal cat",
-                             "that is the purity of the filter's top-10 exemplars.")
+answer_used = course.check_answer(
+    answer, course.reference("exemplar_purity", result, acts[layer], stim.labels, layer, cat),
+    "which row of most_selective(...) is rank 2? A fraction of 10 images is a count divided by 10",
+    "that is the purity of the filter's top-10 exemplars.", within=(0, 1), exercise="06.1")
+course.verify_prediction(predicted_purity, answer_used, "the purity")
 
 # %% [markdown]
 # ## Challenge: the seeded tie rule, by hand
@@ -458,9 +466,9 @@ answer = course.check_answer(answer, course.reference("exemplar_purity", result,
 # filter's activations, no NaN), where equal values are ordered by a random key,
 # `np.random.default_rng(seed).random(len(values))`, exactly as `exemplars.top_exemplars(...,
 # bottom=True, seed=seed)` does. Use only **stable** sorts: `np.argsort(..., kind="stable")` keeps
-# the order of equal elements, so sorting first by the random key and then, stably, by the value
-# gives "by value, ties by the random key". (Why not `np.argsort(values)` alone? Its default
-# quicksort leaves the order of ties unspecified: the answer could change between NumPy versions.)
+# the order of equal elements. Which order of sorts leaves ties ordered by the random key? (Why not
+# `np.argsort(values)` alone? Its default quicksort leaves the order of ties unspecified: the answer
+# could change between NumPy versions.)
 # The check compares your function with `top_exemplars` on the best filter of each category and on
 # a made-up filter where most images sit at 0.
 
@@ -483,10 +491,39 @@ def seeded_bottom(values, k, seed=0):
 
 mostly_zero = np.where(np.arange(len(stim)) % 5 == 0, np.arange(len(stim)) / 10, 0.0)
 cases = [(acts[LAYER][:, f], 6, 0) for f in best.values()] + [(mostly_zero, 6, 0), (mostly_zero, 6, 1)]
-bottom_k = course.check_function(bottom_k, seeded_bottom, cases,
-                                 "draw the key, argsort it stably, then argsort values[that order] stably "
-                                 "and map back; keep the first k",
-                                 "your tie rule is the documented one.")
+bottom_k_used = course.check_function(bottom_k, seeded_bottom, cases,
+                                      "two stable sorts, the random key first; the second sort returns "
+                                      "positions in the first one's order, which must be mapped back",
+                                      "your tie rule is the documented one.", exercise="06.2")
+
+# %% [markdown]
+# ## Exercise 2 (interpretation): what do the pictures show?
+#
+# Do a filter's ten most activating images, or its feature visualisation, show what the filter
+# "detects"? In three or four sentences stored in `interpretation`, say what each kind of picture
+# shows and give one reason for caution.
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+interpretation = ...  # your code here: a few sentences in quotes, e.g. interpretation = """..."""
+### BEGIN SOLUTION
+# Rubric (teacher edition only): one point for each of
+# (1) exemplars show which of *these* stimuli drive the filter most (the top of one ranking);
+# (2) the visualisation shows an input optimised for the filter, which may look unlike any photograph;
+# (3) a caution: few images, the stimulus set limits what can be found, selection of the filter, or no control.
+# The check only confirms that the text is there and touches each point; read the argument.
+interpretation = """The exemplars show which of these stimuli drive the filter most: the top of one ranking, ten
+images from a small set. The visualisation shows an optimised input that may look unlike any
+real image. Neither proves a detector: the stimulus set limits what we can find, and the most
+selective filter was chosen from many, so compare with the untrained control."""
+### END SOLUTION
+
+# %%
+course.check_text(
+    interpretation,
+    {"what the exemplars show": ['exemplar', 'top', 'most activating', 'ranking'],
+     "what the visualisation shows": ['visualis', 'visualiz', 'optimi', 'synthes'],
+     "a reason for caution": ['few', 'small', 'stimulus set', 'chosen', 'select', 'control', 'not prove', 'cannot']},
+    min_words=30, exercise="06.3")
 
 # %% [markdown]
 # ## Summary

@@ -28,8 +28,8 @@
 #    before the ReLU, and report tied images honestly;
 # 4. state what these analyses can and cannot show about the essay's claim.
 #
-# **Estimated time:** about 40 minutes (20 reading and running, 20 for the exercises and the
-# challenge).
+# **Estimated time:** about 75 minutes (30 reading the text and the code, 45 for the four exercises
+# and two Think! prompts; the code runs in under two minutes under `quick`).
 #
 # **Prerequisites:** notebooks 03–06 (selectivity, its statistics, layer profiles, representative
 # filters). Notebook 08 continues with the geometry of whole layers.
@@ -398,10 +398,10 @@ def my_auc(scores, positive):
 
 # %%
 # NBVAL_CHECK_OUTPUT
-my_auc = course.check_function(
+my_auc_used = course.check_function(
     my_auc, an.roc_auc, [(score, is_target)],
-    "rank with an.rankdata, sum the ranks of the positives, subtract n1*(n1+1)/2, divide by n1*n0",
-    "your AUC matches the rank-based AUC.")
+    "the recipe above has four steps; check the rank of a tie and which count is n1",
+    "your AUC matches the rank-based AUC.", exercise="07.1")
 
 # %% [markdown]
 # ## 3. A filter inhibited by members of its own category
@@ -522,12 +522,13 @@ zero_fraction = (acts[LAYER][is_target][:, chosen] == 0).mean(axis=0)
 
 # %%
 # NBVAL_CHECK_OUTPUT
-zero_fraction = course.check_answer(zero_fraction, course.reference("zero_fraction", result[LAYER], acts[LAYER], labels, t),
-                                    "select the filters with sel.selective(result[LAYER], 'p', 0.01)[:, t], then "
-                                    "average (activation == 0) over the TARGET rows",
-                                    "one fraction per selective filter.")
-print(f"{len(zero_fraction)} filters; median fraction of {TARGET} images driven to zero: "
-      f"{np.median(zero_fraction) if len(zero_fraction) else float('nan'):.2f}")
+zero_fraction_used = course.check_answer(
+    zero_fraction, course.reference("zero_fraction", result[LAYER], acts[LAYER], labels, t),
+    "one value per selective filter (which column of the mask is TARGET's?), each the mean of a boolean "
+    "over the TARGET images only",
+    "one fraction per selective filter.", exercise="07.2")
+print(f"{len(zero_fraction_used)} filters; median fraction of {TARGET} images driven to zero: "
+      f"{np.median(zero_fraction_used) if len(zero_fraction_used) else float('nan'):.2f}")
 
 # %% [markdown]
 # ## Challenge: one cross-fitted choice by hand
@@ -558,10 +559,11 @@ heldout_auc = an.roc_auc(A[test, f], labels[test] == t)
 # %%
 # NBVAL_CHECK_OUTPUT
 one_layer = an.crossfit_selection(acts[LAYER], labels, t, k=5, seed=0)
-heldout_auc = course.check_answer(heldout_auc, float(one_layer["test_auc"].iloc[0]),
-                                  "choose on labels[train] only (normalise A[train], not A), then score "
-                                  "A[test, f] against labels[test] == t",
-                                  "that is fold 0 of the cross-fitted estimate.")
+heldout_auc_used = course.check_answer(heldout_auc, float(one_layer["test_auc"].iloc[0]),
+                                       "nothing about the test images may influence the choice of the filter, "
+                                       "not even the normalisation",
+                                       "that is fold 0 of the cross-fitted estimate.", within=(0, 1),
+                                       exercise="07.3")
 
 # %% [markdown]
 # ## What can be concluded, and what cannot
@@ -591,6 +593,33 @@ print(verdicts.shows(
         "none suppressed": f"no {TARGET} image suppresses it (no symptom 3)",
         "weak": "it is a weak filter rather than a split one"}[split.branch])
     + ". One filter of one network: observations, not causes."))
+
+# %% [markdown]
+# ## Exercise 3 (interpretation): why held-out images?
+#
+# In three or four sentences stored in `interpretation`: why must the filter be chosen on training
+# images and scored on held-out ones, and what goes wrong if the same images do both?
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+interpretation = ...  # your code here: a few sentences in quotes, e.g. interpretation = """..."""
+### BEGIN SOLUTION
+# Rubric (teacher edition only): one point for each of
+# (1) choosing the best of many filters on the same images inflates its score (selection bias, circularity);
+# (2) held-out images give an unbiased estimate;
+# (3) the inflation grows with the number of filters searched.
+# The check only confirms that the text is there and touches each point; read the argument.
+interpretation = """If the same images choose the filter and score it, the winner of a search over many filters
+looks better than it is: selection bias, or double dipping, inflates its AUC. Scoring it on
+held-out images that played no part in the choice gives an honest estimate. The more filters
+are searched, the larger the inflation."""
+### END SOLUTION
+
+# %%
+course.check_text(
+    interpretation,
+    {"what goes wrong": ['bias', 'inflat', 'optimis', 'overfit', 'circular', 'double dipping'],
+     "what held-out images give": ['held-out', 'held out', 'new images', 'unbiased', 'honest', 'test images']},
+    min_words=30, exercise="07.4")
 
 # %% [markdown]
 # ## Summary

@@ -29,8 +29,8 @@
 # 4. find pairs of images that look alike in pixels but lie far apart deep in the network, and the
 #    reverse.
 #
-# **Estimated time:** about 40 minutes (20 reading and running, 20 for the exercise and the
-# challenge).
+# **Estimated time:** about 55 minutes (20 reading the text and the code, 35 for the three exercises
+# and two Think! prompts; the code runs in under two minutes under `quick`).
 #
 # **Prerequisites:** notebook 07 (the essay's claim, single filters); notebook 04 (permutation
 # tests, Benjamini–Hochberg).
@@ -366,9 +366,10 @@ def my_rdm(X):
 
 # %%
 # NBVAL_CHECK_OUTPUT
-my_rdm = course.check_function(my_rdm, an.rdm, [(pooled[layer_names[0]],), (pooled[layer_names[-1]],)],
-                               "1 - np.corrcoef(X), then np.clip(..., 0, 2) and np.fill_diagonal(D, 0)",
-                               "your RDM matches an.rdm.")
+my_rdm_used = course.check_function(my_rdm, an.rdm, [(pooled[layer_names[0]],), (pooled[layer_names[-1]],)],
+                                    "the description has three parts: the correlation, the clipping and the "
+                                    "diagonal; is each one there?",
+                                    "your RDM matches an.rdm.", exercise="08.1")
 
 # %% [markdown]
 # ## Challenge: the Mantel test by hand
@@ -399,12 +400,12 @@ def reference_mantel(D1, D2, n_permutations, seed):
     return np.array(an.rsa_permutation_test(D1, D2, n_permutations, seed))  # (rho, p), compared within rounding
 
 
-mantel = course.check_function(
+mantel_used = course.check_function(
     mantel, reference_mantel,
     [(rdm_category, rdms_pooled[layer_names[-1]], 100, 0), (rdm_pixels, rdms_pooled[layer_names[0]], 50, 1)],
-    "draw the permutations exactly as described, permute rows and columns of D2 together, "
-    "compare with an.compare_rdms, count null >= rho (allow 1e-12 for rounding)",
-    "your Mantel test matches an.rsa_permutation_test.")
+    "a permutation relabels the images, so it moves the rows and the columns of D2 together; "
+    "the p-value is counted as in notebook 04",
+    "your Mantel test matches an.rsa_permutation_test.", exercise="08.2")
 
 # %% [markdown]
 # ## What can be concluded, and what cannot
@@ -423,6 +424,34 @@ mantel = course.check_function(
 print(f"This notebook's numbers: {acts.model_label}; stimuli: {stim.source}; {N_PERM} permutations per test.")
 if not acts.trained:
     print("UNTRAINED network: a baseline for the geometry, not evidence for or against the essay.")
+
+# %% [markdown]
+# ## Exercise 2 (interpretation): what the correlation says
+#
+# A layer's RDM correlates with the category model. In three or four sentences stored in
+# `interpretation`: what does that say about the layer's representation, and which comparison
+# would you need before calling the structure learned?
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+interpretation = ...  # your code here: a few sentences in quotes, e.g. interpretation = """..."""
+### BEGIN SOLUTION
+# Rubric (teacher edition only): one point for each of
+# (1) RSA compares geometries: images of a category are closer (less dissimilar) in the layer;
+# (2) it says nothing about single filters;
+# (3) the comparison: the untrained control (or pixel RDM) with the same test.
+# The check only confirms that the text is there and touches each point; read the argument.
+interpretation = """It says that in this layer images of the same category are less dissimilar than images of
+different categories: the geometry of the representation follows the categories. It does not
+say that any single filter is a detector. Before calling it learned, the same correlation must
+be clearly lower for the untrained control and for the pixels."""
+### END SOLUTION
+
+# %%
+course.check_text(
+    interpretation,
+    {"what RSA compares": ['geometry', 'dissimilar', 'distance', 'RDM', 'closer'],
+     "the comparison needed": ['untrained', 'control', 'pixel']},
+    min_words=30, exercise="08.3")
 
 # %% [markdown]
 # ## Summary

@@ -31,7 +31,8 @@
 #    permutation null);
 # 5. state what these results can and cannot say about the paper's VGG16.
 #
-# **Estimated time:** about 45 minutes (20 reading, 10 running and looking, 15 for the exercises).
+# **Estimated time:** about 65 minutes (30 reading the text and the code, 35 for the three exercises
+# and three Think! prompts; the code runs in under two minutes under `quick`).
 #
 # **Prerequisites:** notebook 01 (cross-entropy and soft labels), 03–05 (eq. 1, eq. 2, the
 # permutation test, Benjamini–Hochberg, bootstrap intervals, layer profiles, equalised stimuli), 07–08
@@ -778,10 +779,10 @@ index_soft = within / D[np.ix_(members, others)].mean()
 
 # %%
 # NBVAL_CHECK_OUTPUT
-index_soft = course.check_answer(index_soft, geometry.clustering_index(D, members),
-                                 "take the upper triangle (k=1) of D[members][:, members] so that a breed is "
-                                 "not paired with itself, and divide by the mean of D[members][:, others]",
-                                 "your index equals geometry.clustering_index.")
+index_soft_used = course.check_answer(index_soft, geometry.clustering_index(D, members),
+                                      "a pair of two *different* breeds: is a breed's distance to itself "
+                                      "(the diagonal) in your mean?",
+                                      "your index equals geometry.clustering_index.", exercise="09.1")
 
 # %% [markdown]
 # ## Exercise 2 (Challenge): the sign test behind a rule's verdict
@@ -811,10 +812,38 @@ p_sign = min(1.0, 2 * sum(comb(n, i) for i in range(k + 1)) / 2 ** n)
 
 # %%
 # NBVAL_CHECK_OUTPUT
-p_sign = course.check_answer(p_sign, essay_first[("ce", "each")].summary.set_index("layer").loc["fc2", "sign_test_p"],
-                             "group by unit and average the difference first (units.groupby('unit')), drop zeros, "
-                             "then sum comb(n, i) for i = 0..k and divide by 2**n; double it, cap at 1",
-                             "your p-value equals the summary's sign_test_p.")
+p_sign_used = course.check_answer(p_sign, essay_first[("ce", "each")].summary.set_index("layer").loc["fc2", "sign_test_p"],
+                                  "count each unit once and leave out zero differences before counting signs",
+                                  "your p-value equals the summary's sign_test_p.", within=(0, 1),
+                                  exercise="09.2")
+
+# %% [markdown]
+# ## Exercise 3 (interpretation): why a model organism?
+#
+# In three or four sentences stored in `interpretation`: what can a network trained here show
+# that the pretrained VGG16 cannot, and what does it cost in realism?
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+interpretation = ...  # your code here: a few sentences in quotes, e.g. interpretation = """..."""
+### BEGIN SOLUTION
+# Rubric (teacher edition only): one point for each of
+# (1) its training data are known and controlled (e.g. it never saw a face);
+# (2) copies differing in one factor (the loss) can be compared, with an untrained control;
+# (3) the cost: generated drawings and a small network, far from ImageNet photographs.
+# The check only confirms that the text is there and touches each point; read the argument.
+interpretation = """Because we made its training data, we know exactly what it saw: it was never trained on a
+face, so face-selective units cannot come from face training. Copies that differ only in the
+loss can be compared with each other and with the untrained control. The price is realism:
+generated drawings and a small network, not photographs and VGG16."""
+### END SOLUTION
+
+# %%
+course.check_text(
+    interpretation,
+    {"what is known about its training": ['never', 'training data', 'trained on', 'knows', 'we made', 'no face'],
+     "the controlled comparison": ['loss', 'soft', 'untrained', 'control', 'compare'],
+     "the cost": ['drawing', 'small', 'realis', 'not photographs', 'simple']},
+    min_words=30, exercise="09.3")
 
 # %% [markdown]
 # ## Summary

@@ -31,9 +31,9 @@
 # 4. run a complete study on a folder of your own images (the capstone): load, equalise, measure
 #    with a control network, plot, and report what a reader needs (the checklist in section 3).
 #
-# **Estimated time:** about 45 minutes with the demonstration folder (25 reading and running, 20 for
-# the exercises and the challenge); measuring a stimulus set of your own takes longer, mostly to
-# collect the images.
+# **Estimated time:** about 75 minutes with the demonstration folder (30 reading the text and the
+# code, 45 for the four exercises and two Think! prompts; the code runs in under two minutes under
+# `quick`); measuring a stimulus set of your own takes longer, mostly to collect the images.
 #
 # **Prerequisites:** notebooks 03–05 (selectivity, its statistics, layer profiles); the idea of
 # cross-validation.
@@ -219,23 +219,31 @@ print(verdicts.shows(f"{len(at_ceiling)} of {len(layers)} layers read out at 0.9
 # individually unselective filters can still support an excellent read-out.
 
 # %% [markdown]
-# ## Exercise 1: choose a layer
+# ## Exercise 1: predict, then verify: choose a layer
 #
-# Using the `readout` table, find the layer with the highest mean read-out accuracy; if several
-# layers tie, take the shallowest. Store its name in `best_layer`.
+# The paper proposed that the layers richest in selective filters make the best feature
+# extractors. **Predict** from the selectivity profile above, before reading the read-out
+# numbers: which layer will a linear read-out prefer? Store it in `predicted_layer`. **Then
+# verify**: from the `readout` table, find the layer with the highest mean read-out accuracy (if
+# several layers tie, take the shallowest) and store its name in `best_layer`.
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+predicted_layer = ...  # your code here: your prediction, a layer name, written before computing
 best_layer = ...  # your code here: the layer's name, e.g. "block3_conv1"
 ### BEGIN SOLUTION
+predicted_layer = "block5_conv3"  # the teacher's guess; any layer name is a valid prediction
 best_layer = readout["mean"].idxmax()  # idxmax returns the first (shallowest) of tied maxima
 ### END SOLUTION
 
 # %%
 # NBVAL_CHECK_OUTPUT
-best_layer = course.check_answer(best_layer, course.reference("best_readout_layer", readout),
-                                 "find the largest value of readout['mean'] and the first layer that has it",
-                                 "that is the layer a linear read-out prefers.")
-print(best_layer, round(readout.loc[best_layer, "mean"], 3))
+best_layer_used = course.check_answer(best_layer, course.reference("best_readout_layer", readout),
+                                      "the table's index holds the layers; which pandas method returns the index "
+                                      "of the largest value, and which of several equal ones?",
+                                      "that is the layer a linear read-out prefers.",
+                                      choices=list(readout.index), exercise="10.1")
+print(best_layer_used, round(readout.loc[best_layer_used, "mean"], 3))
+course.verify_prediction(predicted_layer, best_layer_used, "the read-out's best layer")
 
 # %% [markdown]
 # ## 2. Visual complexity of a stimulus set
@@ -366,11 +374,11 @@ n_strong_first = int(np.sum(np.nan_to_num(M[:, 0], nan=-1.0) >= level))
 # %%
 # NBVAL_CHECK_OUTPUT
 _expected = strong.set_index(["layer", "category"]).loc[("block3_conv3", categories[0]), "n_strong"]
-n_strong_first = course.check_answer(n_strong_first, int(_expected),
-                                     "take column 0 of the category means and count the values >= level "
-                                     "(NaN counts as no)",
-                                     "your count matches the table.")
-print(n_strong_first)
+n_strong_first_used = course.check_answer(n_strong_first, int(_expected),
+                                          "one column of the category means belongs to the first category; "
+                                          "how does NaN compare with a number?",
+                                          "your count matches the table.", exercise="10.2")
+print(n_strong_first_used)
 
 # %% [markdown]
 # ## Challenge: the proportion-weighted depth
@@ -398,11 +406,11 @@ def my_depth(table):
 # NBVAL_CHECK_OUTPUT
 made_up = pd.DataFrame({"category": ["a", "a", "a", "b", "b", "b"], "depth": [0, 1, 2, 0, 1, 2],
                         "proportion": [0.5, 0.0, 0.25, 0.0, 0.0, 0.0]})
-my_depth = course.check_function(my_depth, lambda t: an.detector_depth(t, weight="proportion").to_dict(),
-                                 [(strong,), (table_sel,), (made_up,)],
-                                 "group by category; weights = proportion; sum(w * depth) / sum(w); NaN when "
-                                 "sum(w) is 0",
-                                 "your depths match an.detector_depth.")
+my_depth_used = course.check_function(my_depth, lambda t: an.detector_depth(t, weight="proportion").to_dict(),
+                                      [(strong,), (table_sel,), (made_up,)],
+                                      "case 3 is made up so that you can work it out on paper; what is a weighted "
+                                      "mean whose weights are all 0?",
+                                      "your depths match an.detector_depth.", exercise="10.3")
 
 # %% [markdown]
 # ## 3. Capstone: measure your own stimulus set, end to end
@@ -569,6 +577,47 @@ else:
                                   essay_reason=f"not run: {split.reason}" if split.reason else
                                   "not run here: notebook 05 shows how (helpers.breeds.essay_experiment)")
     print(study_card.to_text())
+
+# ## Exercise 3 (capstone deliverable): your report's conclusion
+#
+# The checklist above is filled in from the objects. The deliverable of the capstone is the part no
+# object can write: your **conclusion**, four to six sentences stored in `conclusion`, for your own
+# folder (or, as a rehearsal, for the one above). It must state
+#
+# 1. which network and which layers you measured;
+# 2. the main result, with a number from the tables (a proportion, or the difference to the control);
+# 3. how it compares with the untrained control;
+# 4. how uncertain it is (the intervals);
+# 5. one limitation, and what you would do next.
+#
+# The check looks for each of the five parts (not for right numbers: your teacher reads those).
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+conclusion = ...  # your code here: four to six sentences in quotes, e.g. conclusion = """..."""
+### BEGIN SOLUTION
+# Rubric (teacher edition only): one point for each of
+# (1) network and layers named; (2) a number quoted from the tables, matching them;
+# (3) the comparison with the untrained control, in the direction the tables show;
+# (4) the bootstrap intervals (their width) mentioned; (5) a real limitation (images per
+# category, one control seed, equalisation clipping, drawings) and a next step that addresses it.
+# The check only confirms that the text is there and touches each point; read the argument.
+conclusion = f"""We measured {res.model_label} in {' and '.join(STUDY_LAYERS)} on {N_PER_CATEGORY}
+equalised images per category. The largest difference in the proportion of selective filters
+(BH q 0.05), network minus untrained control, is {diff[where]:+.3f}, for {where[1]} in {where[0]}.
+The bootstrap intervals over images (median width {boot_w.median():.2f}) are wide, so single bars
+are uncertain. The main limitation is the small number of images per category and a single
+control seed; next we would collect more images per category and repeat with other control seeds."""
+### END SOLUTION
+
+# %%
+course.check_text(
+    conclusion,
+    {"which network and layers": ['block', 'fc1', 'fc2', 'layer'],
+     "a number from the tables": ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+     "the comparison with the untrained control": ['untrained', 'control'],
+     "how uncertain it is": ['interval', 'bootstrap', 'uncertain', 'CI', 'error bar'],
+     "a limitation and a next step": ['limit', 'only', 'few', 'small', 'caveat', 'next', 'more images']},
+    min_words=40, exercise="10.4")
 
 # %% [markdown]
 # With 16 images per category and two layers this is a rehearsal: a real study wants dozens of
