@@ -52,7 +52,7 @@ if "google.colab" in sys.modules:
     print(f"Colab: the course's helpers ({TAG} of github.com/{REPO}) are installed.")
 
 # %%
-from helpers import course
+from helpers.edge import course
 
 profile = course.setup()
 
@@ -74,8 +74,9 @@ display(Markdown(course.describe()))
 import numpy as np
 import pandas as pd
 
-from helpers import plots
-from helpers import selectivity as sel
+from helpers.present import plots
+from helpers.stats import selectivity as sel
+from helpers.stats.measure import normalize, selectivity_index, silent_filters
 
 acts = course.activations()
 stim = course.stimuli()
@@ -127,7 +128,7 @@ print(by_hand.round(3))
 # ## Exercise 1: eq. 1
 #
 # Write `my_normalize(A, eps=1e-12)` that applies eq. 1 to every column of an array of shape
-# `(n_images, n_filters)`. The check compares it with `helpers.selectivity.normalize` on the real
+# `(n_images, n_filters)`. The check compares it with `helpers.stats.measure.normalize` on the real
 # layer, for all filters that vary over the images (the next section is about the others).
 
 # %%
@@ -137,12 +138,12 @@ def my_normalize(A, eps=1e-12):
 
 
 # %%
-varying = ~sel.silent_filters(A)
+varying = ~silent_filters(A)
 my_normalize = course.check_function(
-    my_normalize, sel.normalize, [(A,)],
+    my_normalize, normalize, [(A,)],
     "subtract each column's minimum and divide by (column max - column min + eps); "
     "use axis=0 for per-filter statistics",
-    "eq. 1 matches helpers.selectivity.normalize on every varying filter.",
+    "eq. 1 matches helpers.stats.measure.normalize on every varying filter.",
     equal=lambda mine, ref: mine.shape == ref.shape and np.allclose(mine[:, varying], ref[:, varying]))
 
 # %% [markdown]
@@ -155,11 +156,11 @@ my_normalize = course.check_function(
 # of the filter's magnitude as silent, since such a filter responds to rounding noise only.)
 
 # %%
-print("silent toy filters:", sel.silent_filters(toy))
-print(sel.normalize(toy).round(3))
+print("silent toy filters:", silent_filters(toy))
+print(normalize(toy).round(3))
 
 # %%
-silent = pd.Series({name: int(sel.silent_filters(a).sum()) for name, a in acts.items()}, name="silent")
+silent = pd.Series({name: int(silent_filters(a).sum()) for name, a in acts.items()}, name="silent")
 counts = pd.DataFrame({"filters": {name: a.shape[1] for name, a in acts.items()}, "silent": silent})
 counts["silent (%)"] = (100 * counts["silent"] / counts["filters"]).round(1)
 print(title)
@@ -198,7 +199,7 @@ print(f"Most silent filters: {worst} ({counts.loc[worst, 'silent (%)']:.1f} % of
 # `(n_filters, n_categories)`: the plain share of sums when `balanced=False`, the share of category
 # means when `balanced=True`. Rows of silent filters (NaN columns of `AN`) should come out NaN, which
 # happens by itself if you do not hide the NaN. The check compares both variants with
-# `helpers.selectivity.selectivity_index`.
+# `helpers.stats.measure.selectivity_index`.
 
 # %%
 def my_share(AN, labels, n_categories, balanced=True):
@@ -206,12 +207,12 @@ def my_share(AN, labels, n_categories, balanced=True):
 
 
 # %%
-AN = sel.normalize(A)
+AN = normalize(A)
 my_share = course.check_function(
-    my_share, sel.selectivity_index, [(AN, labels, C, False), (AN, labels, C, True)],
+    my_share, selectivity_index, [(AN, labels, C, False), (AN, labels, C, True)],
     "per category, sum (or average) AN over that category's rows; then divide each filter's row "
     "by its total over categories",
-    "eq. 2 matches helpers.selectivity.selectivity_index, plain and balanced.")
+    "eq. 2 matches helpers.stats.measure.selectivity_index, plain and balanced.")
 
 # %% [markdown]
 # ## 4. Chance level
@@ -235,7 +236,7 @@ my_share = course.check_function(
 # </details>
 
 # %%
-S = sel.selectivity_index(AN, labels, C)
+S = selectivity_index(AN, labels, C)
 ok = ~np.isnan(S).any(axis=1)
 print(f"chance level: 1/{C} = {1 / C}")
 print("every non-silent row sums to 1:", np.allclose(S[ok].sum(axis=1), 1))
@@ -262,9 +263,9 @@ plt.show()
 # the category's images).
 
 # %%
-from helpers import stimuli as stimuli_lib
+from helpers.stimuli.equalize import luma
 
-luma = stimuli_lib.luma(stim.images())  # (images, height, width), grey levels
+luma = luma(stim.images())  # (images, height, width), grey levels
 low_level = pd.DataFrame({
     "mean share": S[ok].mean(axis=0),
     "vs chance": ["above" if s > 1 / C else "below" for s in S[ok].mean(axis=0)],
@@ -326,7 +327,7 @@ indifferent = rng.uniform(0, 1, size=n_toy)
 prefers_b = np.where(toy_labels == 1, rng.uniform(0.4, 1.0, n_toy), rng.uniform(0.0, 0.6, n_toy))
 toy_AN = np.column_stack([indifferent, prefers_b])
 for balanced in (False, True):
-    S_toy = sel.selectivity_index(toy_AN, toy_labels, 3, balanced=balanced)
+    S_toy = selectivity_index(toy_AN, toy_labels, 3, balanced=balanced)
     kind = "balanced (share of means)" if balanced else "plain (share of sums)   "
     print(f"{kind}  indifferent filter: {S_toy[0].round(2)}   filter preferring 'b': {S_toy[1].round(2)}")
 
@@ -348,7 +349,7 @@ for balanced in (False, True):
 # category of a filter?
 
 # %%
-S_plain = sel.selectivity_index(toy_AN, toy_labels, 3, balanced=False)
+S_plain = selectivity_index(toy_AN, toy_labels, 3, balanced=False)
 sizes = np.bincount(toy_labels)
 
 # %%
@@ -356,7 +357,7 @@ S_balanced = ...  # your code here: the balanced shares, shape (2, 3), from S_pl
 
 # %%
 S_balanced = course.check_answer(
-    S_balanced, sel.selectivity_index(toy_AN, toy_labels, 3, balanced=True),
+    S_balanced, selectivity_index(toy_AN, toy_labels, 3, balanced=True),
     "S_plain[f, c] is Σ_c / Σ_total; divide it by the class size to get something proportional to "
     "the category mean, then make every row sum to 1 again",
     "the balanced share is the plain share per image, renormalised: no activations needed.")

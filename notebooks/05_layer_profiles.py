@@ -55,7 +55,7 @@ if "google.colab" in sys.modules:
     print(f"Colab: the course's helpers ({TAG} of github.com/{REPO}) are installed.")
 
 # %%
-from helpers import course
+from helpers.edge import course
 
 profile = course.setup()
 
@@ -78,8 +78,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from helpers import plots, widgets
-from helpers import selectivity as sel
+from helpers.present import plots, widgets
+from helpers.stats import selectivity as sel
 
 stim = course.stimuli()
 acts = course.activations()
@@ -335,7 +335,7 @@ plt.show()
 # Notebook 03 found that a category's shares can follow low-level properties of its images, such
 # as contrast. To separate those from anything else, vision science equalises the stimuli: every
 # image gets the same mean luminance and the same RMS contrast (the SHINE toolbox, Willenbockel et
-# al., 2010). `helpers.stimuli.equalise_set` does that (luma mean and standard deviation per image;
+# al., 2010). `helpers.stimuli.equalize.equalize_set` does that (luma mean and standard deviation per image;
 # colour differences stay; its `spectrum=True` also matches the Fourier amplitude spectra). We
 # measure both networks again on the equalised set, on the last convolutional layer of each block
 # (to keep the run short).
@@ -357,16 +357,16 @@ plt.show()
 # %%
 import warnings
 
-from helpers import stimuli as stimuli_lib
+from helpers.stimuli.equalize import equalize, equalize_set, luma
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", UserWarning)  # the clipping is reported below
-    eq_report = stimuli_lib.equalise(stim.images())
-    stim_eq = stimuli_lib.equalise_set(stim)
+    eq_report = equalize(stim.images())
+    stim_eq = equalize_set(stim)
 print(stim_eq.source)
 print(f"clipped pixels: {eq_report.clipped_fraction:.2%} overall; more than 10 % in "
       f"{int((eq_report.clipped > 0.10).sum())} of {len(stim_eq)} images (those miss the targets)")
-lum = {"original": stimuli_lib.luma(stim.images()), "equalised": stimuli_lib.luma(stim_eq.images())}
+lum = {"original": luma(stim.images()), "equalised": luma(stim_eq.images())}
 stats = pd.DataFrame({(kind, what): [fn(y[stim.labels == c]) for c in range(len(stim.categories))]
                       for kind, y in lum.items()
                       for what, fn in (("mean luminance", np.mean),

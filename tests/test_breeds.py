@@ -1,4 +1,4 @@
-"""The essay's experiment (helpers.breeds): known answers on planted units, and on the model
+"""The essay's experiment (helpers.analyses.breeds): known answers on planted units, and on the model
 organism a result that must hold whatever the seed of the held-out images: the soft-label copy
 responds less to cars and cups, relative to other breeds, than the cross-entropy copy."""
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import breeds
+from helpers.analyses import breeds
 
 CLASSES = ["b0", "b1", "b2", "car", "cup", "fish"]
 BREEDS = ["b0", "b1", "b2"]
@@ -123,7 +123,8 @@ DEEP = ["block5_conv1", "block5_conv2", "block5_conv3", "fc1", "fc2"]
 
 @pytest.fixture(scope="module")
 def organism_acts():
-    from helpers import activations, organism, organism_stimuli
+    from helpers.cnn import activations
+    from helpers.organism import network as organism, heldout as organism_stimuli
 
     stim = organism_stimuli.heldout_stimuli(40)
     acts = {kind: activations.collect(organism.load_organism(kind), stim, layers=DEEP, progress=False, cache=False)
@@ -136,7 +137,7 @@ def test_soft_labels_pull_the_breeds_together(organism_acts):
     (car/cup - other breeds) over the cross-entropy copy's breed units lies above the soft-label
     copy's, with bootstrap intervals over images that do not overlap (the gap was at least 0.01
     with intervals about 0.02 wide; the test asks only for the order of the intervals)."""
-    from helpers import miniworld
+    from helpers.organism import world as miniworld
 
     acts, stim = organism_acts
     s = {k: breeds.essay_experiment(a, stim.labels, stim.categories, miniworld.BREEDS, n_boot=300).summary

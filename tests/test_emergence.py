@@ -1,11 +1,12 @@
-"""Face emergence (helpers.emergence): the tidy table and the paired trained-minus-untrained
+"""Face emergence (helpers.analyses.emergence): the tidy table and the paired trained-minus-untrained
 contrast, on planted activations with known answers and on the model organism."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import emergence, selectivity
+from helpers.analyses import emergence
+from helpers.stats import selectivity
 from helpers.labels import ModelInfo
 
 CATS = ["face", "car"]
@@ -71,7 +72,8 @@ def test_face_selectivity_emerges_in_the_trained_organism():
     bootstrap interval of the difference excludes 0 in each of those 13 layers (its lower ends
     were 0.12-0.42). The test asks for the interval above 0 in at least 11 of the 13 and for the
     table's shape: 15 layers x 2 networks x 2 categories."""
-    from helpers import activations, miniworld, organism
+    from helpers.cnn import activations
+    from helpers.organism import world as miniworld, network as organism
 
     stim = miniworld.measurement_stimuli(36)
     res = {}

@@ -1,4 +1,4 @@
-"""Known answers for eq. 1 and eq. 2 (helpers.measure): normalisation, silent filters,
+"""Known answers for eq. 1 and eq. 2 (helpers.stats.measure): normalisation, silent filters,
 the balanced and plain shares, and the labels' checks."""
 
 import warnings
@@ -6,8 +6,8 @@ import warnings
 import numpy as np
 import pytest
 
-from helpers import measure
-from helpers.permutation import permutation_test
+from helpers.stats import measure
+from helpers.stats.permutation import permutation_test
 
 
 def test_normalize_known_answer():

@@ -13,8 +13,10 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import activations, analysis, miniworld, models, organism
-from helpers.stimuli import Preprocess, StimulusSet
+from helpers.cnn import activations, models
+from helpers.analyses import readout as analysis
+from helpers.organism import world as miniworld, network as organism
+from helpers.stimuli.sets import Preprocess, StimulusSet
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "tools" / "train_organism.py"
@@ -123,7 +125,7 @@ def test_committed_copies_reproduce_their_recorded_accuracy(trained, record, sub
     images, labels = subset
     n = len(labels)
     assert hashlib.sha256(images.tobytes()).hexdigest() == record["subset"]["images_sha256"], \
-        "helpers.miniworld now draws other test images than the organism was scored on: retrain it " \
+        "helpers.organism.world now draws other test images than the organism was scored on: retrain it " \
         "(python tools/train_organism.py) or restore the generator"
     for kind, model in trained.items():
         pred = organism.predict_proba(model, images).argmax(1)
@@ -199,7 +201,7 @@ def test_collect_works_under_the_paper_layer_names(trained, subset):
 
 
 def test_feature_visualisation_runs_on_it(trained):
-    from helpers import featureviz
+    from helpers.analyses import featureviz
 
     model = trained["ce"]
     before = {k: v.clone() for k, v in model.state_dict().items()}

@@ -1,9 +1,9 @@
-"""Fresh held-out images of the organism's classes (helpers.organism_stimuli)."""
+"""Fresh held-out images of the organism's classes (helpers.organism.heldout)."""
 
 import numpy as np
 import pytest
 
-from helpers import miniworld, organism_stimuli
+from helpers.organism import world as miniworld, heldout as organism_stimuli
 
 
 def test_heldout_stimuli_are_fresh_labelled_and_deterministic():

@@ -1,10 +1,10 @@
-"""The rules that call filters selective (helpers.rules): validation, Benjamini–Hochberg,
+"""The rules that call filters selective (helpers.stats.rules): validation, Benjamini–Hochberg,
 its cut-off, and the decisions of a p rule."""
 
 import numpy as np
 import pytest
 
-from helpers import rules
+from helpers.stats import rules
 
 
 def test_check_rule_normalises_and_refuses():

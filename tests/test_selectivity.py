@@ -1,11 +1,12 @@
-"""The per-layer analysis (helpers.selectivity): analyze, the decisions on its result, the
+"""The per-layer analysis (helpers.stats.selectivity): analyze, the decisions on its result, the
 summary table, the most selective filters, saving and loading; and the public names it
 re-exports from the modules below it."""
 
 import numpy as np
 import pytest
 
-from helpers import selectivity as sel
+from helpers.stats import selectivity as sel
+from helpers.stats import bootstrap, measure
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +83,7 @@ def test_non_finite_activations_name_layer_and_filters():
     with pytest.raises(ValueError, match=r"Layer 'conv9'.*filters 2, 4"):
         sel.analyze({"conv9": A}, labels, ["a", "b", "c"], n_permutations=9)
     with pytest.raises(ValueError, match=r"filters 2, 4"):
-        sel.normalize(A)
+        measure.normalize(A)
 
 
 def test_selective_for_any_category_is_corrected_over_categories():
@@ -103,7 +104,7 @@ def test_save_and_load_keep_every_field(planted_result, tmp_path, monkeypatch):
     path = sel.save_selectivity(planted_result, tmp_path / "r.npz")
     back = sel.load_selectivity(path)
     assert back.categories == planted_result.categories and back.resolve_q == planted_result.resolve_q
-    assert back.n_boot == planted_result.n_boot == sel.N_BOOT
+    assert back.n_boot == planted_result.n_boot == bootstrap.N_BOOT
     for name, layer in planted_result.layers.items():
         for f in ("index", "p", "silent", "n_perm", "crit", "boot"):
             np.testing.assert_array_equal(getattr(back[name], f), getattr(layer, f))
@@ -112,12 +113,12 @@ def test_save_and_load_keep_every_field(planted_result, tmp_path, monkeypatch):
         sel.load_selectivity(path)
 
 
-def test_the_modules_below_are_reexported_for_the_notebooks():
-    from helpers import binomial, bootstrap, measure, permutation, rules
+def test_every_public_name_has_one_home():
+    """selectivity exports only what it defines; eq. 1, eq. 2, the tests and the rules are
+    imported from their own modules (no second import path)."""
+    from helpers.stats import binomial, bootstrap, measure, permutation, rules
 
+    assert all(getattr(sel, name).__module__ == sel.__name__ for name in sel.__all__
+               if callable(getattr(sel, name)) and not isinstance(getattr(sel, name), type(None)))
     for module in (binomial, bootstrap, measure, permutation, rules):
-        shared = [name for name in sel.__all__ if hasattr(module, name)]
-        assert all(getattr(sel, name) is getattr(module, name) for name in shared), module.__name__
-    assert {"normalize", "selectivity_index", "permutation_test", "run_permutations", "benjamini_hochberg",
-            "wilson_interval", "bootstrap_weights", "check_rule", "is_resolved"} <= set(sel.__all__)
-    assert all(hasattr(sel, name) for name in sel.__all__)
+        assert not set(sel.__all__) & {n for n in dir(module) if not n.startswith("_")}, module.__name__

@@ -46,6 +46,8 @@ from pathlib import Path
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from helpers.edge.profiles import get_profile  # noqa: E402  (the profile is read at the edge only)
 NOTEBOOKS = ROOT / "notebooks"
 COURSE_TITLE = "Category selectivity in CNNs"
 
@@ -238,7 +240,7 @@ def main(argv=None) -> int:
     if not selected:
         print(f"no notebooks found in {src}" + (f" starting with {args.only!r}" if args.only else ""), file=sys.stderr)
         return 1
-    profile = os.environ.get("COURSE_PROFILE", "full")
+    profile = get_profile().name
     old = {}
     if (out / "timings.json").exists():
         try:

@@ -2,8 +2,8 @@
 
     python tools/train_organism.py [--out DIR] [--seed 0] [--smoke] [options]
 
-Generates the training and held-out test splits of the world in ``helpers.miniworld``,
-trains a :class:`helpers.organism.MiniVGG16` (with batch norm) twice from the same data,
+Generates the training and held-out test splits of the world in ``helpers.organism.world``,
+trains a :class:`helpers.organism.network.MiniVGG16` (with batch norm) twice from the same data,
 seed, initial weights, batch order and schedule -- once with cross-entropy on one-hot
 labels ("ce"), once on hierarchy-aware soft labels ("soft") -- folds each batch norm into
 its convolution, stores the weights as float16, evaluates the *stored* weights on the
@@ -40,10 +40,10 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
-from helpers import miniworld, organism  # noqa: E402
+from helpers.organism import world as miniworld, network as organism  # noqa: E402
 from helpers.cache import atomic_file, write_text  # noqa: E402
 from helpers.config import seed_everything  # noqa: E402
-from helpers.stimuli import Preprocess  # noqa: E402
+from helpers.stimuli.sets import Preprocess  # noqa: E402
 
 SUBSET_PER_CLASS = 10  # test images per class the tests recompute
 SMOKE = dict(n_train=2, n_test=1, epochs=1, batch_size=16)
@@ -243,7 +243,7 @@ def run(args) -> dict:
     total = clock.stop("total", t_all)
     record = {
         "format": 1,
-        "model": "Mini-VGG16 model organism trained on generated drawings (helpers.organism)",
+        "model": "Mini-VGG16 model organism trained on generated drawings (helpers.organism.network)",
         "architecture": {**untrained.config, "blocks": list(organism.BLOCKS),
                          "input_size": args.size, "parameters": int(sum(p.numel() for p in untrained.parameters())),
                          "batch_norm": "trained with batch norm after each convolution, folded into it"},
