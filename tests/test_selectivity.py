@@ -122,3 +122,22 @@ def test_every_public_name_has_one_home():
                if callable(getattr(sel, name)) and not isinstance(getattr(sel, name), type(None)))
     for module in (binomial, bootstrap, measure, permutation, rules):
         assert not set(sel.__all__) & {n for n in dir(module) if not n.startswith("_")}, module.__name__
+
+
+def test_analyze_records_every_setting_it_ran_with():
+    """The settings a cache keys on come from analyze's own signature: eps included, and any
+    setting added later reaches the key without being copied by hand."""
+    import inspect
+
+    params = set(inspect.signature(sel.analyze).parameters) - {"acts", "labels", "categories"}
+    defaults = sel.analysis_settings()
+    assert set(defaults) == params and defaults["eps"] == 1e-12 and defaults["resolve_q"] == [0.01, 0.05]
+    assert sel.analysis_settings(eps=1e-9, seed=3)["eps"] == 1e-9
+    with pytest.raises(TypeError, match="no setting"):
+        sel.analysis_settings(epsilon=1)
+    with pytest.raises(TypeError, match="no setting"):
+        sel.analysis_settings(labels=[0, 1])
+    rng = np.random.default_rng(0)
+    res = sel.analyze({"l": rng.random((12, 5))}, np.repeat([0, 1], 6), ["a", "b"], n_permutations=20, seed=1,
+                      eps=1e-6, n_boot=0)
+    assert res.meta["settings"] == sel.analysis_settings(n_permutations=20, seed=1, eps=1e-6, n_boot=0)

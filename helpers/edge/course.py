@@ -321,7 +321,6 @@ def selectivity(acts=None):
     statistics (:data:`helpers.stats.selectivity.STATS_VERSION`), so a change to them is never
     served stale."""
     from helpers.stats import selectivity as sel
-    from helpers.stats import bootstrap, permutation
     from helpers.cache import key_digest, load_or_compute
     from helpers.config import cache_dir
 
@@ -340,11 +339,10 @@ def selectivity(acts=None):
 
     if root is None:
         return compute()
-    # analyze()'s other settings are its defaults: they are in the key too, so that changing
-    # one of them is never served a result computed with another.
-    key = {"activations": acts_key, "layers": list(acts), "n_permutations": n_perm, "seed": SEED,
-           "balanced": True, "resolve_q": list(sel.RESOLVE_Q), "n_boot": bootstrap.N_BOOT,
-           "max_permutations": permutation.MAX_PERMUTATIONS, "mc_confidence": permutation.MC_CONFIDENCE}
+    # Every setting of analyze(), defaults included, is in the key: changing any of them is never
+    # served a result computed with another.
+    key = {"activations": acts_key, "layers": list(acts),
+           "settings": sel.analysis_settings(n_permutations=n_perm, seed=SEED)}
     name = "selectivity.npz"
 
     def load(folder, meta):

@@ -21,6 +21,7 @@ the permutation test from :mod:`helpers.stats.permutation`, and so on, not from 
 
 from __future__ import annotations
 
+import inspect
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -159,8 +160,33 @@ def analyze(acts: Mapping[str, np.ndarray], labels=None, categories: Sequence[st
             silent=np.isnan(AN).any(axis=0), n_perm=perms.n_perm, crit=perms.crit, boot=boot)
     meta = dict(getattr(acts, "meta", {}) or {})
     meta["stats_version"] = STATS_VERSION
+    meta["settings"] = analysis_settings(n_permutations=n_permutations, seed=seed, balanced=balanced, eps=eps,
+                                         resolve_q=resolve_q, n_boot=n_boot, max_permutations=max_permutations,
+                                         mc_confidence=mc_confidence)
     return Selectivity(layers, list(categories), int(n_permutations), seed, balanced, meta,
                        resolve_q=levels, n_boot=int(n_boot), mc_confidence=mc_confidence)
+
+
+#: analyze()'s parameters, read once (so that a wrapped or patched analyze keys the same way).
+_ANALYZE_PARAMETERS = dict(inspect.signature(analyze).parameters)
+
+
+def analysis_settings(**given) -> dict:
+    """Every setting of :func:`analyze` (its current defaults, updated by ``given``) as plain
+    JSON values: what a result was computed with, and what a cache of results must key on.
+    :func:`analyze` records the same dict in ``result.meta["settings"]``, so a new setting or a
+    changed default reaches every cache key without anyone copying it by hand.
+    Raises TypeError for a name that is not a setting of :func:`analyze`."""
+    data = ("acts", "labels", "categories")
+    unknown = set(given) - set(_ANALYZE_PARAMETERS) | set(given) & set(data)
+    if unknown:
+        raise TypeError(f"analyze() has no setting {sorted(unknown)}.")
+    out = {}
+    for name, param in _ANALYZE_PARAMETERS.items():
+        if name not in data:
+            value = given.get(name, param.default)
+            out[name] = [float(v) for v in value] if isinstance(value, (tuple, list)) else value
+    return out
 
 
 # --------------------------------------------------------------------------- decisions
