@@ -66,3 +66,19 @@ def test_bad_labels_are_explained():
         measure.selectivity_index(AN, np.zeros(4, int))
     with pytest.raises(ValueError, match="no images"):
         measure.selectivity_index(AN, np.array([0, 0, 2, 2]), n_categories=3)
+
+
+def test_class_means_checks_labels_and_weighs_images():
+    from helpers.stats.measure import class_means
+
+    X = np.array([[1.0, 10], [3, 20], [5, np.nan], [7, 40]])
+    labels = np.array([0, 0, 1, 1])
+    np.testing.assert_allclose(class_means(X[:, :1], labels), [[2.0], [6.0]])
+    assert np.isnan(class_means(X, labels)[1, 1])  # a NaN column stays NaN
+    np.testing.assert_allclose(class_means(X[:, :1], labels, weights=np.array([3, 1, 0, 2])), [[1.5], [7.0]])
+    with pytest.raises(ValueError, match="only weight 0"):
+        class_means(X, labels, weights=np.array([1, 1, 0, 0]))
+    with pytest.raises(ValueError, match="labels must be integers"):
+        class_means(X, labels.astype(float))
+    with pytest.raises(ValueError, match="have no images"):
+        class_means(X, labels, n_categories=3)

@@ -8,7 +8,8 @@ import pytest
 from helpers.stats import permutation as perm
 from helpers.stats.measure import normalize, selectivity_index
 from helpers.stats.rules import benjamini_hochberg
-from helpers.stats.selectivity import LayerSelectivity, unsettled
+from helpers.stats.layer import LayerSelectivity
+from helpers.stats.selectivity import unsettled
 
 
 def _reference_p(AN, labels, n_perm, seed, balanced=True):

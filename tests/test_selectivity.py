@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from helpers.stats import selectivity as sel
+from helpers.stats.layer import LayerSelectivity
 from helpers.stats import bootstrap, measure
 
 
@@ -60,7 +61,7 @@ def test_a_correction_is_applied_or_refused(planted_result):
     with pytest.raises(ValueError, match="Unknown criterion"):
         sel.selective(planted_result["early"], "pp", 0.01)
     # Applied: BH differs from the raw rule on p-values built for it.
-    layer = sel.LayerSelectivity(index=np.full((4, 2), 0.5), p=np.array([[0.01, 1], [0.02, 1], [0.03, 1], [0.04, 1]]),
+    layer = LayerSelectivity(index=np.full((4, 2), 0.5), p=np.array([[0.01, 1], [0.02, 1], [0.03, 1], [0.04, 1]]),
                                  silent=np.zeros(4, bool))
     assert sel.selective(layer, "p", 0.03).sum() == 3
     assert sel.selective(layer, "p", 0.03, "bh").sum() == 0  # BH: 0.01 * 4 / 1 = 0.04 > 0.03, ...
@@ -88,7 +89,7 @@ def test_non_finite_activations_name_layer_and_filters():
 
 def test_selective_for_any_category_is_corrected_over_categories():
     p = np.array([[0.005, 0.5, 0.5, 0.5], [0.002, 0.5, 0.5, 0.5], [np.nan] * 4])
-    layer = sel.LayerSelectivity(np.full((3, 4), 0.25), p, np.array([False, False, True]))
+    layer = LayerSelectivity(np.full((3, 4), 0.25), p, np.array([False, False, True]))
     # Bonferroni over the four categories: 4 * 0.005 > 0.01 >= 4 * 0.002.
     assert sel.selective_any(layer, "p", 0.01).tolist() == [False, True, False]
     assert sel.selective(layer, "p", 0.01).any(axis=1).tolist() == [True, True, False]

@@ -13,7 +13,8 @@ from torch import nn  # noqa: E402
 
 from helpers.present import widgets  # noqa: E402
 from helpers.cnn.activations import collect  # noqa: E402
-from helpers.stats.selectivity import LayerSelectivity, Selectivity, analyze  # noqa: E402
+from helpers.stats.layer import LayerSelectivity  # noqa: E402
+from helpers.stats.selectivity import Selectivity, analyze  # noqa: E402
 
 CATS = ["face", "car", "dog"]
 

@@ -14,7 +14,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from helpers.stats.measure import check_finite, normalize
+from helpers.stats.measure import check_finite, class_means, normalize
 
 
 # --------------------------------------------------------------------------- visual complexity
@@ -26,11 +26,7 @@ def category_means(A: np.ndarray, labels: np.ndarray, n_categories: int | None =
     A : array (n_images, n_filters) of raw activations
     Returns float64 (n_filters, n_categories) in [0, 1]; NaN rows for silent filters.
     """
-    AN = normalize(A)  # raises on non-finite values
-    labels = np.asarray(labels, dtype=np.int64)
-    C = int(labels.max()) + 1 if n_categories is None else int(n_categories)
-    onehot = np.eye(C)[labels]
-    return (AN.T @ onehot) / onehot.sum(axis=0)
+    return class_means(normalize(A), labels, n_categories).T  # normalize raises on non-finite values
 
 
 def strong_filter_counts(acts: Mapping[str, np.ndarray], labels: np.ndarray, categories: Sequence[str],

@@ -46,9 +46,10 @@ def emergence_table(results: Mapping[tuple[str, str], Selectivity], categories: 
     n_selective, n_filters, proportion, ci_low, ci_high (bootstrap interval over images,
     ``confidence``), model (the network's label).
     """
+    rule = check_rule(criterion, threshold, correction)  # once, for every result below
     frames = []
     for (network, stimuli), result in results.items():
-        t = summary_table(result, criterion, threshold, correction, confidence)
+        t = summary_table(result, rule, confidence=confidence)
         if categories is not None:
             missing = [c for c in categories if c not in result.categories]
             if missing:
@@ -108,17 +109,17 @@ def training_contrast(trained: Selectivity, control: Selectivity, categories: Se
     difference, ci_low, ci_high (paired bootstrap interval, centred on the difference),
     excludes_zero (the interval lies wholly above or below 0).
     """
-    criterion, threshold, correction = check_rule(criterion, threshold, correction)
+    rule = check_rule(criterion, threshold, correction)  # once, for every layer below
     _check_paired(trained, control)
     cats = list(trained.categories if categories is None else categories)
     idx = [trained.categories.index(c) for c in cats]
     rows = []
     for depth, name in enumerate(trained.layers):
         lt, lc = trained.layers[name], control.layers[name]
-        pt = selective(lt, criterion, threshold, correction).mean(axis=0)[idx]
-        pc = selective(lc, criterion, threshold, correction).mean(axis=0)[idx]
-        rt = bootstrap_proportions(lt, criterion, threshold, correction, trained.n_permutations)[:, idx]
-        rc = bootstrap_proportions(lc, criterion, threshold, correction, control.n_permutations)[:, idx]
+        pt = selective(lt, rule).mean(axis=0)[idx]
+        pc = selective(lc, rule).mean(axis=0)[idx]
+        rt = bootstrap_proportions(lt, rule, base_permutations=trained.n_permutations)[:, idx]
+        rc = bootstrap_proportions(lc, rule, base_permutations=control.n_permutations)[:, idx]
         lo, hi = centred_interval(pt - pc, rt - rc, confidence)
         for j, cat in enumerate(cats):
             rows.append({"layer": name, "depth": depth, "category": cat, "trained": pt[j], "control": pc[j],

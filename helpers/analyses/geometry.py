@@ -38,7 +38,7 @@ import pandas as pd
 from helpers.analyses.rsa import rdm, rsa_permutation_test
 from helpers.stats.bootstrap import bootstrap_weights
 from helpers.analyses.emergence import centred_interval
-from helpers.stats.measure import check_finite
+from helpers.stats.measure import check_finite, class_means
 
 #: Above this many groups, :func:`group_permutation_test` samples groups at random.
 EXACT_GROUPS = 20000
@@ -53,14 +53,7 @@ def class_centroids(A: np.ndarray, labels: np.ndarray, n_classes: int | None = N
     """
     A = np.asarray(A, dtype=np.float64)
     check_finite(A.reshape(len(A), -1))
-    labels = np.asarray(labels, dtype=np.int64)
-    C = int(labels.max()) + 1 if n_classes is None else int(n_classes)
-    w = np.ones(len(labels)) if weights is None else np.asarray(weights, dtype=np.float64)
-    onehot = np.eye(C)[labels] * w[:, None]
-    size = onehot.sum(axis=0)
-    if (size == 0).any():
-        raise ValueError(f"Classes {np.flatnonzero(size == 0).tolist()} have no images.")
-    return (onehot.T @ A) / size[:, None]
+    return class_means(A.reshape(len(A), -1), labels, n_classes, weights)
 
 
 def centroid_rdm(A: np.ndarray, labels: np.ndarray, n_classes: int | None = None,

@@ -17,7 +17,8 @@ import numpy as np
 
 from helpers.stats.measure import check_finite, check_labels
 from helpers.stats.permutation import critical_share, replicate_p
-from helpers.stats.rules import check_rule, decide
+from helpers.stats.layer import LayerSelectivity
+from helpers.stats.rules import Rule, check_rule, decide
 
 #: Bootstrap resamples of the images kept by :func:`helpers.stats.selectivity.analyze`.
 N_BOOT = 200
@@ -126,12 +127,14 @@ def unpack_shares(packed: np.ndarray) -> np.ndarray:
     return S
 
 
-def bootstrap_proportions(layer, criterion: str = "p", threshold: float = 0.01,
+def bootstrap_proportions(layer: LayerSelectivity, criterion: "str | Rule" = "p", threshold: float = 0.01,
                           correction: str | None = None, base_permutations: int = 1000) -> np.ndarray:
     """The layer's proportion of selective filters on each bootstrap resample of the images.
 
-    layer : a :class:`helpers.stats.selectivity.LayerSelectivity` (its ``index``, ``p``,
+    layer : a :class:`helpers.stats.layer.LayerSelectivity` (its ``index``, ``p``,
         ``silent``, ``n_perm``, ``crit`` and ``boot``)
+    criterion : a :class:`helpers.stats.rules.Rule` (checked when made), or its criterion
+        with ``threshold`` and ``correction``
 
     Returns float64 (n_boot, n_categories); the denominator is every filter of the layer.
     ``base_permutations``: the shuffles every filter got
@@ -152,6 +155,8 @@ def bootstrap_proportions(layer, criterion: str = "p", threshold: float = 0.01,
       its decision on the full set, so that an unchanged share repeats that decision.
     """
     criterion, threshold, correction = check_rule(criterion, threshold, correction)
+    if not isinstance(layer, LayerSelectivity):
+        raise TypeError(f"layer must be a LayerSelectivity (one layer of analyze()'s result); got {type(layer).__name__}.")
     if layer.boot is None:
         raise ValueError("This result has no bootstrap resamples; rerun analyze(..., n_boot=200).")
     S_boot = unpack_shares(layer.boot)  # (B, F, C)
@@ -175,7 +180,7 @@ def bootstrap_proportions(layer, criterion: str = "p", threshold: float = 0.01,
     return passed.sum(axis=1) / F
 
 
-def _bh_replicates(layer, S_boot: np.ndarray, crit_q: np.ndarray, q: float, K: int) -> np.ndarray:
+def _bh_replicates(layer: LayerSelectivity, S_boot: np.ndarray, crit_q: np.ndarray, q: float, K: int) -> np.ndarray:
     """Benjamini–Hochberg at level q redone on every resample: (n_boot, n_categories) proportions.
 
     Only resampled shares above the critical share of level q can have p <= q, so only those

@@ -94,6 +94,30 @@ def check_labels(labels, n_images: int, n_categories: int | None = None) -> tupl
     return labels.astype(np.int64), n_categories, counts
 
 
+def class_means(X: np.ndarray, labels, n_categories: int | None = None,
+                weights: np.ndarray | None = None) -> np.ndarray:
+    """The mean of each column of ``X`` over each category's images: float64 (n_categories, n_columns).
+
+    X : (n_images, n_columns); a column holding NaN (a silent filter after eq. 1) gives NaN
+    labels : checked by :func:`check_labels` (every category needs an image)
+    weights : optional (n_images,) non-negative counts, e.g. a bootstrap resample; a category
+        whose images all weigh zero raises ValueError
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D (n_images, n_columns); got shape {X.shape}.")
+    labels, C, _ = check_labels(labels, X.shape[0], n_categories)
+    w = np.ones(len(labels)) if weights is None else np.asarray(weights, dtype=np.float64)
+    if w.shape != labels.shape or (w < 0).any():
+        raise ValueError(f"weights must be {labels.shape[0]} non-negative counts, one per image; got shape {w.shape}.")
+    onehot = np.zeros((len(labels), C))
+    onehot[np.arange(len(labels)), labels] = w
+    size = onehot.sum(axis=0)
+    if (size == 0).any():
+        raise ValueError(f"Categories {np.flatnonzero(size == 0).tolist()} have no images (or only weight 0).")
+    return (onehot.T @ X) / size[:, None]
+
+
 def selectivity_index(AN: np.ndarray, labels, n_categories: int | None = None,
                       balanced: bool = True) -> np.ndarray:
     """Eq. 2: share of each filter's normalised activation per category.

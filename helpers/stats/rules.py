@@ -1,6 +1,6 @@
 """Which filters count as selective: the rule, validated, and its decisions.
 
-A rule is a criterion, a threshold and an optional correction (:func:`check_rule`
+A rule is a criterion, a threshold and an optional correction (:class:`Rule`, :func:`check_rule`
 validates it before any work):
 
 - criterion "p": a filter is selective for a category when its permutation p-value
@@ -22,6 +22,8 @@ which decisions differ between the two ends of intervals around them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 #: What a rule thresholds: the permutation p-value, or the eq. 2 share.
@@ -30,37 +32,55 @@ CRITERIA = ("p", "index")
 CORRECTIONS = ("none", "bh")
 
 
-def check_rule(criterion: str, threshold: float, correction: str | None = None) -> tuple[str, float, str | None]:
-    """Validate a rule that calls filters selective; return it normalised.
+@dataclass(frozen=True)
+class Rule:
+    """A rule that calls filters selective, validated once, when it is made.
 
     criterion "p": ``threshold`` is a significance level in (0, 1]; ``correction`` None,
     "none" or "bh" (Benjamini–Hochberg over the filters of a layer, per category).
     criterion "index": ``threshold`` is an eq. 2 share in [0, 1]; no correction applies.
-
-    Returns (criterion, threshold as float, correction as None or "bh"). Raises
-    ValueError with the valid choices otherwise.
+    Stored normalised (threshold a float, correction None or "bh"); raises ValueError with
+    the valid choices otherwise. Functions below the public entries take a Rule and do not
+    check it again. Unpacks as ``criterion, threshold, correction``.
     """
-    if criterion not in CRITERIA:
-        raise ValueError(f"Unknown criterion {criterion!r}; use 'p' (permutation p-value) or 'index' (eq. 2 share).")
-    corr = "none" if correction is None else correction
-    if corr not in CORRECTIONS:
-        raise ValueError(f"Unknown correction {correction!r}; use 'none' or 'bh' (Benjamini–Hochberg).")
-    try:
-        value = float(threshold)
-    except (TypeError, ValueError):
-        raise ValueError(f"threshold must be a number; got {threshold!r}.") from None
-    if criterion == "p":
-        if not 0 < value <= 1:
-            raise ValueError(f"threshold {threshold!r} is no significance level: with criterion 'p' it must lie "
-                             "in (0, 1], e.g. 0.01.")
-    else:
-        if not 0 <= value <= 1:
-            raise ValueError(f"threshold {threshold!r} is no share of eq. 2: with criterion 'index' it must lie "
-                             "in [0, 1], e.g. 0.5 (chance is 1 / number of categories).")
-        if corr != "none":
-            raise ValueError("A multiple-testing correction applies to p-values only: with criterion 'index' "
-                             "use correction 'none', or criterion 'p' to correct.")
-    return criterion, value, None if corr == "none" else corr
+
+    criterion: str = "p"
+    threshold: float = 0.01
+    correction: str | None = None
+
+    def __post_init__(self):
+        criterion, threshold, correction = self.criterion, self.threshold, self.correction
+        if criterion not in CRITERIA:
+            raise ValueError(f"Unknown criterion {criterion!r}; use 'p' (permutation p-value) or 'index' (eq. 2 share).")
+        corr = "none" if correction is None else correction
+        if corr not in CORRECTIONS:
+            raise ValueError(f"Unknown correction {correction!r}; use 'none' or 'bh' (Benjamini–Hochberg).")
+        try:
+            value = float(threshold)
+        except (TypeError, ValueError):
+            raise ValueError(f"threshold must be a number; got {threshold!r}.") from None
+        if criterion == "p":
+            if not 0 < value <= 1:
+                raise ValueError(f"threshold {threshold!r} is no significance level: with criterion 'p' it must lie "
+                                 "in (0, 1], e.g. 0.01.")
+        else:
+            if not 0 <= value <= 1:
+                raise ValueError(f"threshold {threshold!r} is no share of eq. 2: with criterion 'index' it must lie "
+                                 "in [0, 1], e.g. 0.5 (chance is 1 / number of categories).")
+            if corr != "none":
+                raise ValueError("A multiple-testing correction applies to p-values only: with criterion 'index' "
+                                 "use correction 'none', or criterion 'p' to correct.")
+        object.__setattr__(self, "threshold", value)
+        object.__setattr__(self, "correction", None if corr == "none" else corr)
+
+    def __iter__(self):
+        return iter((self.criterion, self.threshold, self.correction))
+
+
+def check_rule(criterion: "str | Rule", threshold: float = 0.01, correction: str | None = None) -> Rule:
+    """The :class:`Rule` of these arguments (validated), or ``criterion`` itself when it is
+    already a Rule (validated when it was made: not checked again)."""
+    return criterion if isinstance(criterion, Rule) else Rule(criterion, threshold, correction)
 
 
 def decide(P: np.ndarray, threshold: float, correction: str | None = None, any_category: bool = False) -> np.ndarray:

@@ -33,14 +33,14 @@ import pandas as pd
 from helpers.cache import atomic_file
 from helpers.labels import ModelMeta
 from helpers.stats.binomial import wilson_interval
+from helpers.stats.layer import LayerSelectivity
 from helpers.stats.bootstrap import (N_BOOT, bootstrap_interval, bootstrap_proportions, bootstrap_shares,
     bootstrap_weights, pack_shares)
 from helpers.stats.measure import check_finite, normalize, selectivity_index
-from helpers.stats.permutation import (MAX_PERMUTATIONS, MC_CONFIDENCE, ShuffleStream, p_interval, resolve_levels,
-    run_permutations)
-from helpers.stats.rules import check_rule, decide, open_decisions
+from helpers.stats.permutation import MAX_PERMUTATIONS, MC_CONFIDENCE, ShuffleStream, resolve_levels, run_permutations
+from helpers.stats.rules import Rule, check_rule, decide, open_decisions
 
-__all__ = ["STATS_VERSION", "RESOLVE_Q", "RANK_BY", "LayerSelectivity", "Selectivity", "analyze", "selective",
+__all__ = ["STATS_VERSION", "RESOLVE_Q", "RANK_BY", "Selectivity", "analysis_settings", "analyze", "selective",
            "selective_any", "unsettled", "summary_table", "most_selective", "save_selectivity", "load_selectivity"]
 
 #: Version of the statistics: part of every cache key of selectivity results. Bump it
@@ -53,44 +53,6 @@ RANK_BY = ("index", "p")
 
 
 # --------------------------------------------------------------------------- per-layer results
-
-
-@dataclass
-class LayerSelectivity:
-    """Selectivity of one layer's filters.
-
-    index : (n_filters, n_categories) eq. 2 shares, NaN for silent filters
-    p : (n_filters, n_categories) permutation p-values, NaN for silent filters
-    silent : (n_filters,) bool
-    n_perm : (n_filters,) int64 shuffles behind each filter's p-values (more for
-        filters whose decision was resolved); None when unknown
-    crit : float32 critical shares (:attr:`Permutations.crit`), or None
-    boot : uint16 (n_boot, n_filters, n_categories) shares on each bootstrap resample
-        (packed: share * 65534, 65535 for NaN), or None
-    """
-
-    index: np.ndarray
-    p: np.ndarray
-    silent: np.ndarray
-    n_perm: np.ndarray | None = None
-    crit: np.ndarray | None = None
-    boot: np.ndarray | None = None
-
-    @property
-    def n_filters(self) -> int:
-        return int(self.index.shape[0])
-
-    @property
-    def n_boot(self) -> int:
-        return 0 if self.boot is None else int(self.boot.shape[0])
-
-    def p_interval(self, confidence: float = MC_CONFIDENCE,
-                   upto: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Interval for each exact permutation p-value (:func:`p_interval`)."""
-        if self.n_perm is None:
-            raise ValueError("This result does not record how many shuffles each filter got; "
-                             "recompute it with helpers.stats.selectivity.analyze.")
-        return p_interval(self.p, self.n_perm, confidence, upto)
 
 
 @dataclass
@@ -192,14 +154,15 @@ def analysis_settings(**given) -> dict:
 # --------------------------------------------------------------------------- decisions
 
 
-def selective(layer: LayerSelectivity, criterion: str = "p", threshold: float = 0.01,
+def selective(layer: LayerSelectivity, criterion: "str | Rule" = "p", threshold: float = 0.01,
               correction: str | None = None) -> np.ndarray:
     """Boolean (n_filters, n_categories): which filters count as selective for which category.
 
     criterion "p": p-value <= threshold, or with ``correction="bh"`` Benjamini–Hochberg at
     level ``threshold`` over the layer's non-silent filters, separately per category;
     criterion "index": eq. 2 share >= threshold (no correction applies; one raises).
-    Silent filters are never selective. See :func:`check_rule` for the valid values.
+    Silent filters are never selective. ``criterion`` may be a :class:`helpers.stats.rules.Rule`
+    (then ``threshold`` and ``correction`` are its own); see it for the valid values.
     """
     criterion, threshold, correction = check_rule(criterion, threshold, correction)
     if criterion == "p":
@@ -207,7 +170,7 @@ def selective(layer: LayerSelectivity, criterion: str = "p", threshold: float = 
     return np.nan_to_num(layer.index, nan=-np.inf) >= threshold
 
 
-def selective_any(layer: LayerSelectivity, criterion: str = "p", threshold: float = 0.01,
+def selective_any(layer: LayerSelectivity, criterion: "str | Rule" = "p", threshold: float = 0.01,
                   correction: str | None = None) -> np.ndarray:
     """Boolean (n_filters,): filters selective for at least one category, multiplicity corrected.
 
@@ -228,7 +191,7 @@ def selective_any(layer: LayerSelectivity, criterion: str = "p", threshold: floa
     return (np.nan_to_num(layer.index, nan=-np.inf) >= threshold).any(axis=1)
 
 
-def unsettled(layer: LayerSelectivity, criterion: str = "p", threshold: float = 0.01,
+def unsettled(layer: LayerSelectivity, criterion: "str | Rule" = "p", threshold: float = 0.01,
               correction: str | None = None, confidence: float = MC_CONFIDENCE) -> np.ndarray:
     """Boolean (n_filters, n_categories): decisions that more shuffles could still change.
 
@@ -245,7 +208,7 @@ def unsettled(layer: LayerSelectivity, criterion: str = "p", threshold: float = 
 # --------------------------------------------------------------------------- summaries
 
 
-def summary_table(result: Selectivity, criterion: str = "p", threshold: float = 0.01,
+def summary_table(result: Selectivity, criterion: "str | Rule" = "p", threshold: float = 0.01,
                   correction: str | None = None, confidence: float = 0.95) -> pd.DataFrame:
     """Per layer and category: selective filters, all filters, the proportion with intervals.
 
@@ -263,19 +226,20 @@ def summary_table(result: Selectivity, criterion: str = "p", threshold: float = 
     A correction is applied, never only printed: ``correction="bh"`` with
     ``criterion="index"`` raises (see :func:`check_rule`).
     """
-    criterion, threshold, correction = check_rule(criterion, threshold, correction)
+    rule = check_rule(criterion, threshold, correction)  # checked here once, not again below
+    criterion, threshold, correction = rule
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must lie in (0, 1); got {confidence!r}.")
     rows = []
     methods = set()
     for depth, (name, layer) in enumerate(result.layers.items()):
-        mask = selective(layer, criterion, threshold, correction)
+        mask = selective(layer, rule)
         n = layer.n_filters
         k = mask.sum(axis=0)
         lo, hi = wilson_interval(k, n, confidence)
         C = len(result.categories)
         if layer.boot is not None and (criterion == "index" or layer.crit is not None):
-            props = bootstrap_proportions(layer, criterion, threshold, correction, result.n_permutations)
+            props = bootstrap_proportions(layer, rule, base_permutations=result.n_permutations)
             b_lo, b_hi = bootstrap_interval(k / n, props, confidence)
             methods.add(f"{confidence:.0%} bootstrap interval ({layer.n_boot} resamples of the images "
                         "within each category, centred on the observed proportion)")
@@ -285,7 +249,7 @@ def summary_table(result: Selectivity, criterion: str = "p", threshold: float = 
         if criterion == "p" and layer.n_perm is None:
             open_ = np.full(C, np.nan)
         else:
-            open_ = unsettled(layer, criterion, threshold, correction, result.mc_confidence).sum(axis=0)
+            open_ = unsettled(layer, rule, confidence=result.mc_confidence).sum(axis=0)
         for c, cat in enumerate(result.categories):
             rows.append({"layer": name, "depth": depth, "category": cat, "n_selective": int(k[c]),
                          "n_filters": n, "proportion": k[c] / n, "ci_low": b_lo[c], "ci_high": b_hi[c],

@@ -75,6 +75,7 @@ import pandas as pd
 
 from helpers.present import plots
 from helpers.stats import selectivity as sel
+from helpers.stats.layer import LayerSelectivity
 from helpers.stats.permutation import MAX_PERMUTATIONS, permutation_test
 from helpers.stats.rules import benjamini_hochberg
 from helpers.stats.measure import normalize, selectivity_index
@@ -335,7 +336,7 @@ for world in range(30):
     false_pos.append((p_null <= 0.01).sum(axis=0))
     false_pos_bh.append((benjamini_hochberg(p_null) <= 0.01).sum(axis=0))
     any_naive.append(int((np.nan_to_num(p_null, nan=1) <= 0.01).any(axis=1).sum()))
-    null_layer = sel.LayerSelectivity(index=S, p=p_null, silent=~ok)
+    null_layer = LayerSelectivity(index=S, p=p_null, silent=~ok)
     any_corrected.append(int(sel.selective_any(null_layer, "p", 0.01).sum()))
 false_pos, false_pos_bh = np.array(false_pos), np.array(false_pos_bh)
 summary = pd.DataFrame({
