@@ -1,4 +1,4 @@
-"""Speed of :func:`helpers.featureviz.visualize` (issue #7).
+"""Speed of :func:`helpers.analyses.featureviz.visualize` (issue #7).
 
     python benchmarks/featureviz_bench.py [--quick]    # prints JSON; CPU, and the GPU if there is one
 
@@ -60,8 +60,8 @@ def _timer(device: torch.device):
 
 
 def _measure(model, device: torch.device, rounds: int, warmup: int) -> dict:
-    from helpers.activations import forward_to
-    from helpers.featureviz import ImageStreams, objectives, param, render, transform
+    from helpers.cnn.activations import forward_to
+    from helpers.analyses.featureviz import ImageStreams, objectives, param, render, transform
 
     filters = list(range(N_FILTERS))
     layouts = [True, False] if device.type == "cpu" else [False]
@@ -163,7 +163,7 @@ def run(quick: bool = False, device: str | None = None) -> dict:
     quick : 3 rounds after 1 warm-up (about 30 s on 2 cores) instead of 7 after 2.
     Returns {"rows": [{name, value, unit, target, met, note}, ...], "<device>": {numbers}}.
     """
-    from helpers.models import load_vgg16
+    from helpers.cnn.models import load_vgg16
 
     if device == "all":
         devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])

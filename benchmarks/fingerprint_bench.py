@@ -3,7 +3,7 @@ parameters and buffers (float32), on this machine.
 
     python benchmarks/fingerprint_bench.py
 
-Activation caches are keyed on a hash of every weight value (``helpers.models.fingerprint``),
+Activation caches are keyed on a hash of every weight value (``helpers.cnn.models.fingerprint``),
 because an in-place change through ``weight.data`` is invisible to torch's version
 counters. This script measures the candidates: the standard library's hashes, single and in
 two threads (hashlib releases the GIL on large buffers), CRC-32 (fast but only 32 bits and
@@ -77,7 +77,7 @@ def main() -> int:
     import torch
 
     from helpers.cache import digest_buffers
-    from helpers.models import fingerprint, load_vgg16
+    from helpers.cnn.models import fingerprint, load_vgg16
 
     model = load_vgg16(pretrained=False, progress=False)
     views = [t.detach().reshape(-1).view(torch.uint8).numpy() for t in model.state_dict().values()]
@@ -85,7 +85,7 @@ def main() -> int:
     print(f"VGG16: {len(views)} tensors, {size / 1e6:.0f} MB; load average {os.getloadavg()}")
     methods = candidates()
     methods["helpers.cache.digest_buffers (the course's)"] = digest_buffers
-    methods["helpers.models.fingerprint (whole key)"] = lambda _: fingerprint(model)
+    methods["helpers.cnn.models.fingerprint (whole key)"] = lambda _: fingerprint(model)
     for name, run in methods.items():
         run(views)
         wall = cpu = float("inf")

@@ -23,7 +23,7 @@ be downloaded (like CI, or this script's author's sandbox). It prepares a scratc
   code path as the real file;
 - ``COURSE_DATA`` holding the demo set made by the course's own downloaders from generated
   stand-ins of its three sources (same layouts and file names, random JPEGs of typical photo
-  sizes): a Caltech-101-shaped archive (682 images, :func:`helpers.datasets.fetch_demo`, a
+  sizes): a Caltech-101-shaped archive (682 images, :func:`helpers.stimuli.demo.fetch_demo`, a
   ``file://`` URL with its own checksum), a Faces in Things mirror folder (the 75 files of the
   selection list at their recorded sizes, ``COURSE_PAREIDOLIA_URL``) and an Oxford-IIIT Pet
   shaped ``images.tar.gz`` (``COURSE_PET_URL``, its own MD5): 372 photographs in 5 categories;
@@ -172,7 +172,7 @@ def fake_caltech_archive(folder: Path, seed: int = 0) -> Path:
     random JPEGs under the file names of the folders the demo set draws from."""
     import numpy as np
 
-    from helpers import datasets
+    from helpers.stimuli import demo as datasets
 
     rng = np.random.default_rng(seed)
     inner = io.BytesIO()
@@ -194,7 +194,7 @@ def fake_pareidolia_mirror(folder: Path, seed: int = 1) -> Path:
     the base URL, as ``COURSE_PAREIDOLIA_URL`` would give it)."""
     import numpy as np
 
-    from helpers.sources import facesinthings as fit
+    from helpers.stimuli.sources import facesinthings as fit
 
     rng = np.random.default_rng(seed)
     for row in fit.read_pareidolia_list():
@@ -211,7 +211,7 @@ def fake_pet_archive(folder: Path, per_breed: int = 30, seed: int = 2) -> Path:
     the course's dog breeds, and as many cats (members the fetcher must skip)."""
     import numpy as np
 
-    from helpers.sources import oxford_pet
+    from helpers.stimuli.sources import oxford_pet
 
     path = folder / "oxford-pet-standin.tar.gz"
     if path.is_file():
@@ -229,8 +229,8 @@ def prepare_simulated_full(scratch: Path) -> dict:
     """Environment variables under which the full profile runs on stand-in weights and photos:
     the demo set (Caltech-101 part, Faces in Things' i-see-face, Oxford-IIIT Pet's dog breeds)
     is fetched from stand-ins by the course's own downloaders into ``scratch/data``."""
-    from helpers import datasets
-    from helpers.sources import facesinthings, oxford_pet
+    from helpers.stimuli import demo as datasets
+    from helpers.stimuli.sources import facesinthings, oxford_pet
 
     torch_home, data = scratch / "torch", scratch / "data"
     weights = fake_pretrained_weights(torch_home)
@@ -279,7 +279,7 @@ def table(rows: list[dict], limit_mb: float) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--profile", choices=["quick", "full"], default=None,
-                    help="default: full with --simulate-full, else $COURSE_PROFILE or quick")
+                    help="default: full with --simulate-full, else quick")
     ap.add_argument("--simulate-full", action="store_true",
                     help="full profile on stand-in weights and photographs (see above); implies --profile full")
     ap.add_argument("--only", help="measure only notebooks whose name starts with this (several: 05,06,07)")
@@ -289,12 +289,12 @@ def main(argv=None) -> int:
     ap.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
     ap.add_argument("--exec", dest="first", metavar="CODE",
                     help="Python code to run in each kernel before the notebook, for a what-if, e.g. "
-                         "\"import dataclasses, helpers.profiles as p; p.PROFILES['full'] = "
+                         "\"import dataclasses, helpers.edge.profiles as p; p.PROFILES['full'] = "
                          "dataclasses.replace(p.PROFILES['full'], batch_size=8)\"")
     ap.add_argument("--scratch", help="folder for caches and stand-ins (default: a temporary one, deleted)")
     ap.add_argument("--out", default=str(ROOT / "build" / "memory"))
     args = ap.parse_args(argv)
-    profile = "full" if args.simulate_full else (args.profile or os.environ.get("COURSE_PROFILE") or "quick")
+    profile = "full" if args.simulate_full else (args.profile or "quick")
     prefixes = tuple(args.only.split(",")) if args.only else ("",)
     paths = sorted(p for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb") if p.name.startswith(prefixes))
     if not paths:

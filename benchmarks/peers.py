@@ -1,4 +1,4 @@
-"""What a user might pick instead of ``helpers.activations.collect``: the same per-filter
+"""What a user might pick instead of ``helpers.cnn.activations.collect``: the same per-filter
 maxima of the same layers, computed with other libraries, for the benchmark's peers rows.
 
 Each peer is built once, outside the timing, by :func:`make` and is then a function

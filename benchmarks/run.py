@@ -175,7 +175,7 @@ def synthetic_stimuli(n: int, px: int, pool: int = 64, seed: int = 0):
     """A StimulusSet of ``n`` random uint8 images of ``px`` px (4 categories) whose pixels
     come from a fixed pool of ``pool`` images, so that the input takes the same memory
     for 64 images as for 1024 (memory growth is then the result arrays alone)."""
-    from helpers.stimuli import Preprocess, StimulusSet
+    from helpers.stimuli.sets import Preprocess, StimulusSet
 
     rng = np.random.default_rng(seed)
     pixels = rng.integers(0, 256, (min(pool, n), px, px, 3), dtype=np.uint8)
@@ -254,9 +254,9 @@ def throughput_methods(model, cfg: dict, device: torch.device, peer_names=()) ->
     and ``prepared``.
     """
     from benchmarks import peers
-    from helpers.activations import collect, prepared
-    from helpers.models import VGG16_LAYERS
-    from helpers.stimuli import Preprocess, StimulusSet
+    from helpers.cnn.activations import collect, prepared
+    from helpers.cnn.models import VGG16_LAYERS
+    from helpers.stimuli.sets import Preprocess, StimulusSet
 
     px, n = cfg["px"], cfg["images"]
     batches = list(cfg["batches"])
@@ -527,11 +527,11 @@ def _peak_rss() -> int:
 
 def memory_child(n: int, px: int, batch: int, method: str = "collect") -> dict:
     """Runs in a fresh process: ``method`` on the CPU for ``n`` images, all 15 layers of
-    VGG16; peak RSS. ``method``: "collect" (``helpers.activations.collect``) or a peer of
+    VGG16; peak RSS. ``method``: "collect" (``helpers.cnn.activations.collect``) or a peer of
     :mod:`benchmarks.peers` (built before the run, fed one normalised batch at a time)."""
     from benchmarks import peers
-    from helpers.activations import collect
-    from helpers.models import VGG16_LAYERS, load_vgg16
+    from helpers.cnn.activations import collect
+    from helpers.cnn.models import VGG16_LAYERS, load_vgg16
 
     peers.use_path()  # the parent's --peers-path reaches us through the environment
     imported = _status_bytes("VmRSS")  # Python, torch, numpy and helpers imported
@@ -683,7 +683,7 @@ def _map_bytes(px: int) -> int:
 
 
 def bench_statistics(cfg: dict) -> tuple[list, dict]:
-    from helpers.selectivity import permutation_test
+    from helpers.stats.permutation import permutation_test
 
     s = "3. Statistics"
     rng = np.random.default_rng(0)
@@ -707,7 +707,8 @@ def bench_statistics(cfg: dict) -> tuple[list, dict]:
 def _bench_resolved(section: str, cfg: dict) -> dict:
     """The permutation test resolved for Benjamini–Hochberg at q = 0.01 on a layer like fc1:
     4096 filters × 300 images, 10 % of them given a category effect (ReLU'd Gaussian noise)."""
-    from helpers.selectivity import normalize, run_permutations
+    from helpers.stats.measure import normalize
+    from helpers.stats.permutation import run_permutations
 
     rng = np.random.default_rng(1)
     labels = np.repeat(np.arange(4), 75)
@@ -762,7 +763,7 @@ def training_schedule(config: dict) -> dict:
     """Images the whole training script handles under ``config`` (organism.json's "config"):
     generated (training and test splits of every class), trained (epochs × training
     images, for each of the two copies)."""
-    from helpers import miniworld, organism
+    from helpers.organism import world as miniworld, network as organism
 
     classes = len(miniworld.CLASSES)
     return {"generated": (config["n_train_per_class"] + config["n_test_per_class"]) * classes,
@@ -775,7 +776,8 @@ def bench_organism(cfg: dict, vgg16) -> tuple[list, dict]:
     extrapolated to the full schedule, beside the times recorded in ``organism.json``), and
     its collection speed on the quick profile's measurement drawings beside ``vgg16``'s on
     the same images."""
-    from helpers import activations, miniworld, organism
+    from helpers.cnn import activations
+    from helpers.organism import world as miniworld, network as organism
     from tools import train_organism as trainer
 
     s = "7. Model organism"
@@ -818,7 +820,7 @@ def bench_organism(cfg: dict, vgg16) -> tuple[list, dict]:
     idle_minutes = (sched["generated"] * gen_cpu / n_gen + sched["trained"] * cpu_one / n / args.threads) / 60
     load = _load_note()
     rows.append(row(s, "training world: generation", 1000 * gen_wall / n_gen, "ms/image",
-                    note=f"{n_gen} images at {conf['image_size']} px (helpers.miniworld, one process, one thread); "
+                    note=f"{n_gen} images at {conf['image_size']} px (helpers.organism.world, one process, one thread); "
                          f"CPU {1000 * gen_cpu / n_gen:.2f} ms/image"))
     rows.append(row(s, f"training step rate, committed configuration (batch {args.batch_size}, SGD, "
                        f"{args.threads} threads)", n / wall, "images/s",
@@ -1093,7 +1095,7 @@ def main(argv=None) -> int:
             print(f"    {r['name']}: {_fmt(r['value'])} {r['unit']} {r['note'] if r['value'] is None else ''}")
         print(f"    ({time.perf_counter() - t:.1f} s)", flush=True)
 
-    from helpers.models import load_vgg16
+    from helpers.cnn.models import load_vgg16
 
     model = load_vgg16(pretrained=False, progress=False)  # also puts the weights in the cache for the children
     cpu = torch.device("cpu")

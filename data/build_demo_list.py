@@ -1,7 +1,7 @@
 """Regenerate ``helpers/data/demo_set.csv``: which Caltech-101 images form the demo set.
 
 The selection is a pure function of the folder sizes, the number per category and
-the seed (see ``helpers.datasets.select_demo_files``), so no download is needed:
+the seed (see ``helpers.stimuli.demo.select_demo_files``), so no download is needed:
 
     python data/build_demo_list.py           # rewrite helpers/data/demo_set.csv
     python data/build_demo_list.py --check   # exit 1 if the committed file differs
@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from helpers.datasets import DEMO_LIST, select_demo_files, write_demo_list  # noqa: E402
+from helpers.stimuli.demo import DEMO_LIST, select_demo_files, write_demo_list  # noqa: E402
 
 
 def render() -> str:

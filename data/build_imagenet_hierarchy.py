@@ -1,7 +1,7 @@
 """Build ``helpers/data/imagenet_hierarchy.json``: the WordNet id and hypernym chain of each
 of the 1000 ImageNet (ILSVRC-2012) classes, in the class order torchvision uses.
 
-Inputs (none of them is needed at run time; ``helpers.imagenet`` reads only the
+Inputs (none of them is needed at run time; ``helpers.cnn.imagenet`` reads only the
 JSON file this script writes):
 
 - the WordNet ids in class order: ``timm/data/_info/imagenet_synsets.txt`` from the

@@ -4,7 +4,7 @@ Two steps, both pure functions of committed files (see ``data/README.md``):
 
 1. ``data/facesinthings_candidates.csv`` is the candidate pool: the rows of the
    upstream ``metadata.csv`` (mhamilton723/FacesInThings at the commit in
-   ``helpers.sources.facesinthings.METADATA_COMMIT``) that lie wholly within its first
+   ``helpers.stimuli.sources.facesinthings.METADATA_COMMIT``) that lie wholly within its first
    64,000 characters and pass the filter (:func:`keep_row`: one face, "Easy", accident
    or design stated, no flag but 'Interesting'). Rebuilding it needs a copy of that
    file: ``--metadata PATH``.
@@ -14,7 +14,7 @@ Two steps, both pure functions of committed files (see ``data/README.md``):
    offline.
 
 The pool and the pins are inputs of this builder only; the package reads just the
-resulting list (:func:`helpers.sources.facesinthings.read_pareidolia_list`).
+resulting list (:func:`helpers.stimuli.sources.facesinthings.read_pareidolia_list`).
 
     python data/build_pareidolia_list.py                    # rewrite the list (step 2)
     python data/build_pareidolia_list.py --check            # exit 1 if the committed list differs
@@ -36,7 +36,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from helpers.sources import facesinthings as fit  # noqa: E402
+from helpers.stimuli.sources import facesinthings as fit  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 CANDIDATES = HERE / "facesinthings_candidates.csv"

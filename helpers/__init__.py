@@ -1,43 +1,57 @@
 """Helpers for the course "Category selectivity in CNNs".
 
-Each module is one idea:
+The package is built in floors; a module imports only from its own floor or the ones below
+(``tests/test_layout.py`` checks it from the code):
 
-- :mod:`helpers.profiles`     the two profiles (``COURSE_PROFILE``), read only by the edges below
-- :mod:`helpers.course`       edge: glue for the notebooks (set-up, the profile's data, exercise checks)
-- :mod:`helpers.__main__`     edge: the command line, ``python -m helpers report``
-- :mod:`helpers.envcheck`     edge: is this machine ready for the course?
-- :mod:`helpers.config`       where things are kept (cache, data folder, package data) and the one seed function
-- :mod:`helpers.cache`        atomic writes, checksums, format versions, load-or-compute
-- :mod:`helpers.download`     one file from the network: resumable, size-capped, verified (or streamed)
-- :mod:`helpers.labels`       which network and stimuli produced a result, in words (no torch)
-- :mod:`helpers.stimuli`      stimulus sets: folders of images, generated schematic set
-- :mod:`helpers.datasets`     the downloadable demo photographs (Caltech-101 selection, plus the sources)
-- :mod:`helpers.sources`      Faces in Things (i-see-face) and Oxford-IIIT Pet (dog breeds) for the demo set
-- :mod:`helpers.models`       VGG16 and other torchvision CNNs, the paper's layer names
-- :mod:`helpers.activations`  per-filter maximum activations, streamed and cached
-- :mod:`helpers.selectivity`  the per-layer analysis (analyze, decisions, summary table, saving); re-exports below
-- :mod:`helpers.measure`      eq. 1 and eq. 2 on arrays, silent filters, input checks
-- :mod:`helpers.rules`        which filters count as selective: rules validated, Benjamini–Hochberg, decisions
-- :mod:`helpers.permutation`  the permutation test of eq. 2, resolved for Benjamini–Hochberg
-- :mod:`helpers.bootstrap`    uncertainty from the stimuli: images resampled within category
-- :mod:`helpers.binomial`     binomial proportions: exact tails, Clopper–Pearson and Wilson intervals
-- :mod:`helpers.analysis`     beyond the paper: ROC AUC, RSA, linear read-out, detector depth
-- :mod:`helpers.featureviz`   activation maximisation: parameterisations, transforms, objectives, render loop
-- :mod:`helpers.exemplars`    the stimuli that drive a filter most and least, with activation maps
-- :mod:`helpers.imagenet`     ImageNet class names, WordNet hierarchy, mistake severity
-- :mod:`helpers.miniworld`    a generated mini-ImageNet (dog breeds, cars, cups, ...) and measurement drawings
-- :mod:`helpers.organism`     the model organism: a small VGG16-shaped network trained on that world
-- :mod:`helpers.organism_stimuli` fresh held-out images of the organism's training classes, as a stimulus set
-- :mod:`helpers.emergence`    does selectivity emerge with training? proportions side by side, trained minus untrained
-- :mod:`helpers.breeds`       the essay's experiment: breed-selective units, other breeds vs cars and cups, cross-fitted
-- :mod:`helpers.geometry`     class geometry: centroid RDMs, does a group of classes (the breeds) cluster?
-- :mod:`helpers.claims`       the paper's four claims and the essay's fifth, scored on a run (verdicts from intervals)
-- :mod:`helpers.verdicts`     conclusions computed from the numbers: what a test shows and what it does not
-- :mod:`helpers.plots`        figures shared by the notebooks and the command line (course colours, figure audit)
-- :mod:`helpers.diagrams`     the pipeline and VGG16's blocks, drawn in code (matplotlib)
-- :mod:`helpers.widgets`      interactive explorers for the notebooks
+====================  ====================================================================
+floor                 what lives there
+====================  ====================================================================
+ground                :mod:`helpers.config` (folders, the one seed function),
+                      :mod:`helpers.cache` (atomic writes, checksums, load-or-compute),
+                      :mod:`helpers.download` (one verified file from the network),
+                      :mod:`helpers.labels` (which network and stimuli produced a result)
+:mod:`helpers.stats`  the statistics core, NumPy only: eq. 1 and eq. 2 (``measure``),
+                      selection ``rules``, ``permutation`` test, ``bootstrap``,
+                      ``binomial`` intervals, the per-layer analysis (``selectivity``)
+:mod:`helpers.stimuli`  stimulus ``sets`` and folders, the ``equalize``-r, the ``demo``
+                      photographs and their ``sources``
+:mod:`helpers.cnn`    the networks: ``models`` (VGG16, layer names), ``activations``
+                      (hooks, streamed per-filter maxima, cache), ``imagenet`` (classes, hierarchy)
+:mod:`helpers.organism`  the model organism: its generated ``world``, the ``network``
+                      (trained copies, untrained controls), ``heldout`` images
+:mod:`helpers.analyses`  ``auc``, ``rsa``, ``readout``, ``depth``, ``emergence``,
+                      ``controls``, ``replication``, ``breeds``, ``geometry``, ``claims``
+                      (the paper's claims scored), ``verdicts``, ``exemplars``, ``featureviz``
+:mod:`helpers.present`  ``plots``, ``diagrams``, ``widgets``
+:mod:`helpers.edge`   the only readers of ``COURSE_PROFILE``: ``profiles``, ``course``
+                      (the notebooks' glue), ``exercises`` (checks that never lie),
+                      ``envcheck``, ``cli`` (``python -m helpers``)
+====================  ====================================================================
+
+Every function has one home, named above. For the notebooks' convenience the modules they
+use most are also reachable from the package itself, loaded on first use:
+``from helpers import course`` is :mod:`helpers.edge.course` (likewise ``plots``,
+``widgets``, ``diagrams``, ``selectivity``).
 """
+
+import importlib
 
 __version__ = "0.1.0"
 
-from .config import UntrainedWarning, seed_everything  # noqa: E402,F401
+from helpers.config import UntrainedWarning, seed_everything  # noqa: E402,F401
+
+#: Short names for the modules the notebooks use most: name -> home.
+SHORTCUTS = {
+    "course": "helpers.edge.course",
+    "plots": "helpers.present.plots",
+    "widgets": "helpers.present.widgets",
+    "diagrams": "helpers.present.diagrams",
+    "selectivity": "helpers.stats.selectivity",
+}
+
+
+def __getattr__(name):
+    # Loaded lazily so that `import helpers` stays free of torch and matplotlib.
+    if name in SHORTCUTS:
+        return importlib.import_module(SHORTCUTS[name])
+    raise AttributeError(f"module 'helpers' has no attribute {name!r}")

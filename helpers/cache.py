@@ -49,7 +49,7 @@ import xxhash
 HASH = "sha256"
 #: Content keys of data in memory (:func:`digest_buffers`: VGG16's weights for every
 #: activation cache key, in-memory pixels) and checksums of the course's own cache entries.
-#: Speed matters here, because :func:`helpers.models.fingerprint` hashes all 553 MB of
+#: Speed matters here, because :func:`helpers.cnn.models.fingerprint` hashes all 553 MB of
 #: VGG16's parameters and buffers on every cached ``collect()`` call (an in-place lesion
 #: through ``weight.data`` is invisible to torch's version counters, so nothing short of
 #: the values will do). Measured with ``benchmarks/fingerprint_bench.py`` on 2 cores: the

@@ -8,7 +8,7 @@
   found from the installed package itself, so a wheel works as well as a checkout.
 - :func:`seed_everything`: seeds Python, NumPy and torch.
 
-The profile (``COURSE_PROFILE``) is not read here: see :mod:`helpers.profiles`.
+The profile (``COURSE_PROFILE``) is not read here: see :mod:`helpers.edge.profiles`.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Untrained networks and schematic drawings are legitimate controls and rehearsals,
 but their numbers must never pass for the paper's. Every model loaded by
-:mod:`helpers.models` carries a :class:`ModelInfo`; every result computed from it
+:mod:`helpers.cnn.models` carries a :class:`ModelInfo`; every result computed from it
 (activations, selectivity) carries a ``meta`` dict and the :class:`ModelMeta`
 properties that read it; :func:`title` turns either into a one-line figure title that
 says which network (and UNTRAINED where that is so) and which stimuli.
@@ -16,7 +16,7 @@ UNTRAINED_NOTE = "UNTRAINED (random weights)"  # added to a title whose model la
 SCHEMATIC_NOTE = "measured on generated drawings"  # the stimuli part of a title (not photographs)
 TITLE_SEPARATOR = " · "
 PAPER_CATEGORIES = ("face", "i-see-face", "car", "dog")  # the paper's four categories (300 images in all)
-ORGANISM_ARCH = "mini-vgg16"  # the model organism (helpers.organism): VGG16's layout, fewer channels
+ORGANISM_ARCH = "mini-vgg16"  # the model organism (helpers.organism.network): VGG16's layout, fewer channels
 ORGANISM_LOSSES = {"ce": "cross-entropy", "soft": "soft labels"}
 
 
@@ -55,7 +55,7 @@ class ModelInfo:
 class ModelMeta:
     """Mixin for results that carry a ``meta`` dict describing where they came from
     (keys ``model``, ``trained``, ``schematic``, ``source``, as
-    :func:`helpers.activations.collect` writes them)."""
+    :func:`helpers.cnn.activations.collect` writes them)."""
 
     meta: dict
 

@@ -75,7 +75,7 @@ if "google.colab" in sys.modules:
     print(f"Colab: the course's helpers (version {VERSION}, commit {COMMIT[:12]} of github.com/{REPO}) are installed.")
 
 # %%
-from helpers import course
+from helpers.edge import course
 
 profile = course.setup()
 
@@ -94,15 +94,15 @@ display(Markdown(course.describe()))
 # VGG16 (Simonyan & Zisserman, 2015) was trained on the classification task of the ImageNet
 # Large Scale Visual Recognition Challenge 2012 (ILSVRC-2012; Russakovsky et al., 2015): about
 # 1.28 million training photographs, each with exactly one of 1000 labels. Each label is a
-# WordNet noun ("synset"). `helpers.imagenet` gives their names in torchvision's order, their
+# WordNet noun ("synset"). `helpers.cnn.imagenet` gives their names in torchvision's order, their
 # WordNet ids, and each class's chain of ever more general nouns up to `entity`.
 
 # %%
 import numpy as np
 import pandas as pd
 
-from helpers import imagenet
-from helpers.verdicts import shows
+from helpers.cnn import imagenet
+from helpers.analyses.verdicts import shows
 
 names = imagenet.class_names()
 groups = np.array(imagenet.coarse_groups())
@@ -119,7 +119,7 @@ print("classes whose WordNet chain passes through 'person':",
       ", ".join(names[i] for i in np.flatnonzero(groups == "person")))
 
 # %% [markdown]
-# The essay's examples, with their index and the coarse group `helpers.imagenet` assigns (the
+# The essay's examples, with their index and the coarse group `helpers.cnn.imagenet` assigns (the
 # first of a few broad WordNet nouns met on the way up the class's chain):
 
 # %%
@@ -404,7 +404,7 @@ print(shows(f"a husky mistaken for one of seven classes costs {min(severities)} 
 #
 # where $d$ is the hierarchical distance and $\beta > 0$ sets how quickly the target falls off
 # with distance (large $\beta$ gives back the one-hot target). The loss is the cross-entropy
-# against $q$, $-\sum_k q_k \log p_k$. `helpers.imagenet.soft_labels(y, temperature)` computes
+# against $q$, $-\sum_k q_k \log p_k$. `helpers.cnn.imagenet.soft_labels(y, temperature)` computes
 # $q$ with `temperature` $= 1/\beta$.
 #
 # ## Exercise 2: soft labels
@@ -480,16 +480,16 @@ print(shows((f"one-hot cross-entropy is {one_hot.iloc[0]:.3f} nats for all seven
 # ### The same recipe, on the course's own small world
 #
 # The course's model organism (notebook 09; the `quick` profile's network) was trained on
-# `helpers.miniworld`, a generated mini-ImageNet of 14 classes with a small hierarchy of its own:
+# `helpers.organism.world`, a generated mini-ImageNet of 14 classes with a small hierarchy of its own:
 # six dog breeds under *dog*, then *animal*; car, airplane and bicycle under *vehicle*; cup and
 # bottle under *container*; and so on up to *entity*. It comes in two copies trained from the same
 # start on the same images: one with cross-entropy on one-hot labels, one with soft labels built
 # exactly as above, $q \propto e^{-d/T}$ with temperature $T = 1/\beta$ on that hierarchy's
-# distances (`helpers.imagenet.softmax_over_distances`, which both hierarchies share). The
+# distances (`helpers.cnn.imagenet.softmax_over_distances`, which both hierarchies share). The
 # temperature it used is in its training record:
 
 # %%
-from helpers import miniworld, organism
+from helpers.organism import world as miniworld, network as organism
 
 T = organism.read_record()["config"]["temperature"]
 world = list(miniworld.CLASSES)
@@ -561,7 +561,7 @@ print(f"the organism's T = {T} is {'below' if T < t_half_used else 'above'} t_ha
 # cosines scatter around 0 with a standard deviation of about $1/\sqrt{\text{features}}$.
 
 # %%
-from helpers import plots
+from helpers.present import plots
 
 net = course.model()
 control = course.control_model()

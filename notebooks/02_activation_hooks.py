@@ -26,7 +26,7 @@
 # 3. recognise and avoid the in-place ReLU trap;
 # 4. reduce activation maps to per-filter maxima inside the hook and stop the forward pass early;
 # 5. work out what storing activations costs in memory, for the network in use and for VGG16, and
-#    check your own extraction against the course's `helpers.activations.collect`;
+#    check your own extraction against the course's `helpers.cnn.activations.collect`;
 # 6. extend it to the fully connected layers, before and after their ReLU (challenge).
 #
 # **Estimated time:** about 60 minutes (25 reading the text and the code, 35 for the three exercises
@@ -74,7 +74,7 @@ if "google.colab" in sys.modules:
     print(f"Colab: the course's helpers (version {VERSION}, commit {COMMIT[:12]} of github.com/{REPO}) are installed.")
 
 # %%
-from helpers import course
+from helpers.edge import course
 
 profile = course.setup()
 
@@ -97,7 +97,7 @@ display(Markdown(course.describe()))
 import torch
 from torch import nn
 
-from helpers.models import VGG16_LAYERS
+from helpers.cnn.models import VGG16_LAYERS
 
 net = course.model()
 stim = course.stimuli()
@@ -113,12 +113,12 @@ for path, m in net.features.named_children():
 # The paper names layers as Keras does: `block2_conv1` is the first convolution of the second
 # block. The diagram shows the five blocks of the network in use, with those names, the number of
 # channels of each layer and the side of its output maps, all read off the model by one forward
-# pass (`helpers.diagrams.vgg16_diagram`):
+# pass (`helpers.present.diagrams.vgg16_diagram`):
 
 # %%
 import matplotlib.pyplot as plt
 
-from helpers import diagrams
+from helpers.present import diagrams
 
 diagrams.vgg16_diagram(net)
 plt.show()
@@ -127,7 +127,7 @@ plt.show()
 # Each max-pool halves the map's side, and each block has more channels than the one before
 # (up to the last two, which have the same): deeper layers see larger parts of the image, in
 # more kinds of pattern. In Keras a layer's output already includes its ReLU; in torchvision the
-# ReLU is a module of its own. `helpers.models.VGG16_LAYERS` therefore maps each paper name to the
+# ReLU is a module of its own. `helpers.cnn.models.VGG16_LAYERS` therefore maps each paper name to the
 # **ReLU after** the layer, so that what we read out is post-ReLU, like the paper's layer outputs.
 
 # %%
@@ -220,7 +220,7 @@ print("maxima == max over the copy's maps:  ", torch.equal(stored["maxima"], cop
 print(f"share of negative values in the convolution's output: {(copy < 0).float().mean().item():.0%}")
 
 # %%
-from helpers.verdicts import shows
+from helpers.analyses.verdicts import shows
 
 negative = (copy < 0).float().mean().item()
 print(shows(f"{negative:.0%} of the first convolution's outputs are negative; the hook that kept a reference "
@@ -425,7 +425,7 @@ print(shows(f"keeping full maps of {n_images} images would take {full_mb:,.1f} M
 # - run the model with `run_until_stopped(model, images, handles)` from section 4, which catches
 #   `StopForward` and removes the hooks whatever happens.
 #
-# The check compares your result with `helpers.activations.collect`, which does the same for the
+# The check compares your result with `helpers.cnn.activations.collect`, which does the same for the
 # whole stimulus set (and caches it on disk).
 
 # %%
@@ -436,7 +436,7 @@ def filter_maxima(model, images, layers):
 
 
 # %%
-from helpers.activations import collect
+from helpers.cnn.activations import collect
 
 check_layers = ["block1_conv1", "block3_conv3", "block5_conv3"]
 per_category = 8 if profile.is_quick else 2  # one pass at 224 px: keep it within Binder's 2 GB
@@ -452,7 +452,7 @@ filter_maxima_used = course.check_function(
     filter_maxima, collected_maxima, [(net, stim.batch(some), check_layers)],
     "section 4's hooks show the pattern: a hook factory that closes over the layer's name, and a "
     "reduction over the two spatial dimensions",
-    f"your maxima match helpers.activations.collect for {len(some)} images in {len(check_layers)} layers.",
+    f"your maxima match helpers.cnn.activations.collect for {len(some)} images in {len(check_layers)} layers.",
     rtol=1e-4, atol=1e-4, exercise="02.1")
 print("hooks left on the model:", sum(len(m._forward_hooks) for m in net.modules()))
 
@@ -484,7 +484,7 @@ def layer_values(model, images, paths):
 
 
 # %%
-from helpers.models import display_name
+from helpers.cnn.models import display_name
 
 fc_paths = ["features.29", "classifier.0", "classifier.1", "classifier.3", "classifier.4"]
 
@@ -498,7 +498,7 @@ layer_values_used = course.check_function(
     layer_values, collected_values, [(net, stim.batch(some), fc_paths)],
     "which outputs are overwritten by the in-place ReLU that follows them, and what protects a value "
     "from that (section 3)?",
-    f"your values match helpers.activations.collect in {len(fc_paths)} layers, fc1 before its ReLU included.",
+    f"your values match helpers.cnn.activations.collect in {len(fc_paths)} layers, fc1 before its ReLU included.",
     rtol=1e-4, atol=1e-4, exercise="02.2")
 values = layer_values_used(net, stim.batch(some), fc_paths)
 before, after = values["classifier.0"], values["classifier.1"]
@@ -543,7 +543,7 @@ course.check_text(
 #   deepest needed layer, turn gigabytes of full maps (for VGG16 at 224 px; the table gives the
 #   network in use) into a few megabytes of numbers for 300 images; the arithmetic is read off
 #   the model, not assumed.
-# - Your hook-based extraction matches `helpers.activations.collect`, for convolutions and, with a
+# - Your hook-based extraction matches `helpers.cnn.activations.collect`, for convolutions and, with a
 #   copy of 2-D outputs, for the fully connected layers before and after their ReLU.
 #
 # **Next:** notebook 03 turns these per-filter maxima into the paper's selectivity index (eq. 1

@@ -74,7 +74,7 @@ if "google.colab" in sys.modules:
     print(f"Colab: the course's helpers (version {VERSION}, commit {COMMIT[:12]} of github.com/{REPO}) are installed.")
 
 # %%
-from helpers import course
+from helpers.edge import course
 
 profile = course.setup()
 
@@ -97,8 +97,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from helpers import plots, widgets
-from helpers import selectivity as sel
+from helpers.present import plots, widgets
+from helpers.stats import selectivity as sel
 
 stim = course.stimuli()
 acts = course.activations()
@@ -202,7 +202,7 @@ print(f"\nall layers: {int(separate.sum())} of {len(separate)} (layer, category)
 print("Both networks untrained." if both_untrained else "Profile's network trained, control untrained.")
 
 # %%
-from helpers import verdicts
+from helpers.analyses import verdicts
 
 above = [c for c in result.categories if main_t.loc[(L5, c), "ci_low"] > ctrl_t.loc[(L5, c), "ci_high"]]
 print(verdicts.shows(
@@ -380,7 +380,7 @@ plt.show()
 # Notebook 03 found that a category's shares can follow low-level properties of its images, such
 # as contrast. To separate those from anything else, vision science equalises the stimuli: every
 # image gets the same mean luminance and the same RMS contrast (the SHINE toolbox, Willenbockel et
-# al., 2010). `helpers.stimuli.equalise_set` does that (luma mean and standard deviation per image;
+# al., 2010). `helpers.stimuli.equalize.equalize_set` does that (luma mean and standard deviation per image;
 # colour differences stay; its `spectrum=True` also matches the Fourier amplitude spectra). We
 # measure both networks again on the equalised set, on the last convolutional layer of each block
 # (to keep the run short).
@@ -402,16 +402,16 @@ plt.show()
 # %%
 import warnings
 
-from helpers import stimuli as stimuli_lib
+from helpers.stimuli.equalize import equalize, equalize_set, luma
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", UserWarning)  # the clipping is reported below
-    eq_report = stimuli_lib.equalise(stim.images())
-    stim_eq = stimuli_lib.equalise_set(stim)
+    eq_report = equalize(stim.images())
+    stim_eq = equalize_set(stim)
 print(stim_eq.source)
 print(f"clipped pixels: {eq_report.clipped_fraction:.2%} overall; more than 10 % in "
       f"{int((eq_report.clipped > 0.10).sum())} of {len(stim_eq)} images (those miss the targets)")
-lum = {"original": stimuli_lib.luma(stim.images()), "equalised": stimuli_lib.luma(stim_eq.images())}
+lum = {"original": luma(stim.images()), "equalised": luma(stim_eq.images())}
 stats = pd.DataFrame({(kind, what): [fn(y[stim.labels == c]) for c in range(len(stim.categories))]
                       for kind, y in lum.items()
                       for what, fn in (("mean luminance", np.mean),
@@ -543,7 +543,7 @@ print(pd.DataFrame({"contrast gain (equalised / original)": gain.round(2),
 # Equalising gives every image the same mean luminance, RMS contrast and amplitude spectrum. It
 # cannot touch *local* structure: a small, high-contrast eye inside a face is still there after
 # equalising, and so is the outline of the head. **Paired controls** can. For each face drawing the
-# model organism's world (`helpers.miniworld.control_stimuli`) draws the same scene three more times,
+# model organism's world (`helpers.organism.world.control_stimuli`) draws the same scene three more times,
 # with one change each: without the eyes, brows, nose and mouth (*featureless*), with those features
 # moved elsewhere on the head (*scrambled*), and as a flat silhouette of the head in its mean colour.
 #
@@ -568,7 +568,8 @@ print(pd.DataFrame({"contrast gain (equalised / original)": gain.round(2),
 # </details>
 
 # %%
-from helpers import controls, miniworld, organism
+from helpers.analyses import controls
+from helpers.organism import world as miniworld, network as organism
 
 ORG_LAYERS = ["block1_conv2", "block2_conv2", "block3_conv3", "block4_conv3", "block5_conv3", "fc2"]
 FACE_OTHERS = ("i-see-face", "car", "dog", "umbrella")
@@ -753,7 +754,7 @@ course.check_text(
 # latent representations a fifth. "Check in the table" is not a verdict, so `helpers.claims.scorecard`
 # computes one per claim from the numbers of this notebook: the trained network and its untrained
 # control on the original stimuli, both on the equalised stimuli of section 6, and the essay's
-# breed experiment (`helpers.breeds`, strict rule, cross-fitted) where the stimulus set has dog
+# breed experiment (`helpers.analyses.breeds`, strict rule, cross-fitted) where the stimulus set has dog
 # breeds. The texts leave words like "lower layers", "significant" or "the majority" open, so each
 # row states the definition the course chose. The verdicts:
 #
@@ -766,7 +767,7 @@ course.check_text(
 # describes the architecture and the images, not what training added.
 
 # %%
-from helpers import breeds, claims
+from helpers.analyses import breeds, claims
 
 ESSAY_LAYERS = [x for x in ("block5_conv1", "block5_conv2", "block5_conv3", "fc1", "fc2") if x in result.layers]
 split = claims.essay_classes(stim.labels, stim.categories, stim.subcategories)

@@ -55,7 +55,7 @@ if "google.colab" in sys.modules:
     print(f"Colab: the course's helpers ({TAG} of github.com/{REPO}) are installed.")
 
 # %%
-from helpers import course
+from helpers.edge import course
 
 profile = course.setup()
 
@@ -67,7 +67,7 @@ profile = course.setup()
 # **small VGG16-shaped network trained on generated drawings — not the paper's VGG16**
 # (`helpers.organism`). Everything about its training is known:
 #
-# - **the data generator** (`helpers.miniworld`): a "mini-ImageNet" of 14 procedurally drawn classes,
+# - **the data generator** (`helpers.organism.world`): a "mini-ImageNet" of 14 procedurally drawn classes,
 #   six dog breeds (dachshund, greyhound, bulldog, husky, dalmatian, beagle) and eight objects, among
 #   them the essay's cars and cups; random position, scale, pose, colour, clutter and occlusion;
 # - **the labels**: like ImageNet it has **no face class**, and nothing in it is drawn as a face.
@@ -90,9 +90,12 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from helpers import activations, breeds, emergence, geometry, labels, miniworld, organism
-from helpers import organism_stimuli as ost
-from helpers import stimuli as stimuli_mod
+from helpers.cnn import activations
+from helpers.analyses import breeds, emergence, geometry
+from helpers import labels
+from helpers.organism import world as miniworld, network as organism
+from helpers.organism import heldout as ost
+from helpers.stimuli.equalize import equalize_set
 
 nets = {kind: organism.load_organism(kind) for kind in ("ce", "soft", "untrained")}
 measure = miniworld.measurement_stimuli(n_per_category=36)  # face, i-see-face, car, dog (6 breeds x 6)
@@ -181,7 +184,7 @@ plt.show()
 # %%
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", UserWarning)  # the clipped fraction is in the set's source line
-    equalised = stimuli_mod.equalise_set(measure, spectrum=True)
+    equalised = equalize_set(measure, spectrum=True)
 print(equalised.source)
 sets = {"drawn": measure, "equalised": equalised}
 face_results = {}
@@ -252,7 +255,7 @@ for name, c in contrasts.items():
 #
 # The essay argues that cross-entropy treats every pair of classes as equally far apart, so a unit
 # tuned to one dog breed may respond *more* to cars or cups than to the other breeds. On the organism
-# this is a measurement (`helpers.breeds.essay_experiment`):
+# this is a measurement (`helpers.analyses.breeds.essay_experiment`):
 #
 # 1. new held-out images of all 14 classes (a seed training never used), 40 per class;
 # 2. **select** on one half of the images: units of `block5_*`, `fc1`, `fc2` whose responses to one

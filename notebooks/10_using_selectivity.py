@@ -59,7 +59,7 @@ if "google.colab" in sys.modules:
 # %%
 from IPython.display import Markdown, display
 
-from helpers import course
+from helpers.edge import course
 
 profile = course.setup()
 display(Markdown(course.describe()))
@@ -76,9 +76,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from helpers import analysis as an
-from helpers import plots
-from helpers import selectivity as sel
+from helpers.analyses.depth import category_means, detector_depth, strong_filter_counts
+from helpers.analyses.readout import fit_softmax, readout_accuracy, standardize, stratified_folds
+from helpers.analyses.rsa import spearman
+from helpers.present import plots
+from helpers.stats import selectivity as sel
 from helpers.labels import title as figure_title
 
 stim = course.stimuli()
@@ -106,8 +108,8 @@ print(stim)
 # - **L2 regularisation** (strength 0.01): with more filters than images (up to 4096 against a
 #   few hundred) an unregularised model could fit the training set perfectly and generalise poorly.
 #
-# `an.readout_accuracy(X, labels, k=5, seed=0)` does all of it with `an.stratified_folds`,
-# `an.standardize` and `an.fit_softmax` (full-batch L-BFGS in torch; the problem is convex, so the
+# `readout_accuracy(X, labels, k=5, seed=0)` does all of it with `stratified_folds`,
+# `standardize` and `fit_softmax` (full-batch L-BFGS in torch; the problem is convex, so the
 # fit is deterministic).
 #
 # **Think!** The paper proposes the proportion of selective filters as a guide to the best layer.
@@ -122,13 +124,13 @@ print(stim)
 # </details>
 
 # %%
-folds = an.stratified_folds(labels, k=5, seed=0)
+folds = stratified_folds(labels, k=5, seed=0)
 for j, (train, test) in enumerate(folds):
     per_cat = np.bincount(labels[test], minlength=len(categories)).tolist()
     print(f"fold {j}: {len(train)} training, {len(test)} test images; test images per category {per_cat}")
 
 # %%
-readout = pd.DataFrame({name: an.readout_accuracy(acts[name], labels, k=5, seed=0) for name in layers}).T
+readout = pd.DataFrame({name: readout_accuracy(acts[name], labels, k=5, seed=0) for name in layers}).T
 readout.columns = [f"fold {j}" for j in range(readout.shape[1])]
 readout["mean"] = readout.mean(axis=1)
 readout["sd"] = readout.iloc[:, :5].std(axis=1, ddof=1)
@@ -140,7 +142,7 @@ chance = 1 / len(categories)
 readout[["mean", "sd", "proportion selective"]].round(3).T
 
 # %%
-rho = an.spearman(readout["mean"].to_numpy(), readout["proportion selective"].to_numpy())
+rho = spearman(readout["mean"].to_numpy(), readout["proportion selective"].to_numpy())
 best_read, most_sel = readout["mean"].idxmax(), readout["proportion selective"].idxmax()
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), gridspec_kw={"width_ratios": [1.6, 1]})
 ax = axes[0]
@@ -229,17 +231,17 @@ course.verify_prediction(predicted_layer, best_layer_used, "the read-out's best 
 # images; a filter **responds strongly** to a category when that mean is at least `level`, i.e. the
 # category's images *typically* drive the filter close to its maximum. We set `level` to the 95th
 # percentile of all such means, pooled over every layer and category, so that the same bar applies
-# at every depth (`an.strong_filter_counts`, `an.category_means`).
+# at every depth (`strong_filter_counts`, `category_means`).
 
 # %%
-all_means = np.concatenate([an.category_means(acts[name], labels, len(categories)).ravel() for name in layers])
+all_means = np.concatenate([category_means(acts[name], labels, len(categories)).ravel() for name in layers])
 level = float(np.nanquantile(all_means, 0.95))
-strong = an.strong_filter_counts(acts, labels, categories, level)
+strong = strong_filter_counts(acts, labels, categories, level)
 print(f"level = {level:.3f} (95th percentile of category means of normalised activation)")
 strong.pivot(index="layer", columns="category", values="n_strong").loc[layers]
 
 # %% [markdown]
-# Where do a category's detectors sit? `an.detector_depth(table, weight=...)` averages the layers'
+# Where do a category's detectors sit? `detector_depth(table, weight=...)` averages the layers'
 # depths (0 = `block1_conv1`), weighting each layer by its **proportion** of detectors. Weighting by
 # the *count* instead answers another question ("where does the average detector sit?"), and in
 # VGG16 it is dominated by size: fc1 and fc2 hold 8192 of the 12,416 filters.
@@ -257,9 +259,9 @@ strong.pivot(index="layer", columns="category", values="n_strong").loc[layers]
 # %%
 table_sel = sel.summary_table(result, "p", 0.01)
 depth = pd.DataFrame({
-    "strong: proportion-weighted": an.detector_depth(strong, weight="proportion"),
-    "strong: count-weighted": an.detector_depth(strong, weight="n_strong"),
-    "selective: proportion-weighted": an.detector_depth(table_sel, weight="proportion"),
+    "strong: proportion-weighted": detector_depth(strong, weight="proportion"),
+    "strong: count-weighted": detector_depth(strong, weight="n_strong"),
+    "selective: proportion-weighted": detector_depth(table_sel, weight="proportion"),
     "n strong (all layers)": strong.groupby("category", sort=False)["n_strong"].sum(),
     "n selective (all layers)": table_sel.groupby("category", sort=False)["n_selective"].sum()}).loc[categories]
 deeper = (depth["strong: count-weighted"] > depth["strong: proportion-weighted"]).sum()
@@ -327,7 +329,7 @@ if not result.trained:
 # ## Exercise 2: count by hand
 #
 # Count the filters of `block3_conv3` that respond strongly to the first category: compute the
-# category means with `an.category_means(A, labels, n_categories)` (shape: filters × categories)
+# category means with `category_means(A, labels, n_categories)` (shape: filters × categories)
 # and count those at or above `level` (silent filters are NaN and never count). Store the count in
 # `n_strong_first`.
 
@@ -349,7 +351,7 @@ print(n_strong_first_used)
 # `strong` or `table_sel`), return a `dict` {category: mean depth}, where each layer's depth is
 # weighted by its proportion of detectors, Σ proportion × depth / Σ proportion, and a category
 # with no detector anywhere gets `np.nan`. The check compares your function with
-# `an.detector_depth(table, weight="proportion")` on both tables and on a made-up one where one
+# `detector_depth(table, weight="proportion")` on both tables and on a made-up one where one
 # category has no detector.
 
 # %%
@@ -391,8 +393,8 @@ my_depth_used = course.check_function(my_depth, lambda t: an.detector_depth(t, w
 # folder we first write to disk ourselves (sixteen images per category of the profile's stimulus
 # set, two layers), so replace the folder with yours:
 #
-# 1. **Load** (`stimuli.load_folder`): check the categories, the counts and what was skipped.
-# 2. **Equalise** (`stimuli.equalise_set`): give every image the same mean luminance and RMS
+# 1. **Load** (`load_folder`): check the categories, the counts and what was skipped.
+# 2. **Equalise** (`equalize_set`): give every image the same mean luminance and RMS
 #    contrast (optionally the same amplitude spectrum: SHINE, Willenbockel et al. 2010), so that
 #    selectivity cannot come from brightness or contrast alone.
 # 3. **Collect** the per-filter maxima (`activations.collect`) for the network **and a control**
@@ -417,7 +419,9 @@ my_depth_used = course.check_function(my_depth, lambda t: an.detector_depth(t, w
 import tempfile
 from pathlib import Path
 
-from helpers import activations, stimuli
+from helpers.cnn import activations
+from helpers.stimuli.equalize import equalize_set, luma
+from helpers.stimuli.sets import load_folder
 
 folder = Path(tempfile.mkdtemp(prefix="my_stimuli_"))
 N_PER_CATEGORY = 16
@@ -426,7 +430,7 @@ stim.subset(picked).save(folder)
 print(sorted(p.name for p in folder.iterdir()))
 
 # %%
-own = stimuli.load_folder(folder, preprocess=stim.preprocess)  # one sub-folder per category, sorted by name
+own = load_folder(folder, preprocess=stim.preprocess)  # one sub-folder per category, sorted by name
 print(own.categories, own.counts(), f"skipped: {len(own.skipped)}")
 
 # %%
@@ -434,11 +438,11 @@ import warnings
 
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
-    own_eq = stimuli.equalise_set(own)
+    own_eq = equalize_set(own)
 for w in caught:  # report, don't hide: clipped pixels miss the targets
     print("Note:", w.message)
-before = stimuli.luma(own.images())
-after = stimuli.luma(own_eq.images())
+before = luma(own.images())
+after = luma(own_eq.images())
 print(own_eq.source)
 pd.DataFrame({"mean luma before": [before[own.labels == c].mean() for c in range(len(own.categories))],
               "mean luma after": [after[own.labels == c].mean() for c in range(len(own.categories))]},
@@ -553,7 +557,7 @@ shutil.rmtree(folder)
 # - The number of strongly responding filters per category and depth gives a profile of a
 #   stimulus set's visual complexity; a category whose detectors sit lower in the network has
 #   simpler distinctive features, a possible confound in behavioural experiments.
-# - Detector depth is best weighted by each layer's proportion of detectors (`an.detector_depth`);
+# - Detector depth is best weighted by each layer's proportion of detectors (`detector_depth`);
 #   always show how many filters a mean rests on.
 # - A study of your own stimuli: load → equalise → collect (network and untrained control) →
 #   analyze → plot → report, with the checklist (network, stimuli, n per category, test,

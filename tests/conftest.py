@@ -45,21 +45,22 @@ def _no_internet(monkeypatch):
 @pytest.fixture(scope="session")
 def vgg16():
     """An untrained VGG16 (seed 0), initialised here rather than written to the test cache."""
-    from helpers.models import load_vgg16
+    from helpers.cnn.models import load_vgg16
 
     return load_vgg16(pretrained=False, seed=0, cache=False)
 
 
 @pytest.fixture(scope="session")
 def small_stimuli():
-    from helpers.stimuli import schematic
+    from helpers.labels import PAPER_CATEGORIES
+    from helpers.organism.world import measurement_stimuli
 
-    return schematic(n_per_category=6, size=48, seed=0)
+    return measurement_stimuli(n_per_category=6, size=48, seed=0, categories=PAPER_CATEGORIES)
 
 
 def coloured_set(n_per_category=12, size=32, seed=0):
     """Images whose category is its dominant colour, with clutter: red, green, blue."""
-    from helpers.stimuli import Preprocess, StimulusSet
+    from helpers.stimuli.sets import Preprocess, StimulusSet
 
     rng = np.random.default_rng(seed)
     cats = ["red", "green", "blue"]

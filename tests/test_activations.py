@@ -10,8 +10,9 @@ import pytest
 import torch
 from torch import nn
 
-from helpers import activations, selectivity
-from helpers.models import ModelInfo
+from helpers.cnn import activations
+from helpers.stats import selectivity
+from helpers.cnn.models import ModelInfo
 
 
 def planted_net():
@@ -56,7 +57,20 @@ def _rerun(net, x, upto):
         return clean[: upto + 1](x)
 
 
+def _with_flat_images(stim, n: int = 4):
+    """``stim`` plus ``n`` uniform grey images of its size, on which some first-layer filters
+    respond negatively everywhere (so their maxima are negative before the ReLU)."""
+    from helpers.stimuli.sets import StimulusSet, concatenate
+
+    size = stim.preprocess.crop
+    grey = np.broadcast_to(np.linspace(0, 255, n).astype(np.uint8)[:, None, None, None], (n, size, size, 3))
+    flat = StimulusSet(list(stim.categories[:1]), np.zeros(n, dtype=np.int64), [f"flat/{i}" for i in range(n)],
+                       stim.preprocess, source="uniform grey", schematic=True, pixels=grey.copy())
+    return concatenate([stim, flat])
+
+
 def test_values_equal_rerun_despite_inplace_relu(vgg16, small_stimuli):
+    small_stimuli = _with_flat_images(small_stimuli)
     x = small_stimuli.batch(range(len(small_stimuli)))
     acts = activations.collect(vgg16, small_stimuli, layers=["features.0", "block1_conv1", "block2_conv2"],
                                progress=False, cache=False, batch_size=5)
@@ -183,12 +197,13 @@ def test_forward_stops_after_deepest_layer(vgg16, small_stimuli):
 
 
 def test_shared_module_is_refused():
-    from helpers.models import load_model
-    from helpers.stimuli import schematic
+    from helpers.cnn.models import load_model
+    from helpers.labels import PAPER_CATEGORIES
+    from helpers.organism.world import measurement_stimuli
 
     net = load_model("resnet18", pretrained=False)
     with pytest.raises(RuntimeError, match="more than once"):
-        activations.collect(net, schematic(2, 32), ["layer1.0.relu"], progress=False, cache=False)
+        activations.collect(net, measurement_stimuli(2, 32, categories=PAPER_CATEGORIES), ["layer1.0.relu"], progress=False, cache=False)
 
 
 def test_cache_roundtrip_and_keying(tmp_path, small_stimuli):
@@ -300,9 +315,11 @@ def test_model_with_forward_hooks_is_not_cached(tmp_path, small_stimuli, where):
 def test_image_edited_after_loading_is_not_served_stale(tmp_path):
     from PIL import Image
 
-    from helpers.stimuli import Preprocess, load_folder, schematic
+    from helpers.stimuli.sets import Preprocess, load_folder
+    from helpers.labels import PAPER_CATEGORIES
+    from helpers.organism.world import measurement_stimuli
 
-    schematic(3, 32, seed=4).save(tmp_path / "stim")
+    measurement_stimuli(3, 32, seed=4, categories=PAPER_CATEGORIES).save(tmp_path / "stim")
     stim = load_folder(tmp_path / "stim", Preprocess(32, 32))
     net = planted_net()
     a = activations.collect(net, stim, ["1"], progress=False, cache=tmp_path / "cache")
@@ -344,9 +361,10 @@ def test_unusable_cache_folder_costs_only_the_caching(tmp_path, small_stimuli, m
 
 
 def test_subcategories_travel_with_the_activations(tmp_path):
-    from helpers.stimuli import schematic
+    from helpers.labels import PAPER_CATEGORIES
+    from helpers.organism.world import measurement_stimuli
 
-    stim = schematic(2, 32, seed=1)
+    stim = measurement_stimuli(2, 32, seed=1, categories=PAPER_CATEGORIES)
     stim.subcategories = np.array(["a", "b"] * 4)
     first = activations.collect(planted_net(), stim, ["1"], progress=False, cache=tmp_path)
     cached = activations.collect(planted_net(), stim, ["1"], progress=False, cache=tmp_path)

@@ -14,7 +14,7 @@ import math
 import pytest
 
 from benchmarks import run as bench
-from helpers import miniworld, organism
+from helpers.organism import world as miniworld, network as organism
 
 
 @pytest.fixture(scope="module")

@@ -267,8 +267,8 @@ def test_simulated_full_stand_ins_pass_the_sources_own_fetchers(tmp_path, monkey
     import hashlib
 
     from benchmarks import measure_memory as mm
-    from helpers.sources import facesinthings as fit
-    from helpers.sources import oxford_pet as pet
+    from helpers.stimuli.sources import facesinthings as fit
+    from helpers.stimuli.sources import oxford_pet as pet
 
     monkeypatch.setenv("COURSE_DATA", str(tmp_path / "data"))
     monkeypatch.setenv(fit.URL_HINT, mm.fake_pareidolia_mirror(tmp_path / "mirror").as_uri())

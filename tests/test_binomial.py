@@ -1,11 +1,11 @@
-"""Known answers for the binomial tail, the Clopper–Pearson and the Wilson intervals (helpers.binomial)."""
+"""Known answers for the binomial tail, the Clopper–Pearson and the Wilson intervals (helpers.stats.binomial)."""
 
 import math
 
 import numpy as np
 import pytest
 
-from helpers.binomial import betainc, clopper_pearson, wilson_interval
+from helpers.stats.binomial import betainc, clopper_pearson, wilson_interval
 
 
 def binom_cdf(k, n, p):

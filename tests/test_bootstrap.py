@@ -1,13 +1,13 @@
-"""The bootstrap over images (helpers.bootstrap): resampling within categories, eq. 1 and
+"""The bootstrap over images (helpers.stats.bootstrap): resampling within categories, eq. 1 and
 eq. 2 on each resample, and the coverage of the intervals on a layer's proportion,
 checked by simulation."""
 
 import numpy as np
 import pytest
 
-from helpers import bootstrap as boot
-from helpers.measure import normalize, selectivity_index
-from helpers.selectivity import analyze, summary_table
+from helpers.stats import bootstrap as boot
+from helpers.stats.measure import normalize, selectivity_index
+from helpers.stats.selectivity import analyze, summary_table
 
 
 def test_bootstrap_weights_resample_within_categories():

@@ -1,4 +1,4 @@
-"""The essay's experiment (helpers.breeds): known answers on planted units, and on the model
+"""The essay's experiment (helpers.analyses.breeds): known answers on planted units, and on the model
 organism a result that must hold whatever the seed of the held-out images: the soft-label copy
 responds less to cars and cups, relative to other breeds, than the cross-entropy copy."""
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import breeds
+from helpers.analyses import breeds
 
 CLASSES = ["b0", "b1", "b2", "car", "cup", "fish"]
 BREEDS = ["b0", "b1", "b2"]
@@ -123,7 +123,8 @@ DEEP = ["block5_conv1", "block5_conv2", "block5_conv3", "fc1", "fc2"]
 
 @pytest.fixture(scope="module")
 def organism_acts():
-    from helpers import activations, organism, organism_stimuli
+    from helpers.cnn import activations
+    from helpers.organism import network as organism, heldout as organism_stimuli
 
     stim = organism_stimuli.heldout_stimuli(40)
     acts = {kind: activations.collect(organism.load_organism(kind), stim, layers=DEEP, progress=False, cache=False)
@@ -138,7 +139,7 @@ def test_soft_labels_pull_the_breeds_together(organism_acts):
     (-0.193 to -0.023), with bootstrap intervals over images that do not overlap (the closest
     pair, fc1: [-0.003, -0.001] vs [-0.033, -0.017]; the test asks only for the order of the
     intervals)."""
-    from helpers import miniworld
+    from helpers.organism import world as miniworld
 
     acts, stim = organism_acts
     s = {k: breeds.essay_experiment(a, stim.labels, stim.categories, miniworld.BREEDS, n_boot=300).summary

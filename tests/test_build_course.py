@@ -1,5 +1,5 @@
 """tools/build_course.py never writes over the notebooks it reads, quotes file names in its
-links, and reads the profile only through helpers.profiles; failures are one line."""
+links, and reads the profile only through helpers.edge.profiles; failures are one line."""
 
 from __future__ import annotations
 

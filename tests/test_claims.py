@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import claims, selectivity
-from helpers.claims import FAILS, HOLDS, NOT_SCORABLE, UNDECIDED
+from helpers.analyses import claims
+from helpers.stats import selectivity
+from helpers.analyses.claims import FAILS, HOLDS, NOT_SCORABLE, UNDECIDED
 
 CATS = ["face", "i-see-face", "car", "dog"]
 LAYERS = ["block1_conv1", "block2_conv1", "block3_conv1", "block4_conv3", "block5_conv1", "block5_conv2",
@@ -228,7 +229,7 @@ def test_claim5_not_scorable():
 
 
 def test_claim5_takes_an_essay_result_object():
-    from helpers.breeds import EssayResult
+    from helpers.analyses.breeds import EssayResult
 
     res = EssayResult(units=pd.DataFrame(), summary=essay([-0.3, None, None]))
     card = claims.scorecard(counts({}), essay=res, essay_control=res)

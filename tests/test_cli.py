@@ -11,9 +11,12 @@ import pandas as pd
 import pytest
 import torch
 
-from helpers import activations, download, models, organism
+from helpers.cnn import activations, models
+from helpers import download
+from helpers.organism import network as organism
 from helpers.__main__ import main
-from helpers.stimuli import schematic
+from helpers.labels import PAPER_CATEGORIES
+from helpers.organism.world import measurement_stimuli
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
     path = tmp_path_factory.mktemp("cli") / "stim"
-    schematic(5, 40, seed=0).save(path)
+    measurement_stimuli(5, 40, seed=0, categories=PAPER_CATEGORIES).save(path)
     return path
 
 
@@ -69,7 +72,7 @@ def test_quick_reports_the_trained_organism_on_its_drawings(tmp_path, capsys):
     assert run["trained"] is True and run["arch"] == "mini-vgg16" and run["weights"] == "ce"
     assert run["model"] == ("Mini-VGG16 organism (cross-entropy), trained on generated drawings — not the "
                             "paper's VGG16")
-    assert run["stimuli"] == "generated drawings (helpers.miniworld, seed 0, 64 px)" and run["schematic"] is True
+    assert run["stimuli"] == "generated drawings (helpers.organism.world, seed 0, 64 px)" and run["schematic"] is True
     assert run["counts"] == {"face": 36, "i-see-face": 36, "car": 36, "dog": 36}
     table = pd.read_csv(out / "selectivity_by_layer.csv")
     assert dict(table.groupby("layer")["n_filters"].first()) == {"block5_conv3": 128, "fc2": 256}
@@ -114,7 +117,7 @@ def test_bad_arguments_are_refused_before_any_work(folder, tmp_path, capsys, no_
 
 
 def test_bh_at_a_level_not_resolved_by_default_is_resolved(folder, tmp_path, monkeypatch, session_vgg16):
-    from helpers import selectivity
+    from helpers.stats import selectivity
 
     seen = []
     real = selectivity.analyze

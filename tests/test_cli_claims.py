@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from helpers import claims
+from helpers.analyses import claims
 from helpers.__main__ import main
 
 

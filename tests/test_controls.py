@@ -1,4 +1,4 @@
-"""What a face unit is made of (helpers.controls) and live-unit counts (helpers.emergence):
+"""What a face unit is made of (helpers.controls) and live-unit counts (helpers.analyses.emergence):
 known answers on planted activations, and on a planted torch network whose dead and
 face-preferring units are set by hand."""
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import controls, emergence
+from helpers.analyses import controls, emergence
 
 
 def planted(n_per=40, seed=0):
@@ -114,11 +114,11 @@ def test_hypergeom_upper_sums_to_one_and_refuses_bad_input():
 
 
 def test_live_counts_on_a_planted_network():
-    """A real torch network, collected by helpers.activations: 3 of 8 channels are dead (weights 0,
+    """A real torch network, collected by helpers.cnn.activations: 3 of 8 channels are dead (weights 0,
     bias -1: ReLU keeps them at 0), channel 0 responds to red only, the others to every image."""
     torch = pytest.importorskip("torch")
-    from helpers import activations
-    from helpers.stimuli import Preprocess, StimulusSet
+    from helpers.cnn import activations
+    from helpers.stimuli.sets import Preprocess, StimulusSet
 
     net = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.ReLU())
     with torch.no_grad():
@@ -177,7 +177,8 @@ ORGANISM_LAYERS = ["block1_conv2", "block2_conv2", "block3_conv3", "block4_conv3
 
 
 def organism_table(kind, seed):
-    from helpers import activations, miniworld, organism
+    from helpers.cnn import activations
+    from helpers.organism import world as miniworld, network as organism
 
     paired = miniworld.control_stimuli(36, seed=0)
     rest = miniworld.measurement_stimuli(36, seed=0, categories=("i-see-face", "car", "dog", "umbrella"))

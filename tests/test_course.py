@@ -7,7 +7,11 @@ import pytest
 
 import torch
 
-from helpers import activations, course, miniworld, models, selectivity
+from helpers.cnn import activations, models
+from helpers.edge import course
+from helpers.organism import world as miniworld
+from helpers.stats import selectivity
+from helpers.stats import bootstrap
 from helpers.labels import ORGANISM_ARCH, ModelInfo
 
 
@@ -69,7 +73,7 @@ def test_a_check_never_turns_a_wrong_answer_into_a_pass(capsys):
 
 
 def test_an_answer_cell_that_raised_never_passes(capsys):
-    from helpers import exercises
+    from helpers.edge import exercises
 
     ns = {"answer": 0.25}
     exercises.note_cell("answer = 0.25\n1 / 0", ZeroDivisionError("division by zero"))
@@ -85,7 +89,7 @@ def test_an_answer_cell_that_raised_never_passes(capsys):
 
 
 def test_assigned_names_reads_the_cell():
-    from helpers.exercises import assigned_names
+    from helpers.edge.exercises import assigned_names
 
     assert assigned_names("a, b = 1, 2\ndef f(x):\n    y = 2\nclass C: pass\nx: int = 3\nif x == 2: pass") == \
         {"a", "b", "f", "C", "x"}
@@ -93,7 +97,7 @@ def test_assigned_names_reads_the_cell():
 
 
 def test_the_reference_solution_appears_only_after_an_attempt(capsys):
-    from helpers import exercises
+    from helpers.edge import exercises
 
     course.check_answer(..., 12.25, "h", exercise="00.1")
     assert "reference solution" not in capsys.readouterr().out
@@ -207,7 +211,7 @@ def test_quick_stimuli_are_the_measurement_drawings():
     stim = course.stimuli()
     assert stim.categories == ["face", "i-see-face", "car", "dog"] and stim.schematic
     assert stim.counts() == {c: 36 for c in stim.categories} and stim.pixels.shape == (144, 64, 64, 3)
-    assert stim.source == "generated drawings (helpers.miniworld, seed 0, 64 px)"
+    assert stim.source == "generated drawings (helpers.organism.world, seed 0, 64 px)"
     dogs = stim.subcategories[stim.labels == 3]
     assert sorted(set(dogs)) == sorted(miniworld.BREEDS) and all(list(dogs).count(b) == 6 for b in miniworld.BREEDS)
     assert set(stim.subcategories[stim.labels != 3]) == {""}
@@ -238,7 +242,7 @@ def test_selectivity_results_are_cached_on_disk(vgg16, small_stimuli, monkeypatc
         for field in ("index", "p", "silent", "n_perm", "crit", "boot"):
             np.testing.assert_array_equal(getattr(again[name], field), getattr(first[name], field))
     assert again.categories == acts.categories and not again.trained
-    assert again.resolve_q == selectivity.RESOLVE_Q and again.n_boot == selectivity.N_BOOT
+    assert again.resolve_q == selectivity.RESOLVE_Q and again.n_boot == bootstrap.N_BOOT
 
 
 def test_a_new_version_of_the_statistics_is_never_served_stale(vgg16, small_stimuli, monkeypatch):

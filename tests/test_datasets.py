@@ -18,10 +18,12 @@ from PIL import Image
 
 from conftest import jpeg_bytes
 from data import build_demo_list
-from helpers import cache, datasets, profiles
-from helpers.datasets import fetch_demo, select_demo_files
+from helpers import cache
+from helpers.stimuli import demo as datasets
+from helpers.edge import profiles
+from helpers.stimuli.demo import fetch_demo, select_demo_files
 from helpers.download import DownloadError
-from helpers.stimuli import Preprocess, StimulusSet, load_folder
+from helpers.stimuli.sets import Preprocess, StimulusSet, load_folder
 
 # A miniature Caltech-101: folder -> number of images, plus one folder the demo never uses.
 SOURCES = (("face", "Faces_easy", 6), ("car", "car_side", 5), ("dog", "dalmatian", 3), ("cup", "cup", 4))

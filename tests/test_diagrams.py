@@ -9,7 +9,8 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
-from helpers import diagrams, miniworld, organism  # noqa: E402
+from helpers.present import diagrams
+from helpers.organism import world as miniworld, network as organism  # noqa: E402
 
 
 def texts(fig):

@@ -1,4 +1,4 @@
-"""Face emergence (helpers.emergence): the tidy table and the paired trained-minus-untrained
+"""Face emergence (helpers.analyses.emergence): the tidy table and the paired trained-minus-untrained
 contrast, on planted activations with known answers (the organism's face units are taken apart
 in tests/test_controls.py)."""
 
@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import emergence, selectivity
+from helpers.analyses import emergence
+from helpers.stats import selectivity
 from helpers.labels import ModelInfo
 
 CATS = ["face", "car"]

@@ -1,10 +1,10 @@
-"""helpers.envcheck: known answers on a machine we control (offline, private folders)."""
+"""helpers.edge.envcheck: known answers on a machine we control (offline, private folders)."""
 
 import importlib.util
 
 import pytest
 
-from helpers import envcheck
+from helpers.edge import envcheck
 
 
 def items_by_name(items):

@@ -6,8 +6,8 @@ import pytest
 import torch
 from torch import nn
 
-from helpers import exemplars as ex
-from helpers.models import ModelInfo
+from helpers.analyses import exemplars as ex
+from helpers.cnn.models import ModelInfo
 
 
 def small_net():

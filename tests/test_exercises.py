@@ -23,7 +23,7 @@ import jupytext
 import numpy as np
 import pytest
 
-from helpers import exercises
+from helpers.edge import exercises
 
 ROOT = Path(__file__).resolve().parents[1]
 TEACHER = sorted((ROOT / "notebooks" / "teacher").glob("[0-9][0-9]_*.py"))

@@ -9,9 +9,9 @@ import pytest
 import torch
 from torch import nn
 
-from helpers import featureviz as fv
-from helpers.models import ModelInfo
-from helpers.stimuli import IMAGENET_MEAN, IMAGENET_STD
+from helpers.analyses import featureviz as fv
+from helpers.cnn.models import ModelInfo
+from helpers.stimuli.sets import IMAGENET_MEAN, IMAGENET_STD
 
 K = 7  # planted kernel side, px
 
@@ -205,16 +205,10 @@ def test_objectives_snapshots_and_errors():
         fv.visualize(net, "1", [0], size=32, steps=2, snapshots=[3], progress=False)
     with pytest.raises(KeyError, match="Unknown layer"):
         fv.visualize(net, "block9", [0], size=32, steps=2, progress=False)
-    import matplotlib.pyplot as plt
-
-    fig = fv.plot_visualizations(res)
-    assert "mean of 1 filters" in fig._suptitle.get_text() and "hand-set" in fig._suptitle.get_text()
-    assert [ax.get_title() for ax in fig.axes[:2]] == [f"filter {f}\n{v:.3g}" for f, v in zip([0, 2], res.objective)]
-    plt.close(fig)
 
 
 def test_settings_follow_profile_and_device():
-    from helpers import profiles
+    from helpers.edge import profiles
 
     assert profiles.featureviz_settings(profiles.get_profile("quick")) == {"size": 48, "steps": 24}
     assert profiles.featureviz_settings(profiles.get_profile("full"), "cpu") == {"size": 128, "steps": 128}
@@ -239,7 +233,7 @@ class FixedDraws:
 
 
 def test_parameterisations_known_answers():
-    from helpers.featureviz import param
+    from helpers.analyses.featureviz import param
 
     draws = fv.ImageStreams(0, [5, 7])
     for build in (param.fourier, param.pixel):
@@ -275,7 +269,7 @@ def test_parameterisations_known_answers():
 
 
 def test_transforms_known_answers():
-    from helpers.featureviz import transform as T
+    from helpers.analyses.featureviz import transform as T
 
     img = torch.rand(2, 3, 32, 32, generator=torch.Generator().manual_seed(0))
     # Evaluation (no draws): the standard list only pads, with grey (0.06 * 32 -> 2 px).
@@ -320,7 +314,7 @@ def test_transforms_known_answers():
 
 
 def test_objective_algebra_known_answers():
-    from helpers.featureviz import objectives as O
+    from helpers.analyses.featureviz import objectives as O
 
     maps = torch.arange(2 * 5 * 5, dtype=torch.float32).reshape(2, 5, 5)
     mean, centre, corner = maps.flatten(1).mean(1), maps[:, 2, 2], maps[:, 0, 1]
@@ -349,7 +343,7 @@ def test_objective_algebra_known_answers():
 def test_hand_built_parts_and_custom_objective_give_visualize_s_images():
     """visualize is render on default parts: built by hand they give the same images,
     and a hand-written centre objective the same as the built-in one."""
-    from helpers.featureviz import objectives, param, render, transform
+    from helpers.analyses.featureviz import objectives, param, render, transform
 
     net = planted_net()
     ref = fv.visualize(net, "1", [0, 2], "center", size=32, steps=8, seed=4, progress=False)
@@ -377,7 +371,7 @@ def test_custom_transform_list_and_pixel_parameterisation_find_the_edge(swap):
     detector then asks for a blue edge: what the network sees is red."""
     import functools
 
-    from helpers.featureviz import param, transform
+    from helpers.analyses.featureviz import param, transform
 
     net = planted_net()
     flip = lambda images, draws: images.flip(1)  # noqa: E731

@@ -1,5 +1,5 @@
 """Figures: no text over other text or under a legend, no label under 8 pt, one colour per
-category (helpers.plots.text_problems, category_colours), for every figure the helpers draw;
+category (helpers.present.plots.text_problems, category_colours), for every figure the helpers draw;
 the notebooks' own figures with COURSE_FIGURE_AUDIT=1 (each teacher notebook is executed)."""
 
 import json
@@ -15,9 +15,10 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.container import BarContainer  # noqa: E402
 
-from helpers import diagrams, plots, widgets  # noqa: E402
-from helpers import selectivity as sel  # noqa: E402
-from helpers.selectivity import LayerSelectivity, Selectivity  # noqa: E402
+from helpers.present import diagrams, plots, widgets  # noqa: E402
+from helpers.stats import selectivity as sel  # noqa: E402
+from helpers.stats.layer import LayerSelectivity
+from helpers.stats.selectivity import Selectivity  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS = ["block1_conv1", "block1_conv2", "block2_conv1", "block2_conv2", "block3_conv1", "block3_conv2",
@@ -167,7 +168,7 @@ def test_notebook_figures_have_no_text_problem(path, tmp_path):
     log = tmp_path / "audit.jsonl"
     nb = nbformat.read(path, as_version=4)
     nb.cells.insert(0, nbformat.v4.new_code_cell(
-        f"from helpers import plots as _audit\n_audit.install_figure_audit({str(log)!r})"))
+        f"from helpers.present import plots as _audit\n_audit.install_figure_audit({str(log)!r})"))
     NotebookClient(nb, timeout=900, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     rows = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []

@@ -1,4 +1,4 @@
-"""Class geometry (helpers.geometry): planted clusters give the known index, the permutation
+"""Class geometry (helpers.analyses.geometry): planted clusters give the known index, the permutation
 test and bootstrap behave, and on the model organism the soft-label copy's breeds cluster
 more tightly than the cross-entropy copy's."""
 
@@ -7,7 +7,7 @@ from itertools import combinations
 import numpy as np
 import pytest
 
-from helpers import analysis, geometry
+from helpers.analyses import rsa as analysis, geometry
 
 
 def planted_clusters(n_per_class=30, features=50, spread=0.2, seed=0, tight=True):
@@ -55,7 +55,7 @@ def test_permutation_test_is_exact_and_finds_the_planted_group():
 
 
 def test_bootstrap_index_matches_the_loop_and_pairs_up():
-    from helpers.bootstrap import bootstrap_weights
+    from helpers.stats.bootstrap import bootstrap_weights
 
     A, labels, _ = planted_clusters(n_per_class=10)
     reps = geometry.bootstrap_index(A, labels, [0, 1, 2, 3], n_boot=20, seed=4)
@@ -92,7 +92,8 @@ def test_soft_labels_cluster_the_breeds_in_the_organism():
     -0.52 [-0.54, -0.49]; RSA with the hierarchy rho 0.26 vs 0.84. The test asks for a difference
     below -0.2 with its interval below 0 and for the soft copy's breeds to be the tightest group
     of six classes or nearly (p < 0.01)."""
-    from helpers import activations, miniworld, organism, organism_stimuli
+    from helpers.cnn import activations
+    from helpers.organism import world as miniworld, network as organism, heldout as organism_stimuli
 
     stim = organism_stimuli.heldout_stimuli(40)
     acts = {k: activations.collect(organism.load_organism(k), stim, layers="fc2", progress=False, cache=False)["fc2"]

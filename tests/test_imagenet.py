@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from data import build_imagenet_hierarchy
-from helpers import imagenet
+from helpers.cnn import imagenet
 DOG_BREEDS = range(151, 269)  # Chihuahua .. Mexican hairless
 
 

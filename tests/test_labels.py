@@ -4,7 +4,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from helpers import labels, plots
+from helpers import labels
+from helpers.present import plots
 from helpers.labels import ModelInfo
 
 

@@ -1,4 +1,4 @@
-"""Known answers for eq. 1 and eq. 2 (helpers.measure): normalisation, silent filters,
+"""Known answers for eq. 1 and eq. 2 (helpers.stats.measure): normalisation, silent filters,
 the balanced and plain shares, and the labels' checks."""
 
 import warnings
@@ -6,8 +6,8 @@ import warnings
 import numpy as np
 import pytest
 
-from helpers import measure
-from helpers.permutation import permutation_test
+from helpers.stats import measure
+from helpers.stats.permutation import permutation_test
 
 
 def test_normalize_known_answer():
@@ -66,3 +66,19 @@ def test_bad_labels_are_explained():
         measure.selectivity_index(AN, np.zeros(4, int))
     with pytest.raises(ValueError, match="no images"):
         measure.selectivity_index(AN, np.array([0, 0, 2, 2]), n_categories=3)
+
+
+def test_class_means_checks_labels_and_weighs_images():
+    from helpers.stats.measure import class_means
+
+    X = np.array([[1.0, 10], [3, 20], [5, np.nan], [7, 40]])
+    labels = np.array([0, 0, 1, 1])
+    np.testing.assert_allclose(class_means(X[:, :1], labels), [[2.0], [6.0]])
+    assert np.isnan(class_means(X, labels)[1, 1])  # a NaN column stays NaN
+    np.testing.assert_allclose(class_means(X[:, :1], labels, weights=np.array([3, 1, 0, 2])), [[1.5], [7.0]])
+    with pytest.raises(ValueError, match="only weight 0"):
+        class_means(X, labels, weights=np.array([1, 1, 0, 0]))
+    with pytest.raises(ValueError, match="labels must be integers"):
+        class_means(X, labels.astype(float))
+    with pytest.raises(ValueError, match="have no images"):
+        class_means(X, labels, n_categories=3)

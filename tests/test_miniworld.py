@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from helpers import imagenet, miniworld
-from helpers.miniworld import BREEDS, CLASSES
+from helpers.cnn import imagenet
+from helpers.organism import world as miniworld
+from helpers.organism.world import BREEDS, CLASSES
 
 
 def test_classes_breeds_and_no_face_class():

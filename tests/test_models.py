@@ -6,8 +6,11 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import UntrainedWarning, activations, download, models, selectivity
-from helpers.stimuli import schematic
+from helpers import UntrainedWarning, download
+from helpers.cnn import activations, models
+from helpers.stats import selectivity
+from helpers.labels import PAPER_CATEGORIES
+from helpers.organism.world import measurement_stimuli
 
 
 def _no_download(*args, **kwargs):
@@ -165,7 +168,7 @@ def test_untrained_weights_cache_sweeps_killed_saves(tmp_path, monkeypatch):
 @pytest.mark.parametrize("arch", ["alexnet", "resnet18"])
 def test_other_cnns_run_through_the_same_pipeline(arch):
     model = models.load_model(arch, pretrained=False, cache=False)
-    stim = schematic(4, 64, seed=0)
+    stim = measurement_stimuli(4, 64, seed=0, categories=PAPER_CATEGORIES)
     acts = activations.collect(model, stim, progress=False, cache=False)
     assert list(acts) == models.layer_names(model)
     widths = [a.shape[1] for a in acts.values()]
@@ -176,20 +179,3 @@ def test_other_cnns_run_through_the_same_pipeline(arch):
     table = selectivity.summary_table(result)
     assert len(table) == len(acts) * 4
     assert np.isfinite(table["proportion"]).all()
-
-
-def test_output_classes_of_vgg16_and_of_the_organism(vgg16):
-    import numpy as np
-
-    from helpers import imagenet, miniworld, organism
-
-    names, groups = models.output_classes(vgg16)
-    assert len(names) == len(groups) == 1000 and names == imagenet.class_names()
-    assert (np.asarray(groups) == "dog").sum() == 118
-    net = organism.load_organism("untrained")
-    names, groups = models.output_classes(net)
-    assert names == list(miniworld.CLASSES) and net.classifier[6].out_features == len(names)
-    assert [n for n, g in zip(names, groups) if g == "dog"] == list(miniworld.BREEDS)
-    assert dict(zip(names, groups))["car"] == "vehicle" and dict(zip(names, groups))["cup"] == "container"
-    with pytest.raises(ValueError, match="not known"):
-        models.output_classes(torch.nn.Linear(3, 2))

@@ -10,8 +10,10 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import activations, analysis, miniworld, models, organism
-from helpers.stimuli import Preprocess, StimulusSet
+from helpers.cnn import activations, models
+from helpers.analyses import readout as analysis
+from helpers.organism import world as miniworld, network as organism
+from helpers.stimuli.sets import Preprocess, StimulusSet
 
 
 
@@ -137,7 +139,7 @@ def test_every_committed_copy_reproduces_its_recorded_accuracy(kind, seed):
     sub = entry["subset"]
     images, labels = miniworld.dataset("test", sub["n_per_class"], entry["config"]["image_size"], seed)
     assert hashlib.sha256(images.tobytes()).hexdigest() == sub["images_sha256"], \
-        "helpers.miniworld now draws other test images than the organism was scored on: retrain it " \
+        "helpers.organism.world now draws other test images than the organism was scored on: retrain it " \
         f"({entry['command']}) or restore the generator"
     model = organism.load_organism(kind, seed=seed)
     assert models.model_info(model).seed == seed
@@ -373,7 +375,7 @@ def test_collect_works_under_the_paper_layer_names(trained, subset):
 
 
 def test_feature_visualisation_runs_on_it(trained):
-    from helpers import featureviz
+    from helpers.analyses import featureviz
 
     model = trained["ce"]
     before = {k: v.clone() for k, v in model.state_dict().items()}

@@ -1,9 +1,9 @@
-"""Fresh held-out images of the organism's classes (helpers.organism_stimuli)."""
+"""Fresh held-out images of the organism's classes (helpers.organism.heldout)."""
 
 import numpy as np
 import pytest
 
-from helpers import miniworld, organism_stimuli
+from helpers.organism import world as miniworld, heldout as organism_stimuli
 
 
 def test_heldout_stimuli_are_fresh_labelled_and_deterministic():
@@ -35,7 +35,7 @@ def test_heldout_stimuli_subset_relabels_and_refuses_the_recorded_seed():
 def test_training_seeds_stay_below_the_fresh_seed():
     """Every committed copy was trained (and scored) on seeds below FRESH_SEED, so the
     experiments' held-out images were never drawn by a training run."""
-    from helpers import organism
+    from helpers.organism import network as organism
 
     seeds = {int(s) for kind in organism.TRAINED_KINDS for s in organism.read_record()["models"].get(kind, {})}
     assert seeds and max(seeds) < organism_stimuli.FRESH_SEED

@@ -45,7 +45,10 @@ def test_wheel_holds_the_package_data(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     for needed in ("helpers/py.typed", "helpers/data/demo_set.csv", "helpers/data/imagenet_hierarchy.json",
                    "helpers/data/pareidolia_set.csv", "helpers/__main__.py", "helpers/cache.py",
-                   "helpers/sources/__init__.py", "helpers/sources/facesinthings.py", "helpers/sources/oxford_pet.py"):
+                   "helpers/stimuli/sources/__init__.py", "helpers/stimuli/sources/facesinthings.py",
+                   "helpers/stimuli/sources/oxford_pet.py",
+                   *(f"helpers/{sub}/__init__.py" for sub in ("stats", "stimuli", "cnn", "organism", "analyses",
+                                                              "analyses/featureviz", "present", "edge"))):
         assert needed in names, needed
     assert not any(n.startswith(("tests/", "notebooks/", "benchmarks/", "tools/", "data/")) for n in names)
 
@@ -69,7 +72,7 @@ def test_installed_wheel_runs_the_report_outside_the_repository(wheel, tmp_path)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "COURSE_PROFILE")}
     env.update(COURSE_PROFILE="quick", COURSE_CACHE=str(tmp_path / "cache"), TORCH_HOME=str(tmp_path / "torch"),
                MPLBACKEND="Agg")
-    where = subprocess.run([str(python), "-c", "import helpers, helpers.datasets as d, helpers.imagenet as i; "
+    where = subprocess.run([str(python), "-c", "import helpers, helpers.stimuli.demo as d, helpers.cnn.imagenet as i; "
                             "print(helpers.__file__); print(len(d.read_demo_list())); print(i.wnids()[151]); "
                             "print(len(d.facesinthings.read_pareidolia_list()))"],
                            capture_output=True, text=True, env=env, cwd=work, timeout=300)

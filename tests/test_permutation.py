@@ -1,14 +1,15 @@
-"""The permutation test of eq. 2 (helpers.permutation): against a slow loop, under the
+"""The permutation test of eq. 2 (helpers.stats.permutation): against a slow loop, under the
 null, on planted filters, and resolved for Benjamini–Hochberg; its p intervals and the
 critical shares kept for the bootstrap."""
 
 import numpy as np
 import pytest
 
-from helpers import permutation as perm
-from helpers.measure import normalize, selectivity_index
-from helpers.rules import benjamini_hochberg
-from helpers.selectivity import LayerSelectivity, unsettled
+from helpers.stats import permutation as perm
+from helpers.stats.measure import normalize, selectivity_index
+from helpers.stats.rules import benjamini_hochberg
+from helpers.stats.layer import LayerSelectivity
+from helpers.stats.selectivity import unsettled
 
 
 def _reference_p(AN, labels, n_perm, seed, balanced=True):

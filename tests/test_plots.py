@@ -8,8 +8,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from helpers import plots  # noqa: E402
-from helpers import selectivity as sel  # noqa: E402
+from helpers.present import plots  # noqa: E402
+from helpers.stats import selectivity as sel  # noqa: E402
 
 
 def all_selective_result(n_boot):

@@ -6,16 +6,17 @@ import warnings
 import numpy as np
 import pytest
 
-from helpers import permutation
+from helpers.stats import permutation
 from helpers.__main__ import main
-from helpers.stimuli import schematic
+from helpers.labels import PAPER_CATEGORIES
+from helpers.organism.world import measurement_stimuli
 from test_cli import _one_error_line, no_work  # noqa: F401 - no_work is a fixture
 
 
 @pytest.fixture
 def folder(tmp_path):
     path = tmp_path / "stim"
-    schematic(3, 40, seed=0).save(path)
+    measurement_stimuli(3, 40, seed=0, categories=PAPER_CATEGORIES).save(path)
     return path
 
 

@@ -1,11 +1,13 @@
-"""The per-layer analysis (helpers.selectivity): analyze, the decisions on its result, the
+"""The per-layer analysis (helpers.stats.selectivity): analyze, the decisions on its result, the
 summary table, the most selective filters, saving and loading; and the public names it
 re-exports from the modules below it."""
 
 import numpy as np
 import pytest
 
-from helpers import selectivity as sel
+from helpers.stats import selectivity as sel
+from helpers.stats.layer import LayerSelectivity
+from helpers.stats import bootstrap, measure
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +61,7 @@ def test_a_correction_is_applied_or_refused(planted_result):
     with pytest.raises(ValueError, match="Unknown criterion"):
         sel.selective(planted_result["early"], "pp", 0.01)
     # Applied: BH differs from the raw rule on p-values built for it.
-    layer = sel.LayerSelectivity(index=np.full((4, 2), 0.5), p=np.array([[0.01, 1], [0.02, 1], [0.03, 1], [0.04, 1]]),
+    layer = LayerSelectivity(index=np.full((4, 2), 0.5), p=np.array([[0.01, 1], [0.02, 1], [0.03, 1], [0.04, 1]]),
                                  silent=np.zeros(4, bool))
     assert sel.selective(layer, "p", 0.03).sum() == 3
     assert sel.selective(layer, "p", 0.03, "bh").sum() == 0  # BH: 0.01 * 4 / 1 = 0.04 > 0.03, ...
@@ -82,12 +84,12 @@ def test_non_finite_activations_name_layer_and_filters():
     with pytest.raises(ValueError, match=r"Layer 'conv9'.*filters 2, 4"):
         sel.analyze({"conv9": A}, labels, ["a", "b", "c"], n_permutations=9)
     with pytest.raises(ValueError, match=r"filters 2, 4"):
-        sel.normalize(A)
+        measure.normalize(A)
 
 
 def test_selective_for_any_category_is_corrected_over_categories():
     p = np.array([[0.005, 0.5, 0.5, 0.5], [0.002, 0.5, 0.5, 0.5], [np.nan] * 4])
-    layer = sel.LayerSelectivity(np.full((3, 4), 0.25), p, np.array([False, False, True]))
+    layer = LayerSelectivity(np.full((3, 4), 0.25), p, np.array([False, False, True]))
     # Bonferroni over the four categories: 4 * 0.005 > 0.01 >= 4 * 0.002.
     assert sel.selective_any(layer, "p", 0.01).tolist() == [False, True, False]
     assert sel.selective(layer, "p", 0.01).any(axis=1).tolist() == [True, True, False]
@@ -103,7 +105,7 @@ def test_save_and_load_keep_every_field(planted_result, tmp_path, monkeypatch):
     path = sel.save_selectivity(planted_result, tmp_path / "r.npz")
     back = sel.load_selectivity(path)
     assert back.categories == planted_result.categories and back.resolve_q == planted_result.resolve_q
-    assert back.n_boot == planted_result.n_boot == sel.N_BOOT
+    assert back.n_boot == planted_result.n_boot == bootstrap.N_BOOT
     for name, layer in planted_result.layers.items():
         for f in ("index", "p", "silent", "n_perm", "crit", "boot"):
             np.testing.assert_array_equal(getattr(back[name], f), getattr(layer, f))
@@ -112,12 +114,31 @@ def test_save_and_load_keep_every_field(planted_result, tmp_path, monkeypatch):
         sel.load_selectivity(path)
 
 
-def test_the_modules_below_are_reexported_for_the_notebooks():
-    from helpers import binomial, bootstrap, measure, permutation, rules
+def test_every_public_name_has_one_home():
+    """selectivity exports only what it defines; eq. 1, eq. 2, the tests and the rules are
+    imported from their own modules (no second import path)."""
+    from helpers.stats import binomial, bootstrap, measure, permutation, rules
 
+    assert all(getattr(sel, name).__module__ == sel.__name__ for name in sel.__all__
+               if callable(getattr(sel, name)) and not isinstance(getattr(sel, name), type(None)))
     for module in (binomial, bootstrap, measure, permutation, rules):
-        shared = [name for name in sel.__all__ if hasattr(module, name)]
-        assert all(getattr(sel, name) is getattr(module, name) for name in shared), module.__name__
-    assert {"normalize", "selectivity_index", "permutation_test", "run_permutations", "benjamini_hochberg",
-            "wilson_interval", "bootstrap_weights", "check_rule", "is_resolved"} <= set(sel.__all__)
-    assert all(hasattr(sel, name) for name in sel.__all__)
+        assert not set(sel.__all__) & {n for n in dir(module) if not n.startswith("_")}, module.__name__
+
+
+def test_analyze_records_every_setting_it_ran_with():
+    """The settings a cache keys on come from analyze's own signature: eps included, and any
+    setting added later reaches the key without being copied by hand."""
+    import inspect
+
+    params = set(inspect.signature(sel.analyze).parameters) - {"acts", "labels", "categories"}
+    defaults = sel.analysis_settings()
+    assert set(defaults) == params and defaults["eps"] == 1e-12 and defaults["resolve_q"] == [0.01, 0.05]
+    assert sel.analysis_settings(eps=1e-9, seed=3)["eps"] == 1e-9
+    with pytest.raises(TypeError, match="no setting"):
+        sel.analysis_settings(epsilon=1)
+    with pytest.raises(TypeError, match="no setting"):
+        sel.analysis_settings(labels=[0, 1])
+    rng = np.random.default_rng(0)
+    res = sel.analyze({"l": rng.random((12, 5))}, np.repeat([0, 1], 6), ["a", "b"], n_permutations=20, seed=1,
+                      eps=1e-6, n_boot=0)
+    assert res.meta["settings"] == sel.analysis_settings(n_permutations=20, seed=1, eps=1e-6, n_boot=0)

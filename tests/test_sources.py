@@ -19,11 +19,12 @@ from PIL import Image
 
 from conftest import jpeg_bytes
 from data import build_pareidolia_list as builder
-from helpers import cache, datasets
+from helpers import cache
+from helpers.stimuli import demo as datasets
 from helpers.download import DownloadError
-from helpers.sources import facesinthings as fit
-from helpers.sources import oxford_pet as pet
-from helpers.stimuli import Preprocess
+from helpers.stimuli.sources import facesinthings as fit
+from helpers.stimuli.sources import oxford_pet as pet
+from helpers.stimuli.sets import Preprocess
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 

@@ -1,4 +1,4 @@
-"""Stimulus folders, bad inputs, preprocessing and the schematic set."""
+"""Stimulus folders, bad inputs, preprocessing, sets in memory."""
 
 import io
 
@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from helpers import stimuli
-from helpers.stimuli import Preprocess, load_folder, schematic
+from helpers.stimuli import sets as stimuli
+from helpers.stimuli.sets import Preprocess, load_folder
+from helpers.labels import PAPER_CATEGORIES
+from helpers.organism.world import measurement_stimuli
 
 
 def _png(path, size=(40, 30), colour=(200, 30, 30), mode="RGB"):
@@ -119,37 +121,17 @@ def test_resize_and_centre_crop_like_torchvision(tmp_path):
     assert (ours - tv).abs().mean() < 0.05
 
 
-def test_preprocess_from_vgg16_weights():
+def test_preprocess_defaults_are_torchvisions_vgg16_transforms():
     from torchvision.models import VGG16_Weights
 
-    p = Preprocess.from_weights(VGG16_Weights.IMAGENET1K_V1)
-    assert (p.resize, p.crop) == (256, 224)
-    assert p.mean == pytest.approx(stimuli.IMAGENET_MEAN) and p.std == pytest.approx(stimuli.IMAGENET_STD)
-    assert p == Preprocess()
+    t = VGG16_Weights.IMAGENET1K_V1.transforms()
+    p = Preprocess()
+    assert (p.resize, p.crop) == (t.resize_size[0], t.crop_size[0]) == (256, 224)
+    assert p.mean == pytest.approx(tuple(t.mean)) and p.std == pytest.approx(tuple(t.std))
 
 
-def test_schematic_is_deterministic_and_varied():
-    a, b = schematic(5, 48, seed=0), schematic(5, 48, seed=0)
-    assert np.array_equal(a.images(), b.images()) and a.fingerprint() == b.fingerprint()
-    c = schematic(5, 48, seed=1)
-    assert not np.array_equal(a.images(), c.images())
-    assert a.categories == ["face", "i-see-face", "car", "dog"] and a.schematic
-    # A larger set extends a smaller one with the same seed.
-    big = schematic(8, 48, seed=0)
-    assert np.array_equal(big.images(range(5)), a.images(range(5)))
-    # No two images are the same, and category is not given away by mean brightness alone.
-    imgs = schematic(20, 48, seed=0)
-    flat = imgs.images().reshape(len(imgs), -1)
-    assert len({row.tobytes() for row in flat}) == len(imgs)
-    means = flat.mean(axis=1)
-    per_cat = [means[imgs.labels == k] for k in range(4)]
-    lo, hi = max(m.min() for m in per_cat), min(m.max() for m in per_cat)
-    assert lo < hi  # brightness ranges of all categories overlap
-    assert "generated drawings" in repr(imgs)
-
-
-def test_schematic_roundtrip_through_a_folder(tmp_path):
-    s = schematic(3, 32, seed=2)
+def test_drawings_roundtrip_through_a_folder(tmp_path):
+    s = measurement_stimuli(3, 32, seed=2, categories=["face", "i-see-face", "car"])  # no breed sub-folders
     s.save(tmp_path)
     loaded = load_folder(tmp_path, Preprocess(resize=32, crop=32), categories=s.categories)
     assert loaded.counts() == s.counts()
@@ -231,8 +213,9 @@ def test_subcategories_from_nested_folders_survive_subset_concat_and_save(tmp_pa
     assert "2 subcategories (beagle, dalmatian)" in repr(s)
     sub = s.subset([1, 3])
     assert sub.subcategories.tolist() == ["beagle", "dalmatian"]
-    drawn = schematic(2, 32, seed=0)
-    assert drawn.subcategories is None and "subcategories" not in repr(drawn)
+    plain = stimuli.StimulusSet(["a", "b"], np.array([0, 1]), ["x/0", "x/1"], Preprocess(32, 32),
+                                pixels=np.zeros((2, 32, 32, 3), np.uint8))
+    assert plain.subcategories is None and "subcategories" not in repr(plain)
     both = stimuli.concatenate([sub, s.subset([0])])
     assert both.categories == ["car", "dog"] and both.labels.tolist() == [1, 1, 0]  # subset keeps all categories
     assert both.subcategories.tolist() == ["beagle", "dalmatian", ""]
@@ -242,13 +225,13 @@ def test_subcategories_from_nested_folders_survive_subset_concat_and_save(tmp_pa
 
 
 def test_concatenate_merges_categories_and_refuses_mixtures(tmp_path):
-    a, b = schematic(2, 32, seed=0, categories=["face", "car"]), schematic(3, 32, seed=1, categories=["car", "dog"])
+    a, b = measurement_stimuli(2, 32, seed=0, categories=["face", "car"]), measurement_stimuli(3, 32, seed=1, categories=["car", "dog"])
     ab = stimuli.concatenate([a, b], categories=["dog", "car", "face"])
     assert ab.counts() == {"dog": 3, "car": 5, "face": 2}
     np.testing.assert_array_equal(ab.images(), np.concatenate([a.images(), b.images()]))
     assert ab.schematic and ab.pixels.shape == (10, 32, 32, 3)
     with pytest.raises(ValueError, match="different preprocessing"):
-        stimuli.concatenate([a, schematic(2, 48)])
+        stimuli.concatenate([a, measurement_stimuli(2, 48, categories=PAPER_CATEGORIES)])
     on_disk = load_folder(a.save(tmp_path / "a"), Preprocess(32, 32))
     with pytest.raises(ValueError, match="file-based and in-memory"):
         stimuli.concatenate([a, on_disk])

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import miniworld, organism
+from helpers.organism import world as miniworld, network as organism
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "tools" / "train_organism.py"

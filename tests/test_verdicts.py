@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from helpers import verdicts as v
+from helpers.analyses import verdicts as v
 
 
 def test_verdict_prints_both_halves():

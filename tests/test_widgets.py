@@ -11,9 +11,10 @@ import torch  # noqa: E402
 from matplotlib.container import BarContainer  # noqa: E402
 from torch import nn  # noqa: E402
 
-from helpers import widgets  # noqa: E402
-from helpers.activations import collect  # noqa: E402
-from helpers.selectivity import LayerSelectivity, Selectivity, analyze  # noqa: E402
+from helpers.present import widgets  # noqa: E402
+from helpers.cnn.activations import collect  # noqa: E402
+from helpers.stats.layer import LayerSelectivity  # noqa: E402
+from helpers.stats.selectivity import Selectivity, analyze  # noqa: E402
 
 CATS = ["face", "car", "dog"]
 

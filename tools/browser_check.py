@@ -243,7 +243,7 @@ def check_notebook(notebook: str | Path, out: str | Path, chromium: str = CHROMI
     rel = notebook.relative_to(ROOT) if inside else Path(notebook.name)
     env = dict(os.environ if env is None else env)
     result: dict = {"notebook": rel.as_posix() if inside else str(notebook),
-                    "profile": env.get("COURSE_PROFILE", "quick"), "seconds": {}}
+                    "profile": env.setdefault("COURSE_PROFILE", "quick"), "seconds": {}}
     t0 = time.monotonic()
 
     with tempfile.TemporaryDirectory(prefix="course-browser-") as tmp:

@@ -20,7 +20,7 @@ Writes
   Pages, a university web space, ...);
 - ``<out>/timings.json``: seconds per executed notebook and the profile.
 
-The profile comes from ``helpers.profiles.get_profile`` (``COURSE_PROFILE``; ``make course`` /
+The profile comes from ``helpers.edge.profiles.get_profile`` (``COURSE_PROFILE``; ``make course`` /
 ``make site`` set it). The output folders ``<out>/notebooks`` and ``<out>/site`` must not be,
 nor hold, the ``--notebooks`` folder: the build never writes over what it reads (e.g.
 ``--notebooks notebooks/teacher --out .`` would write solved notebooks over the learner
@@ -287,7 +287,7 @@ def build(argv=None) -> int:
 
     out, src = Path(args.out), Path(args.notebooks)
     check_folders(src, out)
-    from helpers.profiles import get_profile
+    from helpers.edge.profiles import get_profile
 
     profile = get_profile().name  # the one reader of COURSE_PROFILE: an unknown name is refused there
     site = out / "site"

@@ -58,7 +58,7 @@ def exercises(py: Path) -> list[tuple[str, str, str]]:
 
 
 def build(teacher: Path = TEACHER) -> str:
-    from helpers.exercises import encode_solution
+    from helpers.edge.exercises import encode_solution
 
     solutions = {}
     for py in sorted(teacher.glob("[0-9][0-9]_*.py")):

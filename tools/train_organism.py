@@ -5,8 +5,8 @@
     python tools/train_organism.py --smoke                 # seconds: a check that the script works
     python tools/train_organism.py --from DIR --commit     # add the copies trained into DIR, checked
 
-Generates the training and held-out test splits of the world in ``helpers.miniworld``
-(seed S), trains a :class:`helpers.organism.MiniVGG16` (with batch norm) twice from the
+Generates the training and held-out test splits of the world in ``helpers.organism.world``
+(seed S), trains a :class:`helpers.organism.network.MiniVGG16` (with batch norm) twice from the
 same data, seed, initial weights, batch order and schedule -- once with cross-entropy on
 one-hot labels ("ce"), once on hierarchy-aware soft labels ("soft") -- folds each batch
 norm into its convolution, stores the weights as float16 and evaluates the *stored*
@@ -15,7 +15,7 @@ weights on the test split.
 Output, all or nothing: the weights (``ce-seedS.pt``, ``soft-seedS.pt``, state dicts for
 ``torch.load(weights_only=True)``) and ``organism.json`` are written to a temporary folder
 beside the output folder, checked there (the record reads back, every copy loads through
-:func:`helpers.organism.load_organism`, its weights are finite and it gives the predictions
+:func:`helpers.organism.network.load_organism`, its weights are finite and it gives the predictions
 just measured) and only then swapped in (:func:`helpers.cache.atomic_folder`). A folder
 that already holds a record of this script gains (or replaces) this seed's entries and
 keeps the others; its other files stay. A run that diverges (non-finite loss), is
@@ -53,11 +53,11 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
-from helpers import miniworld, organism  # noqa: E402
+from helpers.organism import world as miniworld, network as organism  # noqa: E402
 from helpers.cache import atomic_folder  # noqa: E402
 from helpers.config import seed_everything  # noqa: E402
-from helpers.organism_stimuli import FRESH_SEED  # noqa: E402
-from helpers.stimuli import Preprocess  # noqa: E402
+from helpers.organism.heldout import FRESH_SEED  # noqa: E402
+from helpers.stimuli.sets import Preprocess  # noqa: E402
 
 SUBSET_PER_CLASS = 10  # test images per class the tests recompute
 SMOKE = dict(n_train=2, n_test=1, epochs=1, batch_size=16)
@@ -156,7 +156,7 @@ def parse_args(argv):
             raise UsageError(f"--{name.replace('_', '-')} must be from 1 to {top}, got {value}")
     if not 0 <= args.seed < FRESH_SEED:
         raise UsageError(f"--seed must be from 0 to {FRESH_SEED - 1} (the test splits of seeds from {FRESH_SEED} up are "
-                         f"the experiments' fresh images, helpers.organism_stimuli), got {args.seed}")
+                         f"the experiments' fresh images, helpers.organism.heldout), got {args.seed}")
     if not 32 <= args.size <= LIMITS["size"]:
         raise UsageError(f"--size must be from 32 px (five 2x2 max-pools) to {LIMITS['size']}, got {args.size}")
     if args.pool > args.size // 32:

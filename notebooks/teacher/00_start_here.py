@@ -73,7 +73,7 @@ if "google.colab" in sys.modules:
     print(f"Colab: the course's helpers (version {VERSION}, commit {COMMIT[:12]} of github.com/{REPO}) are installed.")
 
 # %%
-from helpers import course
+from helpers.edge import course
 
 profile = course.setup()
 
@@ -135,7 +135,7 @@ display(Markdown(course.describe()))
 # %%
 import matplotlib.pyplot as plt
 
-from helpers import diagrams
+from helpers.present import diagrams
 
 stim = course.stimuli()
 diagrams.pipeline_diagram(categories=stim.categories)
@@ -239,7 +239,7 @@ plt.show()
 # %% [markdown]
 # ## The environment check
 #
-# `helpers.envcheck.check_environment()` looks at this machine without changing anything and
+# `helpers.edge.envcheck.check_environment()` looks at this machine without changing anything and
 # returns one `(item, ok, message)` triple per item; `print_report` prints them as a checklist.
 # A ✗ is not necessarily a problem: the message says whether *your* profile needs the item and,
 # if so, what to do. In the quick profile nothing here goes to the network; in the full profile
@@ -247,7 +247,7 @@ plt.show()
 # are not cached yet.
 
 # %%
-from helpers import envcheck
+from helpers.edge import envcheck
 
 report = envcheck.print_report()
 
@@ -277,7 +277,7 @@ print([item for item, ok, message in report])
 #   and says so loudly; copying the file from a machine that has it also works.
 # - **GPU** — not needed. The organism on a laptop CPU handles the 64-px drawings in a second;
 #   VGG16 needs roughly a second per 224-px photograph, i.e. some minutes for the demo set, once.
-# - **widgets** — notebooks 05 and 06 have sliders (`helpers.widgets`). They need `ipywidgets` in
+# - **widgets** — notebooks 05 and 06 have sliders (`helpers.present.widgets`). They need `ipywidgets` in
 #   the kernel *and* the widget extension in the JupyterLab that shows the page
 #   (`jupyterlab_widgets`; the classic notebook uses `widgetsnbextension`). If a slider appears as a line of text such as
 #   `IntSlider(value=3, …)`, the kernel side works but the page does not: install the packages
@@ -307,7 +307,7 @@ print("input size (px):", stim.preprocess.crop)
 # %%
 import matplotlib.pyplot as plt
 
-from helpers import plots
+from helpers.present import plots
 
 first = [int(np.flatnonzero(stim.labels == k)[j]) for k in range(len(stim.categories)) for j in range(4)]
 axes = plots.image_grid(stim.images(first), titles=stim.label_names[first], ncols=8, size=1.3)
@@ -331,13 +331,14 @@ plt.show()
 
 # %%
 # NBVAL_CHECK_OUTPUT
-from helpers import selectivity as sel
-from helpers import verdicts
+from helpers.stats import selectivity as sel
+from helpers.stats.measure import normalize, selectivity_index
+from helpers.analyses import verdicts
 
 toy = np.array([[9.0, 2.0], [7.0, 3.0], [1.0, 3.0], [2.0, 2.0], [1.0, 2.5], [3.0, 2.5]])  # 6 images × 2 filters
 toy_labels, toy_names = np.array([0, 0, 1, 1, 2, 2]), ["face", "car", "dog"]
-toy_AN = sel.normalize(toy)                                   # eq. 1, per filter (column)
-toy_S = sel.selectivity_index(toy_AN, toy_labels, 3)          # eq. 2: (filters, categories)
+toy_AN = normalize(toy)                                   # eq. 1, per filter (column)
+toy_S = selectivity_index(toy_AN, toy_labels, 3)          # eq. 2: (filters, categories)
 print("eq. 1:\n", toy_AN.round(2))
 print("eq. 2 (rows: filters; columns:", ", ".join(toy_names) + "):\n", toy_S.round(2))
 print(verdicts.shows(f"filter 0 puts {toy_S[0, 0]:.0%} of its rescaled activation on the face images and filter 1 "
@@ -535,7 +536,7 @@ course.check_text(
 # - A convolution's cost grows with pixels × channels in × channels out: counted from the
 #   layout, not guessed.
 # - `make course`, `make lab` (add `PROFILE=full` for the real analysis), or Binder.
-# - `helpers.envcheck.print_report()` tells you what is missing and what to do about it.
+# - `helpers.edge.envcheck.print_report()` tells you what is missing and what to do about it.
 #
 # **Next:** notebook 01 looks at the loss that trained VGG16 and at what it implies about how far
 # apart ImageNet's classes are.

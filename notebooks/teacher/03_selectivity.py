@@ -73,7 +73,7 @@ if "google.colab" in sys.modules:
     print(f"Colab: the course's helpers (version {VERSION}, commit {COMMIT[:12]} of github.com/{REPO}) are installed.")
 
 # %%
-from helpers import course
+from helpers.edge import course
 
 profile = course.setup()
 
@@ -95,8 +95,9 @@ display(Markdown(course.describe()))
 import numpy as np
 import pandas as pd
 
-from helpers import plots
-from helpers import selectivity as sel
+from helpers.present import plots
+from helpers.stats import selectivity as sel
+from helpers.stats.measure import normalize, selectivity_index, silent_filters
 
 acts = course.activations()
 stim = course.stimuli()
@@ -150,7 +151,7 @@ print(by_hand.round(3))
 # ## Exercise 1: eq. 1
 #
 # Write `my_normalize(A, eps=1e-12)` that applies eq. 1 to every column of an array of shape
-# `(n_images, n_filters)`. The check compares it with `helpers.selectivity.normalize` on the real
+# `(n_images, n_filters)`. The check compares it with `helpers.stats.measure.normalize` on the real
 # layer, for all filters that vary over the images (the next section is about the others).
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
@@ -165,11 +166,11 @@ def my_normalize(A, eps=1e-12):
 
 # %%
 # NBVAL_CHECK_OUTPUT
-varying = ~sel.silent_filters(A)
+varying = ~silent_filters(A)
 my_normalize_used = course.check_function(
-    my_normalize, sel.normalize, [(A,)],
+    my_normalize, normalize, [(A,)],
     "eq. 1 works per filter, i.e. per column: along which axis are its minimum and maximum taken?",
-    "eq. 1 matches helpers.selectivity.normalize on every varying filter.",
+    "eq. 1 matches helpers.stats.measure.normalize on every varying filter.",
     equal=lambda mine, ref: mine.shape == ref.shape and np.allclose(mine[:, varying], ref[:, varying]),
     exercise="03.1")
 
@@ -184,11 +185,11 @@ my_normalize_used = course.check_function(
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print("silent toy filters:", sel.silent_filters(toy))
-print(sel.normalize(toy).round(3))
+print("silent toy filters:", silent_filters(toy))
+print(normalize(toy).round(3))
 
 # %%
-silent = pd.Series({name: int(sel.silent_filters(a).sum()) for name, a in acts.items()}, name="silent")
+silent = pd.Series({name: int(silent_filters(a).sum()) for name, a in acts.items()}, name="silent")
 counts = pd.DataFrame({"filters": {name: a.shape[1] for name, a in acts.items()}, "silent": silent})
 counts["silent (%)"] = (100 * counts["silent"] / counts["filters"]).round(1)
 print(title)
@@ -201,7 +202,7 @@ print(f"Most silent filters: {worst} ({counts.loc[worst, 'silent (%)']:.1f} % of
       f"({100 * counts['silent'].sum() / counts['filters'].sum():.1f} %).")
 
 # %%
-from helpers import verdicts
+from helpers.analyses import verdicts
 
 n_silent, n_all = int(counts["silent"].sum()), int(counts["filters"].sum())
 print(verdicts.shows(f"{n_silent} of {n_all} filters ({n_silent / n_all:.1%}) are silent on these {len(labels)} images"
@@ -235,7 +236,7 @@ print(verdicts.shows(f"{n_silent} of {n_all} filters ({n_silent / n_all:.1%}) ar
 # `(n_filters, n_categories)`: the plain share of sums when `balanced=False`, the share of category
 # means when `balanced=True`. Rows of silent filters (NaN columns of `AN`) should come out NaN, which
 # happens by itself if you do not hide the NaN. The check compares both variants with
-# `helpers.selectivity.selectivity_index`.
+# `helpers.stats.measure.selectivity_index`.
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 def my_share(AN, labels, n_categories, balanced=True):
@@ -250,12 +251,12 @@ def my_share(AN, labels, n_categories, balanced=True):
 
 # %%
 # NBVAL_CHECK_OUTPUT
-AN = sel.normalize(A)
+AN = normalize(A)
 my_share_used = course.check_function(
-    my_share, sel.selectivity_index, [(AN, labels, C, False), (AN, labels, C, True)],
+    my_share, selectivity_index, [(AN, labels, C, False), (AN, labels, C, True)],
     "the two formulas above differ only in what is computed per category (a sum or a mean); compare "
     "case 1 (plain) with case 2 (balanced) to see which one you have",
-    "eq. 2 matches helpers.selectivity.selectivity_index, plain and balanced.", exercise="03.2")
+    "eq. 2 matches helpers.stats.measure.selectivity_index, plain and balanced.", exercise="03.2")
 
 # %% [markdown]
 # ## 4. Chance level
@@ -280,7 +281,7 @@ my_share_used = course.check_function(
 
 # %%
 # NBVAL_CHECK_OUTPUT
-S = sel.selectivity_index(AN, labels, C)
+S = selectivity_index(AN, labels, C)
 ok = ~np.isnan(S).any(axis=1)
 print(f"chance level: 1/{C} = {1 / C}")
 print("every non-silent row sums to 1:", np.allclose(S[ok].sum(axis=1), 1))
@@ -307,9 +308,9 @@ plt.show()
 # the category's images).
 
 # %%
-from helpers import stimuli as stimuli_lib
+from helpers.stimuli.equalize import luma
 
-luma = stimuli_lib.luma(stim.images())  # (images, height, width), grey levels
+luma = luma(stim.images())  # (images, height, width), grey levels
 low_level = pd.DataFrame({
     "mean share": S[ok].mean(axis=0),
     "vs chance": ["above" if s > 1 / C else "below" for s in S[ok].mean(axis=0)],
@@ -377,12 +378,12 @@ indifferent = rng.uniform(0, 1, size=n_toy)
 prefers_b = np.where(toy_labels == 1, rng.uniform(0.4, 1.0, n_toy), rng.uniform(0.0, 0.6, n_toy))
 toy_AN = np.column_stack([indifferent, prefers_b])
 for balanced in (False, True):
-    S_toy = sel.selectivity_index(toy_AN, toy_labels, 3, balanced=balanced)
+    S_toy = selectivity_index(toy_AN, toy_labels, 3, balanced=balanced)
     kind = "balanced (share of means)" if balanced else "plain (share of sums)   "
     print(f"{kind}  indifferent filter: {S_toy[0].round(2)}   filter preferring 'b': {S_toy[1].round(2)}")
 
 # %%
-plain_toy, balanced_toy = (sel.selectivity_index(toy_AN, toy_labels, 3, balanced=b) for b in (False, True))
+plain_toy, balanced_toy = (selectivity_index(toy_AN, toy_labels, 3, balanced=b) for b in (False, True))
 print(verdicts.shows(
     f"with 600, 200 and 200 images the plain share gives the indifferent filter {plain_toy[0, 0]:.2f} for the big "
     f"category and ranks '{'abc'[int(np.argmax(plain_toy[1]))]}' first for the filter that prefers 'b'; the balanced "
@@ -407,7 +408,7 @@ print(verdicts.shows(
 # category of a filter?
 
 # %%
-S_plain = sel.selectivity_index(toy_AN, toy_labels, 3, balanced=False)
+S_plain = selectivity_index(toy_AN, toy_labels, 3, balanced=False)
 sizes = np.bincount(toy_labels)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
@@ -420,7 +421,7 @@ S_balanced = per_image / per_image.sum(axis=1, keepdims=True)
 # %%
 # NBVAL_CHECK_OUTPUT
 S_balanced_used = course.check_answer(
-    S_balanced, sel.selectivity_index(toy_AN, toy_labels, 3, balanced=True),
+    S_balanced, selectivity_index(toy_AN, toy_labels, 3, balanced=True),
     "follow the hint above: what is S_plain[f, c] / n_c proportional to, and what must every row sum to?",
     "the balanced share is the plain share per image, renormalised: no activations needed.", exercise="03.3")
 

@@ -74,7 +74,7 @@ if "google.colab" in sys.modules:
     print(f"Colab: the course's helpers (version {VERSION}, commit {COMMIT[:12]} of github.com/{REPO}) are installed.")
 
 # %%
-from helpers import course
+from helpers.edge import course
 
 profile = course.setup()
 
@@ -93,9 +93,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from helpers import plots
-from helpers import selectivity as sel
-from helpers import verdicts
+from helpers.present import plots
+from helpers.stats import selectivity as sel
+from helpers.stats.layer import LayerSelectivity
+from helpers.stats.permutation import MAX_PERMUTATIONS, permutation_test
+from helpers.stats.rules import benjamini_hochberg
+from helpers.stats.measure import normalize, selectivity_index
+from helpers.analyses import verdicts
 
 acts = course.activations()
 result = course.selectivity(acts)
@@ -103,8 +107,8 @@ LAYER = "block5_conv3"
 A = acts[LAYER]
 labels, categories = acts.labels, acts.categories
 C = len(categories)
-AN = sel.normalize(A)
-S = sel.selectivity_index(AN, labels, C)
+AN = normalize(A)
+S = selectivity_index(AN, labels, C)
 ok = ~np.isnan(S).any(axis=1)
 title = plots.title(result)
 print(title)
@@ -138,7 +142,7 @@ f = int(candidates[np.argmax(S[candidates, face])])
 observed = S[f, face]
 K = 1000
 rng = np.random.default_rng(1)
-null = np.array([sel.selectivity_index(AN[:, [f]], rng.permutation(labels), C)[0, face] for _ in range(K)])
+null = np.array([selectivity_index(AN[:, [f]], rng.permutation(labels), C)[0, face] for _ in range(K)])
 print(f"filter {f} of {LAYER}: observed {categories[face]} share {observed:.3f}; "
       f"null: mean {null.mean():.3f}, 99th percentile {np.percentile(null, 99):.3f}")
 
@@ -161,7 +165,7 @@ p_value_used = course.check_answer(p_value, course.reference("permutation_p", nu
                                    "that is the permutation p-value.", within=(0, 1), exercise="04.1")
 
 # %% jupyter={"source_hidden": true}
-helper_p = sel.permutation_test(AN[:, [f]], labels, n_permutations=K, seed=0)[0, face]
+helper_p = permutation_test(AN[:, [f]], labels, n_permutations=K, seed=0)[0, face]
 ours = f"{p_value_used:.4f}"
 fig, ax = plt.subplots(figsize=(7, 3.4))
 ax.hist(null, bins=40, color="0.6", label=f"null: {K} label shuffles")
@@ -172,12 +176,12 @@ ax.set_ylabel("number of shuffles")
 ax.set_title(f"Permutation test, {LAYER} filter {f}\n{title}", fontsize=9)
 ax.legend(fontsize=8)
 plt.show()
-print(f"our p = {ours}; helpers.selectivity.permutation_test (other shuffles) p = {helper_p:.4f}")
+print(f"our p = {ours}; helpers.stats.permutation.permutation_test (other shuffles) p = {helper_p:.4f}")
 
 # %% [markdown]
 # The two p-values differ only through their random shuffles (where the observed share lies far
 # out in the tail, both sit at the smallest value the test can give; see section 2).
-# `helpers.selectivity.permutation_test` does the same for all filters and categories at once,
+# `helpers.stats.permutation.permutation_test` does the same for all filters and categories at once,
 # with one matrix product per block of shuffles.
 #
 # Why not simply take the filter with the **largest** share? Because a share close to 1 can come
@@ -233,12 +237,12 @@ else:
 # $1/(K+1)$ must lie at or below $q/m$, that is $K \ge m/q - 1$ shuffles. The right panel shows the
 # consequence on a known answer: 512 simulated filters, of which 20 are strongly selective
 # (planted), tested with 1000 shuffles, then with the course's **resolved** test, which gives the
-# filters whose decision the floor leaves open more shuffles (up to `sel.MAX_PERMUTATIONS`,
+# filters whose decision the floor leaves open more shuffles (up to `MAX_PERMUTATIONS`,
 # printed below) until the decision is settled.
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print(f"most shuffles a resolved filter receives: sel.MAX_PERMUTATIONS = {sel.MAX_PERMUTATIONS:,}")
+print(f"most shuffles a resolved filter receives: MAX_PERMUTATIONS = {MAX_PERMUTATIONS:,}")
 for m in (64, 512, 4096):
     for q in (0.05, 0.01):
         need = int(np.ceil(m / q - 1))
@@ -254,10 +258,10 @@ rng = np.random.default_rng(5)
 m_sim, planted = 512, 20
 sim = rng.gamma(2.0, 1.0, size=(len(labels), m_sim))
 sim[np.ix_(labels == 0, np.arange(planted))] += 4.0
-sim_AN = sel.normalize(sim)
-p_plain = sel.permutation_test(sim_AN, labels, n_permutations=K, seed=0)
-p_resolved = sel.permutation_test(sim_AN, labels, n_permutations=K, seed=0, resolve_q=0.01)
-found = {name: sel.benjamini_hochberg(p)[:, 0] <= 0.01 for name, p in
+sim_AN = normalize(sim)
+p_plain = permutation_test(sim_AN, labels, n_permutations=K, seed=0)
+p_resolved = permutation_test(sim_AN, labels, n_permutations=K, seed=0, resolve_q=0.01)
+found = {name: benjamini_hochberg(p)[:, 0] <= 0.01 for name, p in
          (("plain", p_plain), ("resolved", p_resolved))}
 raw = p_plain[:, 0] <= 0.01
 
@@ -332,7 +336,7 @@ print(f"{LAYER}: resolved at BH levels {result.resolve_q}; shuffles per non-sile
 # ## Exercise 2 (challenge): Benjamini–Hochberg by hand
 #
 # Write `my_bh(p)` that returns the BH-adjusted p-values of a 1-D array `p` (no NaN), in the
-# original order. The check compares it with `helpers.selectivity.benjamini_hochberg` on a small
+# original order. The check compares it with `helpers.stats.rules.benjamini_hochberg` on a small
 # example, on this layer's face p-values and on the simulated ones.
 #
 # *Hint:* work the small example of the check by hand first (sort, scale each p-value by its rank,
@@ -356,11 +360,11 @@ def my_bh(p):
 # %%
 # NBVAL_CHECK_OUTPUT
 my_bh_used = course.check_function(
-    my_bh, sel.benjamini_hochberg,
+    my_bh, benjamini_hochberg,
     [(np.array([0.01, 0.04, 0.03, 0.005, 0.5]),), (P[ok, face],), (p_resolved[:, 0],)],
     "try case 1 by hand on paper; an adjusted p-value may never be smaller than that of a smaller p-value, "
     "nor above 1, and it comes back in the input's order",
-    "your BH matches helpers.selectivity.benjamini_hochberg.", exercise="04.2")
+    "your BH matches helpers.stats.rules.benjamini_hochberg.", exercise="04.2")
 
 # %% [markdown]
 # Now the two promises side by side on this layer. To see false positives happen, make a "null
@@ -372,11 +376,11 @@ my_bh_used = course.check_function(
 rng = np.random.default_rng(2)
 false_pos, false_pos_bh, any_naive, any_corrected = [], [], [], []
 for world in range(30):
-    p_null = sel.permutation_test(AN, rng.permutation(labels), n_permutations=200, seed=world, resolve_q=0.01)
+    p_null = permutation_test(AN, rng.permutation(labels), n_permutations=200, seed=world, resolve_q=0.01)
     false_pos.append((p_null <= 0.01).sum(axis=0))
-    false_pos_bh.append((sel.benjamini_hochberg(p_null) <= 0.01).sum(axis=0))
+    false_pos_bh.append((benjamini_hochberg(p_null) <= 0.01).sum(axis=0))
     any_naive.append(int((np.nan_to_num(p_null, nan=1) <= 0.01).any(axis=1).sum()))
-    null_layer = sel.LayerSelectivity(index=S, p=p_null, silent=~ok)
+    null_layer = LayerSelectivity(index=S, p=p_null, silent=~ok)
     any_corrected.append(int(sel.selective_any(null_layer, "p", 0.01).sum()))
 false_pos, false_pos_bh = np.array(false_pos), np.array(false_pos_bh)
 summary = pd.DataFrame({
@@ -453,7 +457,7 @@ print(f"share of non-silent filters with S ≥ 0.01, per category: "
 # %% [markdown]
 # So the course reads 0.01 as a **significance level**: a filter is selective for a category when
 # its permutation p-value is at most 0.01 (the repository's README explains this choice; an index
-# threshold and BH correction are available in `helpers.selectivity.selective`).
+# threshold and BH correction are available in `helpers.stats.selectivity.selective`).
 #
 # ## 5. Neuroscience's indices
 #

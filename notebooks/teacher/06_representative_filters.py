@@ -75,7 +75,7 @@ if "google.colab" in sys.modules:
 # %%
 from IPython.display import Markdown, display
 
-from helpers import course
+from helpers.edge import course
 
 profile = course.setup()
 display(Markdown(course.describe()))
@@ -110,11 +110,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from helpers import exemplars
-from helpers import featureviz as fv
-from helpers import plots, verdicts, widgets
+from helpers.analyses import exemplars
+from helpers.analyses import featureviz as fv
+from helpers.present import plots, widgets
+from helpers.analyses import verdicts
 from helpers.labels import title as figure_title
-from helpers.selectivity import most_selective
+from helpers.stats.selectivity import most_selective
 
 stim = course.stimuli()
 acts = course.activations()
@@ -263,7 +264,7 @@ purity.round(2)
 # The paper used a different, heavier tool: a plug-and-play generative network (PPGN; Nguyen,
 # Clune, Bengio, Dosovitskiy & Yosinski, CVPR 2017), a generator trained on ImageNet whose images
 # stay close to natural photographs. We use the lighter method of Olah et al., which needs no second
-# network: `helpers.featureviz.visualize` optimises all filters of a batch at once.
+# network: `helpers.analyses.featureviz.visualize` optimises all filters of a batch at once.
 #
 # The image size and number of steps come from the profile (`course.featureviz_settings()`): under `quick`
 # they are tiny, enough to run every cell in a minute, not enough to see much.

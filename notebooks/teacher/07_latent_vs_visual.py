@@ -75,7 +75,7 @@ if "google.colab" in sys.modules:
 # %%
 from IPython.display import Markdown, display
 
-from helpers import course
+from helpers.edge import course
 
 profile = course.setup()
 display(Markdown(course.describe()))
@@ -109,9 +109,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from helpers import analysis as an
-from helpers import exemplars, plots, verdicts
-from helpers import selectivity as sel
+from helpers.analyses.auc import crossfit_selection, rankdata, roc_auc
+from helpers.analyses.depth import category_means
+from helpers.analyses.readout import stratified_folds
+from helpers.analyses import exemplars, verdicts
+from helpers.present import plots
+from helpers.stats import selectivity as sel
+from helpers.stats.measure import normalize, selectivity_index
 from helpers.labels import title as figure_title
 
 stim = course.stimuli()
@@ -206,13 +210,13 @@ others = ~is_target
 above = int((score[others] > weakest).sum())
 strongest_other = score[others].max()
 below = int((score[is_target] < strongest_other).sum())
-auc = an.roc_auc(score, is_target)
+auc = roc_auc(score, is_target)
 beats = {}
 for c, cat in enumerate(categories):
     if c == t:
         continue
     pair = (labels == t) | (labels == c)
-    beats[cat] = 1 - an.roc_auc(score[pair], labels[pair] == t)
+    beats[cat] = 1 - roc_auc(score[pair], labels[pair] == t)
 beats = pd.Series(beats, name=f"P(image beats a random {TARGET})")
 print(f"non-{TARGET} images above the weakest {TARGET}: {above} of {others.sum()}")
 print(f"{TARGET} images below the strongest non-{TARGET}: {below} of {is_target.sum()}")
@@ -298,14 +302,14 @@ print(verdicts.shows(
 # drop is small; if the held-out AUC is near 0.5, the "detector" was mostly luck.
 # </details>
 #
-# `an.crossfit_selection(acts, labels, target, k=5)` splits the images into five stratified folds;
+# `crossfit_selection(acts, labels, target, k=5)` splits the images into five stratified folds;
 # for each fold it chooses the filter on the other four (same rule as above: filters that respond to
 # at least half of the training dogs, largest share of eq. 2 computed on the training images) and
 # scores it on the held-out fold.
 
 # %%
 deep_acts = {name: acts[name] for name in DEEP}
-cross = an.crossfit_selection(deep_acts, labels, t, k=5, seed=0)
+cross = crossfit_selection(deep_acts, labels, t, k=5, seed=0)
 print(f"AUC on the images that chose the filter: {cross['train_auc'].mean():.3f} (mean of 5 folds)")
 print(f"AUC on held-out images (the honest score): {cross['test_auc'].mean():.3f} "
       f"± {cross['test_auc'].std(ddof=1):.3f} (sd over folds)")
@@ -335,19 +339,19 @@ print(verdicts.shows(
 # dogs leave it silent: high share, modest AUC.
 #
 # For every filter we find its *preferred* category on one half of the images (the largest mean
-# normalised activation, `an.category_means`, which ranks categories as eq. 2 does when they are of
-# equal size) and measure the AUC for that category on the other half. `an.roc_auc(scores,
+# normalised activation, `category_means`, which ranks categories as eq. 2 does when they are of
+# equal size) and measure the AUC for that category on the other half. `roc_auc(scores,
 # positive)` computes the AUC from ranks (the Mann–Whitney statistic divided by the number of
 # positive–negative pairs) for all filters of a layer at once.
 
 # %% jupyter={"source_hidden": true}
-train, test = an.stratified_folds(labels, k=2, seed=0)[0]
+train, test = stratified_folds(labels, k=2, seed=0)[0]
 rows = []
 for name, A in acts.items():
-    M = an.category_means(A[train], labels[train], len(categories))
+    M = category_means(A[train], labels[train], len(categories))
     alive = np.flatnonzero(~np.isnan(M).any(axis=1) & (A[test].max(axis=0) > A[test].min(axis=0)))
     pref = np.argmax(M[alive], axis=1)
-    aucs = np.column_stack([an.roc_auc(A[test][:, alive], labels[test] == c) for c in range(len(categories))])
+    aucs = np.column_stack([roc_auc(A[test][:, alive], labels[test] == c) for c in range(len(categories))])
     rows += [{"layer": name, "filter": f, "preferred": categories[p], "auc": a}
              for f, p, a in zip(alive, pref, aucs[np.arange(len(alive)), pref])]
 aucs_df = pd.DataFrame(rows)
@@ -379,9 +383,9 @@ summary_auc.round(3).T
 # ## Exercise 1: the AUC from ranks
 #
 # Write `my_auc(scores, positive)` for one filter (1-D `scores`, boolean `positive`): rank all
-# scores (ties get their average rank; `an.rankdata` does that), add up the ranks of the positives,
+# scores (ties get their average rank; `rankdata` does that), add up the ranks of the positives,
 # subtract n₁(n₁+1)/2 and divide by n₁·n₀. Equivalently, count the positive–negative pairs in which
-# the positive scores higher, counting ties as one half. The check compares it with `an.roc_auc` on
+# the positive scores higher, counting ties as one half. The check compares it with `roc_auc` on
 # the chosen filter.
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
@@ -390,7 +394,7 @@ def my_auc(scores, positive):
     positive = np.asarray(positive, dtype=bool)
     ...  # your code here: return the AUC, a number between 0 and 1
     ### BEGIN SOLUTION
-    r = an.rankdata(scores)
+    r = rankdata(scores)
     n1, n0 = positive.sum(), (~positive).sum()
     return (r[positive].sum() - n1 * (n1 + 1) / 2) / (n1 * n0)
     ### END SOLUTION
@@ -399,7 +403,7 @@ def my_auc(scores, positive):
 # %%
 # NBVAL_CHECK_OUTPUT
 my_auc_used = course.check_function(
-    my_auc, an.roc_auc, [(score, is_target)],
+    my_auc, roc_auc, [(score, is_target)],
     "the recipe above has four steps; check the rank of a tie and which count is n1",
     "your AUC matches the rank-based AUC.", exercise="07.1")
 
@@ -422,8 +426,8 @@ my_auc_used = course.check_function(
 # %%
 import torch
 
-from helpers import activations
-from helpers.activations import forward_to
+from helpers.cnn import activations
+from helpers.cnn.activations import forward_to
 
 post_path = acts.meta["layer_modules"][LAYER]
 prefix, _, last = post_path.rpartition(".")
@@ -493,10 +497,10 @@ strong_own = int((pre[own] > np.median(pre[others])).sum())
 if not acts.trained:
     n_kinds = 0
 elif profile.model == "organism":
-    from helpers import miniworld
+    from helpers.organism import world as miniworld
     n_kinds = sum(miniworld.PARENTS.get(c) == TARGET for c in miniworld.CLASSES)
 else:
-    from helpers import imagenet
+    from helpers.cnn import imagenet
     n_kinds = imagenet.coarse_groups().count(TARGET)
 print(f"output classes of this network that are kinds of {TARGET}: {n_kinds}")
 split = verdicts.own_category_split(n_below, strong_own, len(own), category=TARGET, objective_separates=n_kinds > 1,
@@ -534,31 +538,31 @@ print(f"{len(zero_fraction_used)} filters; median fraction of {TARGET} images dr
 # ## Challenge: one cross-fitted choice by hand
 #
 # Reproduce the first fold of section 2 for the single layer `LAYER`. Split the images with
-# `train, test = an.stratified_folds(labels, k=5, seed=0)[0]`. On the **training** images only:
-# normalise the layer with `sel.normalize`, compute the shares with `sel.selectivity_index(AN,
+# `train, test = stratified_folds(labels, k=5, seed=0)[0]`. On the **training** images only:
+# normalise the layer with `normalize`, compute the shares with `selectivity_index(AN,
 # labels[train], len(categories))[:, t]`, keep the filters that respond (activation > 0) to at
 # least half of the training `TARGET` images (all non-silent filters if none does), and choose the
 # one with the largest share. Store the AUC of that filter **on the test images** in
-# `heldout_auc`. The check compares it with `an.crossfit_selection(acts[LAYER], labels, t, k=5,
+# `heldout_auc`. The check compares it with `crossfit_selection(acts[LAYER], labels, t, k=5,
 # seed=0)`.
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 heldout_auc = ...  # your code here: a number between 0 and 1
 ### BEGIN SOLUTION
-train, test = an.stratified_folds(labels, k=5, seed=0)[0]
+train, test = stratified_folds(labels, k=5, seed=0)[0]
 A = acts[LAYER].astype(np.float64)
-S = sel.selectivity_index(sel.normalize(A[train]), labels[train], len(categories))[:, t]
+S = selectivity_index(normalize(A[train]), labels[train], len(categories))[:, t]
 responds = (A[train][labels[train] == t] > 0).mean(axis=0) >= 0.5
 pool = np.flatnonzero(responds & ~np.isnan(S))
 if pool.size == 0:
     pool = np.flatnonzero(~np.isnan(S))
 f = pool[np.argmax(S[pool])]
-heldout_auc = an.roc_auc(A[test, f], labels[test] == t)
+heldout_auc = roc_auc(A[test, f], labels[test] == t)
 ### END SOLUTION
 
 # %%
 # NBVAL_CHECK_OUTPUT
-one_layer = an.crossfit_selection(acts[LAYER], labels, t, k=5, seed=0)
+one_layer = crossfit_selection(acts[LAYER], labels, t, k=5, seed=0)
 heldout_auc_used = course.check_answer(heldout_auc, float(one_layer["test_auc"].iloc[0]),
                                        "nothing about the test images may influence the choice of the filter, "
                                        "not even the normalisation",
@@ -627,7 +631,7 @@ course.check_text(
 # - A filter can be "selective" for a category (large share, significant) and still rank many images
 #   of other categories above some members of its own: the ROC AUC measures that overlap directly.
 # - A filter chosen on some images must be scored on others: cross-fitting
-#   (`an.crossfit_selection`) gives the honest AUC, and the gap to the same-image AUC is the
+#   (`crossfit_selection`) gives the honest AUC, and the gap to the same-image AUC is the
 #   optimism of double dipping.
 # - Post-ReLU "inhibition" can only show as zero, often for many tied images (report how many, and
 #   draw the shown ones at random); the pre-ReLU value, compared with a neutral image, shows whether

@@ -76,7 +76,7 @@ if "google.colab" in sys.modules:
 # %%
 from IPython.display import Markdown, display
 
-from helpers import course
+from helpers.edge import course
 
 profile = course.setup()
 display(Markdown(course.describe()))
@@ -93,10 +93,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from helpers import analysis as an
-from helpers import plots
-from helpers import selectivity as sel
-from helpers import verdicts
+from helpers.analyses.auc import rankdata
+from helpers.analyses.rsa import (compare_rdms, noise_ceiling, pooled_activations, rdm, rsa_permutation_test,
+    split_half_reliability, upper_triangle)
+from helpers.present import plots
+from helpers.stats import selectivity as sel
+from helpers.stats.rules import benjamini_hochberg
+from helpers.analyses import verdicts
 from helpers.labels import title as figure_title
 
 stim = course.stimuli()
@@ -121,18 +124,18 @@ print(stim)
 # Pixel space has a layout: two images are similar when the same places have the same colours. The
 # paper's per-filter maxima forget *where* a filter fired, so even the first layer would look far from
 # pixel space for that reason alone. We therefore also build a layout-preserving representation:
-# every activation map averaged over a 4 × 4 grid of regions (`an.pooled_activations`). Finally a
+# every activation map averaged over a 4 × 4 grid of regions (`pooled_activations`). Finally a
 # *category model* RDM (0 for two images of the same category, 1 otherwise) asks how much each
 # layer's geometry is organised by category.
 
 # %%
-pixels = stim.images().reshape(len(stim), -1)  # uint8; an.rdm converts a slice at a time
-rdm_pixels = an.rdm(pixels)
+pixels = stim.images().reshape(len(stim), -1)  # uint8; rdm converts a slice at a time
+rdm_pixels = rdm(pixels)
 rdm_category = (labels[:, None] != labels[None, :]).astype(np.float64)
 # Batches of 8 images keep the forward pass small at 224 px (full profile); speed is the same.
-pooled = an.pooled_activations(model, stim, list(acts), grid=4, batch_size=8)
-rdms_pooled = {name: an.rdm(X) for name, X in pooled.items()}
-rdms_max = {name: an.rdm(A) for name, A in acts.items()}
+pooled = pooled_activations(model, stim, list(acts), grid=4, batch_size=8)
+rdms_pooled = {name: rdm(X) for name, X in pooled.items()}
+rdms_max = {name: rdm(A) for name, A in acts.items()}
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -154,7 +157,7 @@ print({name: X.shape[1] for name, X in list(pooled.items())[::7]})
 # contrast), and it need not grow with depth.
 # </details>
 #
-# Each correlation gets a **permutation p-value** (`an.rsa_permutation_test`, a Mantel test: the
+# Each correlation gets a **permutation p-value** (`rsa_permutation_test`, a Mantel test: the
 # images of one RDM are relabelled at random, rows and columns together, 1000 times), and the 15
 # layers' p-values are corrected together with Benjamini–Hochberg (q ≤ 0.01 below).
 
@@ -163,11 +166,11 @@ N_PERM = 1000
 rows = []
 for name in pooled:
     for ref, D_ref in (("pixels", rdm_pixels), ("category", rdm_category)):
-        rho, p = an.rsa_permutation_test(D_ref, rdms_pooled[name], n_permutations=N_PERM, seed=0)
+        rho, p = rsa_permutation_test(D_ref, rdms_pooled[name], n_permutations=N_PERM, seed=0)
         rows.append({"layer": name, "compared with": ref, "rho": rho, "p": p})
 rsa = pd.DataFrame(rows)
-rsa["q (BH over layers)"] = rsa.groupby("compared with")["p"].transform(lambda p: sel.benjamini_hochberg(p.to_numpy()))
-rsa_max = pd.Series({n: an.compare_rdms(rdm_pixels, D) for n, D in rdms_max.items()}, name="pixels ~ per-filter maxima")
+rsa["q (BH over layers)"] = rsa.groupby("compared with")["p"].transform(lambda p: benjamini_hochberg(p.to_numpy()))
+rsa_max = pd.Series({n: compare_rdms(rdm_pixels, D) for n, D in rdms_max.items()}, name="pixels ~ per-filter maxima")
 wide = rsa.pivot(index="layer", columns="compared with", values=["rho", "q (BH over layers)"]).loc[list(pooled)]
 wide.round(4)
 
@@ -183,8 +186,8 @@ print(verdicts.shows(
 #
 # In neuroscience a correlation of 0.3 can be poor or as good as it gets, because recordings are
 # noisy: two RDMs of reliabilities r₁ and r₂ cannot agree better than about √(r₁ r₂), the *noise
-# ceiling* (`an.noise_ceiling`). A network evaluated once has no measurement noise: the same image
-# gives the same activations. What `an.split_half_reliability(X)` measures here is different: it
+# ceiling* (`noise_ceiling`). A network evaluated once has no measurement noise: the same image
+# gives the same activations. What `split_half_reliability(X)` measures here is different: it
 # splits a representation's *features* (filters × regions, or pixels) at random into halves,
 # builds an RDM from each, correlates them and steps the result up to the full set with the
 # Spearman–Brown formula (mean of 20 random splits). A value near 1 says the geometry is carried
@@ -193,13 +196,13 @@ print(verdicts.shows(
 # *feature-split bound*, not a noise ceiling.
 
 # %%
-rel_pixels = an.split_half_reliability(pixels, n_splits=10, seed=0)
-reliability = pd.Series({name: an.split_half_reliability(X, n_splits=20, seed=0) for name, X in pooled.items()},
+rel_pixels = split_half_reliability(pixels, n_splits=10, seed=0)
+reliability = pd.Series({name: split_half_reliability(X, n_splits=20, seed=0) for name, X in pooled.items()},
                         name="split-half reliability")
 ceiling = pd.DataFrame({
     "reliability": reliability,
-    "ceiling vs pixels": [an.noise_ceiling(max(r, 0.0), max(rel_pixels, 0.0)) for r in reliability],
-    "ceiling vs category": [an.noise_ceiling(max(r, 0.0)) for r in reliability]}, index=reliability.index)
+    "ceiling vs pixels": [noise_ceiling(max(r, 0.0), max(rel_pixels, 0.0)) for r in reliability],
+    "ceiling vs category": [noise_ceiling(max(r, 0.0)) for r in reliability]}, index=reliability.index)
 print(f"split-half reliability of the pixel geometry: {rel_pixels:.3f}")
 print(verdicts.feature_reliability(reliability.min(), reliability.max(), n_splits=20, deterministic=True))
 ceiling.round(3).T
@@ -243,10 +246,10 @@ print(f"Closest to its feature-split bound for the category model: {best} ({cat_
 # Training can be credited with a rise only against the same curve from the untrained control:
 # categories that differ in colour or size separate in random features too.
 control = course.control_model()
-pooled_control = an.pooled_activations(control, stim, list(acts), grid=4, batch_size=8)
-rdms_control = {name: an.rdm(X) for name, X in pooled_control.items()}
+pooled_control = pooled_activations(control, stim, list(acts), grid=4, batch_size=8)
+rdms_control = {name: rdm(X) for name, X in pooled_control.items()}
 del pooled_control
-cat_control = pd.Series({name: an.compare_rdms(rdm_category, D) for name, D in rdms_control.items()})
+cat_control = pd.Series({name: compare_rdms(rdm_category, D) for name, D in rdms_control.items()})
 print(f"Untrained control, agreement with the category model: mean {cat_control.iloc[:3].mean():.2f} over the "
       f"first three layers, {cat_control.iloc[-3:].mean():.2f} over the last three.")
 print(verdicts.depth_trend(first3, top3, trained=acts.trained,
@@ -263,7 +266,7 @@ def as_percentiles(D):
     """The RDM with each off-diagonal distance replaced by its percentile among all pairs."""
     iu = np.triu_indices(len(D), k=1)
     P = np.zeros_like(D)
-    P[iu] = 100 * an.rankdata(D[iu]) / len(iu[0])
+    P[iu] = 100 * rankdata(D[iu]) / len(iu[0])
     return P + P.T
 
 
@@ -309,8 +312,8 @@ plt.show()
 # %% jupyter={"source_hidden": true}
 DEEP_RSA = "fc2" if "fc2" in rdms_pooled else list(rdms_pooled)[-1]
 iu = np.triu_indices(len(stim), k=1)
-pct_pixels = an.rankdata(an.upper_triangle(rdm_pixels)) / len(iu[0])
-pct_deep = an.rankdata(an.upper_triangle(rdms_pooled[DEEP_RSA])) / len(iu[0])
+pct_pixels = rankdata(upper_triangle(rdm_pixels)) / len(iu[0])
+pct_deep = rankdata(upper_triangle(rdms_pooled[DEEP_RSA])) / len(iu[0])
 jump = pct_deep - pct_pixels
 
 
@@ -335,7 +338,7 @@ apart, together = same[np.argsort(-jump, kind="stable")[:100]].mean(), same[np.a
 print(f"same-category pairs: {same.mean():.0%} of all pairs; {apart:.0%} of the 100 pairs that move most apart "
       f"in {DEEP_RSA}; {together:.0%} of the 100 that move most together.")
 # The same count in the untrained control: how much of the enrichment the architecture gives alone.
-jump_control = an.rankdata(an.upper_triangle(rdms_control[DEEP_RSA])) / len(iu[0]) - pct_pixels
+jump_control = rankdata(upper_triangle(rdms_control[DEEP_RSA])) / len(iu[0]) - pct_pixels
 together_control = same[np.argsort(jump_control, kind="stable")[:100]].mean()
 print(verdicts.shows(
     f"same-category pairs are {same.mean():.0%} of all pairs and {together:.0%} of the 100 that move most together in "
@@ -350,7 +353,7 @@ print(verdicts.shows(
 #
 # Write `my_rdm(X)` for a representation `X` of shape (images, features): 1 − the Pearson
 # correlation between every pair of rows (`np.corrcoef` correlates rows), clipped to [0, 2], with
-# an exact 0 on the diagonal. The check compares it with `an.rdm` on two layers (rows with no
+# an exact 0 on the diagonal. The check compares it with `rdm` on two layers (rows with no
 # variance do not occur there).
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
@@ -366,16 +369,16 @@ def my_rdm(X):
 
 # %%
 # NBVAL_CHECK_OUTPUT
-my_rdm_used = course.check_function(my_rdm, an.rdm, [(pooled[layer_names[0]],), (pooled[layer_names[-1]],)],
+my_rdm_used = course.check_function(my_rdm, rdm, [(pooled[layer_names[0]],), (pooled[layer_names[-1]],)],
                                     "the description has three parts: the correlation, the clipping and the "
                                     "diagonal; is each one there?",
-                                    "your RDM matches an.rdm.", exercise="08.1")
+                                    "your RDM matches rdm.", exercise="08.1")
 
 # %% [markdown]
 # ## Challenge: the Mantel test by hand
 #
-# Write `mantel(D1, D2, n_permutations, seed)` returning `(rho, p)` as `an.rsa_permutation_test`
-# does for up to 100 permutations: `rho = an.compare_rdms(D1, D2)`; draw all permutations at once
+# Write `mantel(D1, D2, n_permutations, seed)` returning `(rho, p)` as `rsa_permutation_test`
+# does for up to 100 permutations: `rho = compare_rdms(D1, D2)`; draw all permutations at once
 # as `np.argsort(np.random.default_rng(seed).random((n_permutations, n)), axis=1)`; for each
 # permutation `q`, relabel the images of `D2` (rows *and* columns: `D2[np.ix_(q, q)]`) and recompute
 # the correlation; then `p = (1 + #{null ≥ rho}) / (1 + n_permutations)`. (Why shuffle images and
@@ -385,11 +388,11 @@ my_rdm_used = course.check_function(my_rdm, an.rdm, [(pooled[layer_names[0]],), 
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 def mantel(D1, D2, n_permutations=100, seed=0):
-    rho = an.compare_rdms(D1, D2)
+    rho = compare_rdms(D1, D2)
     ...  # your code here: return (rho, p)
     ### BEGIN SOLUTION
     perms = np.argsort(np.random.default_rng(seed).random((n_permutations, len(D2))), axis=1)
-    null = np.array([an.compare_rdms(D1, D2[np.ix_(q, q)]) for q in perms])
+    null = np.array([compare_rdms(D1, D2[np.ix_(q, q)]) for q in perms])
     return rho, (1 + np.sum(null >= rho - 1e-12)) / (1 + n_permutations)
     ### END SOLUTION
 
@@ -397,7 +400,7 @@ def mantel(D1, D2, n_permutations=100, seed=0):
 # %%
 # NBVAL_CHECK_OUTPUT
 def reference_mantel(D1, D2, n_permutations, seed):
-    return np.array(an.rsa_permutation_test(D1, D2, n_permutations, seed))  # (rho, p), compared within rounding
+    return np.array(rsa_permutation_test(D1, D2, n_permutations, seed))  # (rho, p), compared within rounding
 
 
 mantel_used = course.check_function(
@@ -405,7 +408,7 @@ mantel_used = course.check_function(
     [(rdm_category, rdms_pooled[layer_names[-1]], 100, 0), (rdm_pixels, rdms_pooled[layer_names[0]], 50, 1)],
     "a permutation relabels the images, so it moves the rows and the columns of D2 together; "
     "the p-value is counted as in notebook 04",
-    "your Mantel test matches an.rsa_permutation_test.", exercise="08.2")
+    "your Mantel test matches rsa_permutation_test.", exercise="08.2")
 
 # %% [markdown]
 # ## What can be concluded, and what cannot

@@ -78,7 +78,7 @@ if "google.colab" in sys.modules:
 
 
 # %%
-from helpers import course
+from helpers.edge import course
 
 profile = course.setup()
 
@@ -90,7 +90,7 @@ profile = course.setup()
 # **small VGG16-shaped network trained on generated drawings — not the paper's VGG16**
 # (`helpers.organism`). Everything about its training is known:
 #
-# - **the data generator** (`helpers.miniworld`): a "mini-ImageNet" of procedurally drawn classes,
+# - **the data generator** (`helpers.organism.world`): a "mini-ImageNet" of procedurally drawn classes,
 #   six dog breeds, other animals with eyes of their own, and objects among them the essay's cars
 #   and cups; random position, scale, pose, colour, clutter and occlusion;
 # - **the labels**: like ImageNet it has **no face class**, and nothing in it is drawn as a face.
@@ -115,8 +115,11 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from helpers import activations, breeds, controls, geometry, labels, miniworld, organism, replication
-from helpers import organism_stimuli as ost
+from helpers.cnn import activations
+from helpers.analyses import breeds, controls, geometry, replication
+from helpers import labels
+from helpers.organism import world as miniworld, network as organism
+from helpers.organism import heldout as ost
 
 QUICK = profile.is_quick
 TRAIN_SEEDS = {kind: organism.committed_seeds(kind) for kind in organism.TRAINED_KINDS}  # every committed seed
@@ -564,7 +567,7 @@ display(Markdown(
 #
 # The essay argues that cross-entropy treats every pair of classes as equally far apart, so a unit
 # tuned to one dog breed may respond *more* to cars or cups than to the other breeds. On the organism
-# this is a measurement (`helpers.breeds.essay_experiment`) on new held-out images of every class (a
+# this is a measurement (`helpers.analyses.breeds.essay_experiment`) on new held-out images of every class (a
 # seed training never used):
 #
 # 1. **select** breed units on one half of the images, by three rules, from strict to lenient:

@@ -1,0 +1,197 @@
+"""Representational similarity analysis (Kriegeskorte, Mur & Bandettini 2008), notebook 08.
+
+- :func:`rdm`, :func:`upper_triangle`, :func:`spearman`, :func:`compare_rdms`: dissimilarity
+  matrices and their rank agreement;
+- :func:`rsa_permutation_test`: is the agreement more than chance?
+- :func:`split_half_reliability`, :func:`noise_ceiling`: how high could it be?
+- :func:`pooled_activations`: keeps a coarse spatial grid of each activation map, so that
+  layers can be compared with pixel space, which has a layout (torch, imported lazily).
+
+Shapes: X is (n_images, n_features); an RDM is (n_images, n_images). Plain NumPy.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from helpers.analyses.auc import rankdata
+from helpers.stats.measure import check_finite
+
+
+# --------------------------------------------------------------------------- RSA
+
+
+def rdm(X: np.ndarray, chunk: int = 8192) -> np.ndarray:
+    """Representational dissimilarity matrix: 1 - Pearson correlation between rows.
+
+    X : array (n_items, n_features) of any real dtype, e.g. images x filters, or
+        flattened uint8 pixels
+    chunk : features converted to float64 at a time. The input is never copied whole,
+        so 300 photographs of 224 x 224 x 3 pixels need about 20 MB beyond themselves.
+
+    Returns float64 (n_items, n_items), symmetric, zero diagonal, values in [0, 2];
+    rows without variance have no correlation and get NaN (off the diagonal).
+    """
+    X = np.asarray(X)
+    if X.ndim != 2:
+        raise ValueError(f"X must be (n_items, n_features); got shape {X.shape}. Flatten images first.")
+    check_finite(X)
+    n, m = X.shape
+    mean = X.mean(axis=1, dtype=np.float64)[:, None]
+    gram = np.zeros((n, n))
+    for start in range(0, m, chunk):
+        block = X[:, start:start + chunk].astype(np.float64) - mean
+        gram += block @ block.T
+    norm = np.sqrt(np.diag(gram).copy())
+    flat = norm == 0
+    scale = np.where(flat, 1.0, norm)
+    D = np.clip(1.0 - gram / scale[:, None] / scale[None, :], 0.0, 2.0)
+    D[flat, :] = np.nan
+    D[:, flat] = np.nan
+    np.fill_diagonal(D, 0.0)
+    return D
+
+
+def pooled_activations(model, stimuli, layers: Sequence[str] | str, grid: int = 4, batch_size: int = 32,
+                       device=None, channels_last: bool | None = None) -> dict[str, np.ndarray]:
+    """Activation maps averaged over a ``grid`` x ``grid`` layout of regions, flattened.
+
+    The paper's per-filter maximum forgets *where* a filter fired; pixel space does
+    not. Averaging each map over a coarse grid keeps the layout at every depth.
+
+    Parameters
+    ----------
+    model : a CNN; stimuli : :class:`helpers.stimuli.sets.StimulusSet`
+    layers : layer names or module paths (see :func:`helpers.cnn.models.resolve_layer`), or one
+    grid : regions per side; fully connected layers are taken as they are
+    batch_size, device, channels_last : as in :func:`helpers.cnn.activations.run_batches`,
+        which runs the batches (channels-last on the CPU by default: faster there, and
+        without the large im2col buffers the default format needs at 224 px)
+
+    Returns
+    -------
+    layer -> float32 array (n_images, n_filters * grid * grid) for convolutional
+    layers, (n_images, n_units) for fully connected ones. Not cached.
+    """
+    import torch.nn.functional as F
+
+    from helpers.cnn.activations import run_batches
+
+    def reduce(out):
+        return (F.adaptive_avg_pool2d(out, grid) if out.dim() == 4 else out).flatten(1).clone()
+
+    return run_batches(model, stimuli, layers, reduce, batch_size, device, channels_last)
+
+
+def upper_triangle(D: np.ndarray) -> np.ndarray:
+    """The entries above the diagonal of a square matrix, row by row: (n * (n - 1) / 2,)."""
+    D = np.asarray(D)
+    if D.ndim != 2 or D.shape[0] != D.shape[1]:
+        raise ValueError(f"D must be square; got shape {D.shape}.")
+    return D[np.triu_indices(D.shape[0], k=1)]
+
+
+def spearman(a: np.ndarray, b: np.ndarray) -> float:
+    """Spearman rank correlation of two 1-D arrays (pairs with a NaN are left out)."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape or a.ndim != 1:
+        raise ValueError(f"spearman needs two 1-D arrays of equal length; got {a.shape} and {b.shape}.")
+    ok = ~(np.isnan(a) | np.isnan(b))
+    if ok.sum() < 3:
+        return float("nan")
+    ra, rb = rankdata(a[ok]), rankdata(b[ok])
+    ra -= ra.mean()
+    rb -= rb.mean()
+    denom = np.sqrt((ra ** 2).sum() * (rb ** 2).sum())
+    return float((ra * rb).sum() / denom) if denom > 0 else float("nan")
+
+
+def compare_rdms(D1: np.ndarray, D2: np.ndarray) -> float:
+    """Spearman correlation between the upper triangles of two RDMs of the same items."""
+    return spearman(upper_triangle(D1), upper_triangle(D2))
+
+
+def rsa_permutation_test(D1: np.ndarray, D2: np.ndarray, n_permutations: int = 1000,
+                         seed: int = 0) -> tuple[float, float]:
+    """Is the agreement of two RDMs of the same items more than chance? (a Mantel test)
+
+    The items of ``D2`` are relabelled at random (rows and columns together) and the
+    Spearman correlation of the upper triangles recomputed; one-sided
+    ``p = (1 + #{null >= observed}) / (1 + n_permutations)``. Items with undefined
+    distances in either RDM (no variance: see :func:`rdm`) are left out first. Shuffling whole items,
+    not single distances, keeps the dependence between distances that share an item.
+
+    Returns (rho, p): the Spearman correlation on the kept items and its p-value.
+    """
+    D1, D2 = np.asarray(D1, dtype=np.float64), np.asarray(D2, dtype=np.float64)
+    if D1.shape != D2.shape or D1.ndim != 2 or D1.shape[0] != D1.shape[1]:
+        raise ValueError(f"Both RDMs must be square and of the same items; got {D1.shape} and {D2.shape}.")
+    if int(n_permutations) != n_permutations or n_permutations < 1:
+        raise ValueError(f"n_permutations must be a positive integer; got {n_permutations!r}.")
+    keep = np.ones(len(D1), bool)
+    while True:  # drop the item with the most undefined distances until none is left
+        bad = (np.isnan(D1) | np.isnan(D2))[np.ix_(keep, keep)].sum(axis=1)
+        if not bad.any():
+            break
+        keep[np.flatnonzero(keep)[bad.argmax()]] = False
+    D1, D2 = D1[np.ix_(keep, keep)], D2[np.ix_(keep, keep)]
+    n = len(D1)
+    if n < 4:
+        raise ValueError(f"Only {n} items have defined distances in both RDMs; at least 4 are needed.")
+    iu = np.triu_indices(n, k=1)
+    r1 = rankdata(D1[iu])
+    r1 -= r1.mean()
+    R2 = np.zeros((n, n))
+    R2[iu] = rankdata(D2[iu])
+    R2 = R2 + R2.T  # ranks of D2's distances, looked up by item pair
+    centre = R2[iu].mean()
+    norm = np.sqrt((r1 ** 2).sum() * ((R2[iu] - centre) ** 2).sum())
+    if norm == 0:
+        return float("nan"), float("nan")
+    observed = float((r1 * (R2[iu] - centre)).sum() / norm)
+    rng = np.random.default_rng(seed)
+    exceed = 0
+    for done in range(0, int(n_permutations), 100):
+        perms = np.argsort(rng.random((min(100, int(n_permutations) - done), n)), axis=1)
+        null = ((R2[perms[:, iu[0]], perms[:, iu[1]]] - centre) @ r1) / norm
+        exceed += int((null >= observed - 1e-12).sum())
+    return observed, (1 + exceed) / (1 + int(n_permutations))
+
+
+def split_half_reliability(X: np.ndarray, n_splits: int = 20, seed: int = 0, chunk: int = 8192) -> float:
+    """How reproducible an item geometry is, from random halves of its features.
+
+    The features (columns: filters, or pixels) are split at random into two halves, an RDM
+    is built from each (:func:`rdm`) and the two are compared (:func:`compare_rdms`); the
+    correlation of halves is stepped up to the full set of features with the
+    Spearman–Brown formula ``2 r / (1 + r)``. Returns the mean over ``n_splits`` splits.
+
+    It is a property of the representation on these items: 1 means any half of the features
+    gives the same geometry. It bounds how well another RDM can agree with this one (see
+    :func:`noise_ceiling`).
+    """
+    X = np.asarray(X)
+    if X.ndim != 2 or X.shape[1] < 2:
+        raise ValueError(f"X must be (n_items, n_features) with at least 2 features; got shape {X.shape}.")
+    if int(n_splits) != n_splits or n_splits < 1:
+        raise ValueError(f"n_splits must be a positive integer; got {n_splits!r}.")
+    rng = np.random.default_rng(seed)
+    values = []
+    for _ in range(int(n_splits)):
+        cols = rng.permutation(X.shape[1])
+        half = X.shape[1] // 2
+        r = compare_rdms(rdm(X[:, np.sort(cols[:half])], chunk), rdm(X[:, np.sort(cols[half:])], chunk))
+        values.append(2 * r / (1 + r) if r > -1 else float("nan"))
+    return float(np.nanmean(values))
+
+
+def noise_ceiling(reliability_1: float, reliability_2: float = 1.0) -> float:
+    """The highest correlation two RDMs can reach given their reliabilities (attenuation:
+    ``sqrt(r1 * r2)``; a model RDM without noise, such as the category model, has 1).
+    Divide an observed RSA correlation by it to see how close it comes to that bound."""
+    if not (0 <= reliability_1 <= 1 and 0 <= reliability_2 <= 1):
+        raise ValueError(f"Reliabilities lie in [0, 1]; got {reliability_1!r} and {reliability_2!r} "
+                         "(a negative split-half reliability means there is no stable geometry to compare).")
+    return float(np.sqrt(reliability_1 * reliability_2))
