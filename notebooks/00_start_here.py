@@ -72,7 +72,7 @@ if "google.colab" in sys.modules:
     print(f"Colab: the course's helpers (version {VERSION}, commit {COMMIT[:12]} of github.com/{REPO}) are installed.")
 
 # %%
-from helpers.edge import course
+from helpers import course
 
 profile = course.setup()
 
@@ -328,12 +328,13 @@ plt.show()
 
 # %%
 from helpers.stats import selectivity as sel
+from helpers.stats.measure import normalize, selectivity_index
 from helpers.analyses import verdicts
 
 toy = np.array([[9.0, 2.0], [7.0, 3.0], [1.0, 3.0], [2.0, 2.0], [1.0, 2.5], [3.0, 2.5]])  # 6 images × 2 filters
 toy_labels, toy_names = np.array([0, 0, 1, 1, 2, 2]), ["face", "car", "dog"]
-toy_AN = sel.normalize(toy)                                   # eq. 1, per filter (column)
-toy_S = sel.selectivity_index(toy_AN, toy_labels, 3)          # eq. 2: (filters, categories)
+toy_AN = normalize(toy)                                   # eq. 1, per filter (column)
+toy_S = selectivity_index(toy_AN, toy_labels, 3)          # eq. 2: (filters, categories)
 print("eq. 1:\n", toy_AN.round(2))
 print("eq. 2 (rows: filters; columns:", ", ".join(toy_names) + "):\n", toy_S.round(2))
 print(verdicts.shows(f"filter 0 puts {toy_S[0, 0]:.0%} of its rescaled activation on the face images and filter 1 "

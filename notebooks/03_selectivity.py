@@ -72,7 +72,7 @@ if "google.colab" in sys.modules:
     print(f"Colab: the course's helpers (version {VERSION}, commit {COMMIT[:12]} of github.com/{REPO}) are installed.")
 
 # %%
-from helpers.edge import course
+from helpers import course
 
 profile = course.setup()
 
@@ -158,11 +158,11 @@ def my_normalize(A, eps=1e-12):
 
 
 # %%
-varying = ~sel.silent_filters(A)
+varying = ~silent_filters(A)
 my_normalize_used = course.check_function(
-    my_normalize, sel.normalize, [(A,)],
+    my_normalize, normalize, [(A,)],
     "eq. 1 works per filter, i.e. per column: along which axis are its minimum and maximum taken?",
-    "eq. 1 matches helpers.stats.selectivity.normalize on every varying filter.",
+    "eq. 1 matches helpers.stats.measure.normalize on every varying filter.",
     equal=lambda mine, ref: mine.shape == ref.shape and np.allclose(mine[:, varying], ref[:, varying]),
     exercise="03.1")
 
@@ -235,12 +235,12 @@ def my_share(AN, labels, n_categories, balanced=True):
 
 
 # %%
-AN = sel.normalize(A)
+AN = normalize(A)
 my_share_used = course.check_function(
-    my_share, sel.selectivity_index, [(AN, labels, C, False), (AN, labels, C, True)],
+    my_share, selectivity_index, [(AN, labels, C, False), (AN, labels, C, True)],
     "the two formulas above differ only in what is computed per category (a sum or a mean); compare "
     "case 1 (plain) with case 2 (balanced) to see which one you have",
-    "eq. 2 matches helpers.stats.selectivity.selectivity_index, plain and balanced.", exercise="03.2")
+    "eq. 2 matches helpers.stats.measure.selectivity_index, plain and balanced.", exercise="03.2")
 
 # %% [markdown]
 # ## 4. Chance level
@@ -365,7 +365,7 @@ for balanced in (False, True):
     print(f"{kind}  indifferent filter: {S_toy[0].round(2)}   filter preferring 'b': {S_toy[1].round(2)}")
 
 # %%
-plain_toy, balanced_toy = (sel.selectivity_index(toy_AN, toy_labels, 3, balanced=b) for b in (False, True))
+plain_toy, balanced_toy = (selectivity_index(toy_AN, toy_labels, 3, balanced=b) for b in (False, True))
 print(verdicts.shows(
     f"with 600, 200 and 200 images the plain share gives the indifferent filter {plain_toy[0, 0]:.2f} for the big "
     f"category and ranks '{'abc'[int(np.argmax(plain_toy[1]))]}' first for the filter that prefers 'b'; the balanced "
@@ -398,7 +398,7 @@ S_balanced = ...  # your code here: the balanced shares, shape (2, 3), from S_pl
 
 # %%
 S_balanced_used = course.check_answer(
-    S_balanced, sel.selectivity_index(toy_AN, toy_labels, 3, balanced=True),
+    S_balanced, selectivity_index(toy_AN, toy_labels, 3, balanced=True),
     "follow the hint above: what is S_plain[f, c] / n_c proportional to, and what must every row sum to?",
     "the balanced share is the plain share per image, renormalised: no activations needed.", exercise="03.3")
 

@@ -73,7 +73,7 @@ if "google.colab" in sys.modules:
     print(f"Colab: the course's helpers (version {VERSION}, commit {COMMIT[:12]} of github.com/{REPO}) are installed.")
 
 # %%
-from helpers.edge import course
+from helpers import course
 
 profile = course.setup()
 
@@ -94,6 +94,10 @@ import pandas as pd
 
 from helpers.present import plots
 from helpers.stats import selectivity as sel
+from helpers.stats.layer import LayerSelectivity
+from helpers.stats.permutation import MAX_PERMUTATIONS, permutation_test
+from helpers.stats.rules import benjamini_hochberg
+from helpers.stats.measure import normalize, selectivity_index
 from helpers.analyses import verdicts
 
 acts = course.activations()
@@ -155,7 +159,7 @@ p_value_used = course.check_answer(p_value, course.reference("permutation_p", nu
                                    "that is the permutation p-value.", within=(0, 1), exercise="04.1")
 
 # %% jupyter={"source_hidden": true}
-helper_p = sel.permutation_test(AN[:, [f]], labels, n_permutations=K, seed=0)[0, face]
+helper_p = permutation_test(AN[:, [f]], labels, n_permutations=K, seed=0)[0, face]
 ours = f"{p_value_used:.4f}"
 fig, ax = plt.subplots(figsize=(7, 3.4))
 ax.hist(null, bins=40, color="0.6", label=f"null: {K} label shuffles")
@@ -339,11 +343,11 @@ def my_bh(p):
 
 # %%
 my_bh_used = course.check_function(
-    my_bh, sel.benjamini_hochberg,
+    my_bh, benjamini_hochberg,
     [(np.array([0.01, 0.04, 0.03, 0.005, 0.5]),), (P[ok, face],), (p_resolved[:, 0],)],
     "try case 1 by hand on paper; an adjusted p-value may never be smaller than that of a smaller p-value, "
     "nor above 1, and it comes back in the input's order",
-    "your BH matches helpers.stats.selectivity.benjamini_hochberg.", exercise="04.2")
+    "your BH matches helpers.stats.rules.benjamini_hochberg.", exercise="04.2")
 
 # %% [markdown]
 # Now the two promises side by side on this layer. To see false positives happen, make a "null

@@ -74,7 +74,7 @@ if "google.colab" in sys.modules:
     print(f"Colab: the course's helpers (version {VERSION}, commit {COMMIT[:12]} of github.com/{REPO}) are installed.")
 
 # %%
-from helpers.edge import course
+from helpers import course
 
 profile = course.setup()
 
@@ -403,6 +403,7 @@ plt.show()
 import warnings
 
 from helpers.stimuli.equalize import equalize, equalize_set, luma
+from helpers.stimuli.sets import concatenate
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", UserWarning)  # the clipping is reported below
@@ -577,7 +578,7 @@ paired = miniworld.control_stimuli(36, seed=0)
 rest = miniworld.measurement_stimuli(36, seed=0, categories=FACE_OTHERS)
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", UserWarning)  # clipping: reported in section 6 for the profile's set
-    both_eq = stimuli_lib.equalise_set(stimuli_lib.concatenate([paired, rest]), spectrum=True)
+    both_eq = equalize_set(concatenate([paired, rest]), spectrum=True)
 organisms = {"trained (cross-entropy)": organism.load_organism("ce"), "untrained": organism.load_organism("untrained")}
 decomposition = {}
 for name, net in organisms.items():

@@ -74,7 +74,7 @@ if "google.colab" in sys.modules:
 # %%
 from IPython.display import Markdown, display
 
-from helpers.edge import course
+from helpers import course
 
 profile = course.setup()
 display(Markdown(course.describe()))
@@ -108,11 +108,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from helpers.analyses.auc import crossfit_selection, roc_auc
+from helpers.analyses.auc import crossfit_selection, rankdata, roc_auc
+from helpers.analyses.depth import category_means
 from helpers.analyses.readout import stratified_folds
 from helpers.analyses import exemplars, verdicts
 from helpers.present import plots
 from helpers.stats import selectivity as sel
+from helpers.stats.measure import normalize, selectivity_index
 from helpers.labels import title as figure_title
 
 stim = course.stimuli()

@@ -75,7 +75,7 @@ if "google.colab" in sys.modules:
 # %%
 from IPython.display import Markdown, display
 
-from helpers.edge import course
+from helpers import course
 
 profile = course.setup()
 display(Markdown(course.describe()))
@@ -97,6 +97,7 @@ from helpers.analyses.rsa import (compare_rdms, noise_ceiling, pooled_activation
     split_half_reliability, upper_triangle)
 from helpers.present import plots
 from helpers.stats import selectivity as sel
+from helpers.stats.rules import benjamini_hochberg
 from helpers.analyses import verdicts
 from helpers.labels import title as figure_title
 

@@ -39,27 +39,46 @@
 
 # %%
 # Google Colab set-up (written by tools/editions.py). Inside Colab this cell fetches the course
-# at the version these notebooks belong to and installs its `helpers` package (the full
-# profile's photographs and VGG16 weights download on first use). Anywhere else it does nothing.
+# at the commit these notebooks belong to (git checks its hash) and installs its `helpers` package
+# (the full profile's photographs and VGG16 weights download on first use). Anywhere else it does nothing.
 import sys
 
 if "google.colab" in sys.modules:
     import os
+    import re
     import subprocess
 
-    REPO, TAG, COURSE_DIR = "OWNER/REPO", "v0.1.0", "/content/cnn-selectivity-course"
-    if not os.path.isdir(COURSE_DIR):
-        subprocess.run(["git", "clone", "--quiet", "--depth", "1", "--branch", TAG,
-                        f"https://github.com/{REPO}.git", COURSE_DIR], check=True)
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", COURSE_DIR], check=True)
+    REPO, COMMIT, VERSION, COURSE_DIR = "OWNER/REPO", "", "0.1.0", "/content/cnn-selectivity-course"
+    if REPO == "OWNER/REPO" or not re.fullmatch("[0-9a-f]{40}", COMMIT):
+        raise SystemExit("This copy of the course is not published yet (its repository is a placeholder or no "
+                         "commit is named), so the Colab set-up installs nothing: run it locally or on Binder.")
+
+    def run(*cmd, check=True):
+        done = subprocess.run(list(cmd), capture_output=True, text=True)
+        if done.returncode != 0 and check:
+            why = ((done.stderr or "").strip().splitlines() or ["no message"])[-1]
+            raise SystemExit(f"Colab set-up stopped: {' '.join(cmd)} failed ({why}).")
+        return (done.stdout or "").strip() if done.returncode == 0 else ""
+
+    if not os.path.exists(COURSE_DIR):
+        run("git", "init", "--quiet", COURSE_DIR)
+        run("git", "-C", COURSE_DIR, "fetch", "--quiet", "--depth", "1", f"https://github.com/{REPO}.git", COMMIT)
+        run("git", "-C", COURSE_DIR, "checkout", "--quiet", "--detach", "FETCH_HEAD")
+    ours = os.path.isdir(COURSE_DIR + "/.git")  # git of a folder above must not answer for it
+    head = run("git", "-C", COURSE_DIR, "rev-parse", "HEAD", check=False) if ours else ""
+    changed = run("git", "-C", COURSE_DIR, "status", "--porcelain", "--untracked-files=no") if head else ""
+    if head != COMMIT or changed:
+        raise SystemExit(f"{COURSE_DIR} holds something other than commit {COMMIT[:12]} of the course, unchanged, "
+                         f"so nothing was installed: delete it (!rm -rf {COURSE_DIR}) and run this cell again.")
+    run(sys.executable, "-m", "pip", "install", "--quiet", "-e", COURSE_DIR)
     if COURSE_DIR not in sys.path:
         sys.path.insert(0, COURSE_DIR)
-    print(f"Colab: the course's helpers ({TAG} of github.com/{REPO}) are installed.")
+    print(f"Colab: the course's helpers (version {VERSION}, commit {COMMIT[:12]} of github.com/{REPO}) are installed.")
 
 # %%
 from IPython.display import Markdown, display
 
-from helpers.edge import course
+from helpers import course
 
 profile = course.setup()
 display(Markdown(course.describe()))
@@ -81,6 +100,7 @@ from helpers.analyses.readout import fit_softmax, readout_accuracy, standardize,
 from helpers.analyses.rsa import spearman
 from helpers.present import plots
 from helpers.stats import selectivity as sel
+from helpers.analyses import verdicts
 from helpers.labels import title as figure_title
 
 stim = course.stimuli()
@@ -141,7 +161,7 @@ readout["proportion selective"] = any_category
 chance = 1 / len(categories)
 readout[["mean", "sd", "proportion selective"]].round(3).T
 
-# %%
+# %% jupyter={"source_hidden": true}
 rho = spearman(readout["mean"].to_numpy(), readout["proportion selective"].to_numpy())
 best_read, most_sel = readout["mean"].idxmax(), readout["proportion selective"].idxmax()
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), gridspec_kw={"width_ratios": [1.6, 1]})
@@ -155,44 +175,48 @@ ax.set_ylim(0, 1.05)
 ax.set_xlabel("layer (shallow → deep)")
 ax.set_ylabel("accuracy on held-out images /\nproportion of filters")
 plt.setp(ax.get_xticklabels(), rotation=60, ha="right")
-ax.legend(fontsize=7, loc="lower left")
-ax.set_title(f"Linear read-out per layer vs selective filters\n{title}", fontsize=8)
+ax.legend(fontsize=8, loc="lower left")
+plots.set_title(ax, f"Linear read-out per layer vs selective filters\n{title}", fontsize=8)
 ax = axes[1]
 dots = ax.scatter(readout["proportion selective"], readout["mean"], c=np.arange(len(layers)), cmap="viridis",
                   vmin=-0.5, vmax=len(layers) - 0.5)
 # Fifteen names next to fifteen dots overlap; the colour bar names the layers, and only the two
 # layers the comparison is about are labelled on the plot.
 bar = fig.colorbar(dots, ax=ax, ticks=range(len(layers)), pad=0.02)
-bar.ax.set_yticklabels(layers, fontsize=6)
+bar.ax.set_yticklabels(layers, fontsize=8)
 bar.ax.invert_yaxis()
-marks = ([(best_read, "best read-out and most selective", -14)] if best_read == most_sel else
-         [(best_read, "best read-out", 12), (most_sel, "most selective", -16)])
-for name, text, dy in marks:
+# The labels sit at fixed places in the lower left, with a line to their dot: the dots of the best
+# layers crowd near accuracy 1, where labels next to them would run into each other and the title.
+marks = ([(best_read, "best read-out and most selective", 0.22)] if best_read == most_sel else
+         [(best_read, "best read-out", 0.22), (most_sel, "most selective", 0.08)])
+for name, text, y in marks:
     ax.annotate(f"{text}: {name}", (readout.loc[name, "proportion selective"], readout.loc[name, "mean"]),
-                xytext=(-10, dy), textcoords="offset points", ha="right", fontsize=7,
-                arrowprops={"arrowstyle": "-", "lw": 0.6})
+                xytext=(0.04, y), textcoords="axes fraction", ha="left", va="bottom", fontsize=8,
+                arrowprops={"arrowstyle": "-", "lw": 0.6, "color": "0.4"})
 ax.set_xlabel("proportion of filters selective for some category")
 ax.set_ylabel("read-out accuracy (mean over folds)")
-ax.set_title(f"One dot per layer (colour: depth); Spearman ρ = {rho:.2f}", fontsize=8)
+plots.set_title(ax, f"One dot per layer (colour: depth); Spearman ρ = {rho:.2f}", fontsize=8)
 fig.tight_layout()
 plt.show()
 print(f"Best read-out: {best_read} ({readout.loc[best_read, 'mean']:.2f}); most selective filters: {most_sel} "
       f"({readout.loc[most_sel, 'proportion selective']:.0%} of its filters, read-out {readout.loc[most_sel, 'mean']:.2f}).")
-print("The two agree: here the proportion of selective filters points to the best layer." if best_read == most_sel else
-      f"They disagree: the proxy would have chosen {most_sel}, which reads out "
-      f"{readout.loc[best_read, 'mean'] - readout.loc[most_sel, 'mean']:.2f} worse than {best_read}.")
+# Whether the proxy "disagrees" is a comparison of two read-outs with their spread over folds, and
+# it is meaningless where both sit at the ceiling of accuracy 1.
+print("The proxy and the read-out point to the same layer." if best_read == most_sel else
+      verdicts.difference(readout.loc[best_read, "mean"], readout.loc[most_sel, "mean"],
+                          readout.loc[best_read, "sd"], readout.loc[most_sel, "sd"],
+                          names=(f"{best_read} (best read-out)", f"{most_sel} (most selective)"),
+                          quantity="read-out accuracy", ceiling=1.0, margin=0.05, spread_name="sd over folds"))
+at_ceiling = readout.index[readout["mean"] >= 0.95]
+print(verdicts.shows(f"{len(at_ceiling)} of {len(layers)} layers read out at 0.95 or more"
+                     + (f" (the shallowest of them {at_ceiling[0]}): the read-out separates these categories almost perfectly "
+                        "there, so it cannot rank those layers." if len(at_ceiling) else
+                        ": no layer is at ceiling, so the read-out can rank them.")))
 
 # %% [markdown]
-# Two cautions before reading the plot. Fifteen layers are fifteen points: a rank correlation over
-# them is a description, not a test with much power. And read-out accuracy depends on more than
-# selectivity: the number of filters, how redundant they are, and how they combine. A layer whose
-# filters are individually unselective can still support an excellent linear read-out, because a
-# linear model combines them.
-#
-# With a trained network you can ask whether the layers richest in selective filters are also the
-# best feature extractors for these categories, as the paper proposed. With an untrained one, layers
-# differ mainly in how well random features preserve the colour and shape statistics that separate
-# the images.
+# Two cautions. Fifteen layers are fifteen points: a rank correlation over them is a description,
+# not a test with much power. And a linear read-out combines *all* filters of a layer, so
+# individually unselective filters can still support an excellent read-out.
 
 # %% [markdown]
 # ## Exercise 1: predict, then verify: choose a layer
@@ -256,7 +280,7 @@ strong.pivot(index="layer", columns="category", values="n_strong").loc[layers]
 # there. The table below shows both, and how many detectors each mean rests on.
 # </details>
 
-# %%
+# %% jupyter={"source_hidden": true}
 table_sel = sel.summary_table(result, "p", 0.01)
 depth = pd.DataFrame({
     "strong: proportion-weighted": detector_depth(strong, weight="proportion"),
@@ -271,12 +295,12 @@ print(f"Count weighting puts the strongly responding filters deeper for {deeper}
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.4), gridspec_kw={"width_ratios": [1.5, 1]})
 ax = axes[0]
 for cat, sub in strong.groupby("category", sort=False):
-    ax.plot(sub["layer"], sub["proportion"], marker="o", ms=4, label=cat)
+    ax.plot(sub["layer"], sub["proportion"], marker="o", ms=4, label=cat, color=plots.category_colour(cat))
 ax.set_xlabel("layer (shallow → deep)")
 ax.set_ylabel("proportion of filters that\nrespond strongly to the category")
 plt.setp(ax.get_xticklabels(), rotation=60, ha="right")
-ax.legend(title="category", fontsize=7, title_fontsize=7)
-ax.set_title(f"Strongly responding filters per layer (mean normalised activation ≥ {level:.2f})", fontsize=8)
+ax.legend(title="category", fontsize=8, title_fontsize=8)
+plots.set_title(ax, f"Strongly responding filters per layer (mean normalised activation ≥ {level:.2f})", fontsize=8)
 ax = axes[1]
 x = np.arange(len(categories))
 for offset, col, n_col, label in ((-0.2, "strong: proportion-weighted", "n strong (all layers)", "strongly responding"),
@@ -288,13 +312,13 @@ for offset, col, n_col, label in ((-0.2, "strong: proportion-weighted", "n stron
     bars = ax.bar(x + offset, np.nan_to_num(values, nan=-0.5) + 0.5, bottom=-0.5, width=0.4, label=label)
     # Every category keeps its bar and says how many filters its mean rests on (n = 0: no bar).
     ax.bar_label(bars, labels=[f"n={n}" if np.isfinite(v) else "none" for v, n in zip(values, depth[n_col])],
-                 fontsize=7, padding=2)
+                 fontsize=8, padding=2)
 ax.set_xticks(x, categories)
-ax.set_yticks(range(len(layers)), layers, fontsize=6)
+ax.set_yticks(range(len(layers)), layers, fontsize=8)
 ax.set_ylim(-0.5, len(layers) - 0.5)
 ax.set_ylabel("mean depth of the detectors\n(proportion-weighted)")
-ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
-ax.set_title("Where each category's detectors sit (n: filters behind each mean)", fontsize=8)
+ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
+plots.set_title(ax, "Where each category's detectors sit (n: filters behind each mean)", fontsize=8)
 fig.suptitle(title, fontsize=8)
 fig.tight_layout()
 plt.show()
@@ -316,9 +340,11 @@ depth.round(2)
 enough = depth[depth["n strong (all layers)"] >= 10]["strong: proportion-weighted"].dropna()
 if len(enough) >= 2:
     low, high = enough.idxmin(), enough.idxmax()
-    print(f"Among categories with at least 10 strongly responding filters, {low!r} has the shallowest detectors "
-          f"(mean depth {enough[low]:.1f}) and {high!r} the deepest ({enough[high]:.1f}): "
-          f"a difference of {enough[high] - enough[low]:.1f} layers.")
+    print(verdicts.shows(
+        f"among categories with at least 10 strongly responding filters, {low!r} has the shallowest detectors "
+        f"(mean depth {enough[low]:.1f}) and {high!r} the deepest ({enough[high]:.1f}), {enough[high] - enough[low]:.1f} "
+        "layers apart. No interval was computed: a bootstrap over images would be needed before calling one set "
+        "visually simpler."))
 else:
     print("Fewer than two categories have 10 or more strongly responding filters: no comparison of depth is "
           "worth making here.")
@@ -362,11 +388,11 @@ def my_depth(table):
 # %%
 made_up = pd.DataFrame({"category": ["a", "a", "a", "b", "b", "b"], "depth": [0, 1, 2, 0, 1, 2],
                         "proportion": [0.5, 0.0, 0.25, 0.0, 0.0, 0.0]})
-my_depth_used = course.check_function(my_depth, lambda t: an.detector_depth(t, weight="proportion").to_dict(),
+my_depth_used = course.check_function(my_depth, lambda t: detector_depth(t, weight="proportion").to_dict(),
                                       [(strong,), (table_sel,), (made_up,)],
                                       "case 3 is made up so that you can work it out on paper; what is a weighted "
                                       "mean whose weights are all 0?",
-                                      "your depths match an.detector_depth.", exercise="10.3")
+                                      "your depths match detector_depth.", exercise="10.3")
 
 # %% [markdown]
 # ## 3. Capstone: measure your own stimulus set, end to end
@@ -473,10 +499,11 @@ plt.show()
 # **Why are the error bars so wide?** They are bootstrap intervals over *images*: the images of each
 # category are resampled with replacement and the whole measurement repeated, so the interval says
 # how much the proportion would move with another draw of stimuli of the same kind. That is the
-# uncertainty a reader cares about, and with 8 images per category it is large. The Wilson interval
-# (columns `wilson_low`, `wilson_high`) treats the filters of a layer as independent coin flips and
-# ignores the choice of images; it is narrower and answers a question nobody asked. With more
-# images per category (the paper used 75) the bootstrap interval shrinks.
+# uncertainty a reader cares about, and with a handful of images per category (`N_PER_CATEGORY`
+# above) it is large. The Wilson interval (columns `wilson_low`, `wilson_high`) treats the filters
+# of a layer as independent coin flips and ignores the choice of images, so it answers another
+# question; whether it comes out narrower here is printed below, row by row. With more images per
+# category (the paper used 75) the bootstrap interval shrinks.
 
 # %%
 t = tables["network"]
@@ -484,8 +511,11 @@ if (t["n_selective"] == 0).all():
     print(f"No filter passes BH at q ≤ 0.05 with {N_PER_CATEGORY} images per category: the study has too little "
           "power to find anything; collect more images before reading the profile.")
 boot_w, wilson_w = (t["ci_high"] - t["ci_low"]), (t["wilson_high"] - t["wilson_low"])
-print(f"Bootstrap interval wider than Wilson's in {int((boot_w > wilson_w).sum())} of {len(t)} rows "
-      f"(median widths {boot_w.median():.3f} vs {wilson_w.median():.3f}).")
+n_wider = int((boot_w > wilson_w).sum())
+print(f"With {N_PER_CATEGORY} images per category, the bootstrap interval is wider than Wilson's in {n_wider} of "
+      f"{len(t)} rows (median widths {boot_w.median():.3f} vs {wilson_w.median():.3f})"
+      + ("." if n_wider in (0, len(t)) else
+         f"; in the other {len(t) - n_wider} rows it is not, so 'the bootstrap is wider' is no rule here."))
 diff = (tables["network"].set_index(["layer", "category"])["proportion"]
         - tables["control"].set_index(["layer", "category"])["proportion"])
 where = diff.abs().idxmax()
@@ -512,6 +542,25 @@ for item, value in report.items():
     print(f"- {item}: {value}")
 
 # %% [markdown]
+# Last, the paper's claims scored on this study by the function that closes notebook 05
+# (`claims.scorecard`): network and control side by side, each claim with its operational
+# definition, the numbers, a bootstrap interval and a verdict. With two layers and 16 images per
+# category several claims cannot be scored, and each of those rows says what is missing. A study
+# that wants a verdict on them needs the layers and the images the rows name.
+
+# %%
+from helpers.analyses import claims
+
+missing = claims.paper_categories_missing(own.categories)
+if missing:
+    print(f"No scorecard: the study lacks the paper's categories {missing}.")
+else:
+    split = claims.essay_classes(own.labels, own.categories, own.subcategories)
+    study_card = claims.scorecard(studies["network"], studies["control"],
+                                  essay_reason=f"not run: {split.reason}" if split.reason else
+                                  "not run here: notebook 05 shows how (helpers.analyses.breeds.essay_experiment)")
+    print(study_card.to_text())
+
 # ## Exercise 3 (capstone deliverable): your report's conclusion
 #
 # The checklist above is filled in from the objects. The deliverable of the capstone is the part no
@@ -565,8 +614,18 @@ shutil.rmtree(folder)
 # - Every title names the network and the stimuli: an untrained network's numbers exercise the
 #   methods and say nothing about VGG16 trained on ImageNet.
 #
-# **Sources.** The short paper on category selectivity (`../shared/seeds/002_…`), its discussion
-# section for both uses; V. Willenbockel et al., *Controlling
+# **Sources.**
+#
+# - The paper (its discussion section proposes both uses): K. Malakhova, *Representation of
+#   Categories in Filters of Deep Neural Networks*, Proceedings of the IEEE Conference on Computer
+#   Vision and Pattern Recognition Workshops (CVPRW), 2018, pp. 1973–1975,
+#   doi:[10.1109/CVPRW.2018.00265](https://doi.org/10.1109/CVPRW.2018.00265).
+# - The essay (the limits of reading selectivity as visual): K. Malakhova, *Why Latent
+#   Representations in Convolutional Neural Networks Fall Outside Visual Space*, MODVIS Workshop
+#   (Computational and Mathematical Models in Vision), St. Petersburg, Florida, 2018,
+#   <https://docs.lib.purdue.edu/modvis/2018/session02/3>.
+#
+# Other sources: V. Willenbockel et al., *Controlling
 # low-level image properties: the SHINE toolbox*, Behavior Research Methods, 2010; K. Simonyan &
 # A. Zisserman, ICLR 2015 (VGG16); L. Fei-Fei, R. Fergus &
 # P. Perona, *Learning generative visual models from few training examples*, CVPR Workshop on

@@ -78,7 +78,7 @@ if "google.colab" in sys.modules:
 
 
 # %%
-from helpers.edge import course
+from helpers import course
 
 profile = course.setup()
 
