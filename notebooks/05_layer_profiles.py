@@ -449,13 +449,14 @@ for row, name in enumerate(results):
         ax = axes[row, col]
         for kind, t, style in (("original", tables[name], "-"), ("equalised", eq_tables[name], "--")):
             sub = t[(t["category"] == cat) & t["layer"].isin(EQ_LAYERS)].set_index("layer").loc[EQ_LAYERS]
-            ax.plot(x, sub["proportion"], style, marker="o", ms=3, color=f"C{col}", label=kind)
-            ax.fill_between(x, sub["ci_low"], sub["ci_high"], color=f"C{col}", alpha=0.12 if style == "-" else 0.25)
+            ax.plot(x, sub["proportion"], style, marker="o", ms=3, color=plots.category_colour(cat), label=kind)
+            ax.fill_between(x, sub["ci_low"], sub["ci_high"], color=plots.category_colour(cat),
+                            alpha=0.12 if style == "-" else 0.25)
         ax.set_title(f"{name}\n{cat}", fontsize=8)
-        ax.set_xticks(x, [n.replace("_", "\n") for n in EQ_LAYERS], fontsize=7)
+        ax.set_xticks(x, [n.replace("_", "\n") for n in EQ_LAYERS], fontsize=8)
         if col == 0:
             ax.set_ylabel("proportion selective\n(p ≤ 0.01)", fontsize=9)
-axes[0, 0].legend(fontsize=7)
+axes[0, 0].legend(fontsize=8)
 fig.suptitle("Original (solid) vs luminance- and contrast-equalised (dashed) stimuli; "
              "bands: 95 % bootstrap intervals over images\n"
              + plots.title(result).replace("\n", "; ") + "\ncontrol: "
@@ -530,13 +531,36 @@ print(pd.DataFrame({"contrast gain (equalised / original)": gain.round(2),
 #   leaves (shape, size, colour, spatial frequency; `spectrum=True` removes the amplitude spectrum
 #   too): still no evidence of learning;
 # - only a category that survives in a **trained** network *and* stays above the untrained control
-#   after equalising is a candidate for a learned preference. If the line above names none, the
-#   data do not show one at this layer; if both networks are untrained, none can be expected.
+#   after equalising is a candidate for a learned preference; the verdict printed below applies these
+#   rules to this run's numbers.
 #   A candidate is not yet a detector of the category: equalising matches statistics of the *whole*
 #   image, and says nothing about which *part* of the image drives the filter (section 6b).
 #
 # Equalising is not free: clipped pixels (reported above) miss the targets, and some images lose
 # contrast they needed to be recognisable.
+
+# %%
+# The rules above, applied to this run: per layer and category, does the equalised proportion of
+# the profile's network stay above the untrained control's (bootstrap intervals apart)?
+trained_name, control_name = list(eq_results)
+candidates, collapsed = [], []
+for layer in EQ_LAYERS:
+    for cat in cats:
+        net_eq, ctl_eq = at(eq_tables[trained_name], layer, cat), at(eq_tables[control_name], layer, cat)
+        net_orig = at(tables[trained_name], layer, cat)
+        if net_eq["ci_low"] > ctl_eq["ci_high"]:
+            candidates.append(f"{cat} in {layer} ({net_eq['proportion']:.2f} vs control {ctl_eq['proportion']:.2f})")
+        elif net_orig["proportion"] > 0 and net_eq["proportion"] <= ctl_eq["ci_high"]:
+            collapsed.append(f"{cat} in {layer}")
+print(verdicts.shows(
+    (f"after equalising, {len(candidates)} of {len(EQ_LAYERS) * len(cats)} layer-category pairs stay above the "
+     f"untrained control: " + "; ".join(candidates[:6]) + (" ..." if len(candidates) > 6 else "")
+     if candidates else "after equalising, no layer-category pair of the profile's network stays above the "
+     "untrained control's interval")
+    + (f"; {len(collapsed)} pairs fall to the control's level" if collapsed else "")
+    + ". What it does not show: that a surviving pair is a detector of its category: equalising matches "
+    "whole-image statistics only, and local parts (a drawn eye, the outline of a head) remain; section 6b "
+    "takes the face apart."))
 
 # %% [markdown]
 # ### 6b. What equalising cannot reach: take the face apart
@@ -611,7 +635,7 @@ for ax, (name, d) in zip(axes, decomposition.items()):
     ax.set_xticks(xo, ORG_LAYERS, rotation=45, fontsize=8)
     ax.set_title(plots.title_for(organisms[name].course_info.label, True).split("\n")[0], fontsize=8)
 axes[0].set_ylabel("proportion of face units\n(BH q = 0.05, all units)")
-axes[0].legend(fontsize=7, title="faces replaced by", title_fontsize=7)
+axes[0].legend(fontsize=8, title="faces replaced by", title_fontsize=8)
 fig.suptitle("What makes the organism's face units: equalised faces vs paired controls (generated drawings, "
              "not photographs; not the paper's VGG16)", fontsize=9)
 fig.tight_layout()

@@ -137,7 +137,7 @@ for kind in dict.fromkeys(k for k, _ in nets):
     print(f"{kind:14s} seeds {[s for k, s in nets if k == kind]}")
 
 STIM_SEEDS = (0, 1, 2)  # three independent draws of the measurement drawings
-N_PER_SEED = 24 if QUICK else 32  # images per category and stimulus seed (x 3 seeds in all)
+N_PER_SEED = 32  # images per category and stimulus seed: 96 per category over the 3 seeds
 OTHERS = ("i-see-face", "car", "dog", "umbrella")  # what a face unit must beat; umbrella was never trained on
 LAYERS = ["block1_conv2", "block2_conv2", "block3_conv3", "block4_conv3", "block5_conv3", "fc1", "fc2"]
 display(Markdown(course.describe(nets[("ce", TRAIN_SEEDS["ce"][0])],
@@ -450,7 +450,7 @@ for ax, layer in zip(axes, OVERLAP_LAYERS):
         ax.bar(np.arange(len(sub)) + (j - 0.5) * 0.4, sub["frac_chosen"], width=0.4, color=f"C{j}",
                label="face drawn with " + ("its own eye" if name == "own eye" else "the fish's eye"))
         ax.plot(np.arange(len(sub)), sub["expected"], "_", color=f"C{j}", ms=10, mew=2)
-    ax.set_xticks(range(len(heldout.categories)), heldout.categories, rotation=90, fontsize=7)
+    ax.set_xticks(range(len(heldout.categories)), heldout.categories, rotation=90, fontsize=8)
     ax.set_title(layer, fontsize=9)
 axes[0].set_ylabel("fraction of the class's units\nthat are face units")
 axes[0].legend(fontsize=8)
@@ -734,7 +734,7 @@ for ax, kind in zip(np.atleast_1d(axes), kinds):
     ax.set_yticks(range(len(heldout.categories)), heldout.categories, fontsize=6)
     ax.grid(False)
     ax.set_title(wrapped(labels.title(held_acts[(kind, first[kind])]), 45) + "\nfc2 class-centroid RDM (1 − r)",
-                 fontsize=7)
+                 fontsize=8)
     fig.colorbar(im, ax=ax, fraction=0.046)
 plt.tight_layout()
 plt.show()
@@ -749,12 +749,35 @@ for (layer, kind), g in geo.groupby(["layer", "network"], sort=False):
 display(Markdown("\n".join(geo_lines)))
 
 # %% [markdown]
-# **Reading the result.** If the cross-entropy copies' breeds are not tighter than random groups in `fc2`
-# while the soft-label copies' are, the geometry of the last layers is set by the loss, not by what the
-# images look like: the same images, the same architecture, and only the targets differ. Compare `fc2`
+# **Reading the result.** The soft-label copies are *told* that the breeds belong together: their
+# targets encode the class hierarchy by construction, so their breeds clustering is what their loss
+# asks for, not a discovery. The informative row is cross-entropy's, whose targets say nothing about
+# which classes are alike: wherever its p-values above sit below 0.05 across seeds, the breeds cluster
+# anyway, through what the images share. Compare `fc2`
 # with the logits (`classifier.6`): a cross-entropy network's output for a beagle still puts its
 # small leftover scores on the classes that look most like a beagle (Hinton et al. 2015 called this "dark
 # knowledge"), so its breeds can cluster more in the logits than in `fc2`.
+
+# %% [markdown]
+# ## 5. The paper's claims, scored on the organism
+#
+# The scorecard that closes notebook 05 (`claims.scorecard`), here on the organism: the first
+# cross-entropy copy beside its untrained copy, measured on 96 drawings of each of the paper's four
+# categories (3 stimulus seeds), with the essay's strict rule ("each") from section 3 for the fifth
+# claim. Each row gives the course's operational definition, the numbers that decide it, a bootstrap
+# interval, the control's value and a verdict. It scores the **model organism**, not the paper's VGG16.
+
+# %%
+from helpers.analyses import claims
+from helpers.stimuli.sets import concatenate
+
+card_stim = concatenate([miniworld.measurement_stimuli(N_PER_SEED, seed=s) for s in STIM_SEEDS])
+ce_seed, untrained_seed = first["ce"], first["untrained"]
+card_results = {role: course.selectivity(course.activations(nets[key], stim=card_stim))
+                for role, key in (("network", ("ce", ce_seed)), ("control", ("untrained", untrained_seed)))}
+card = claims.scorecard(card_results["network"], card_results["control"],
+                        essay=essay_first[("ce", "each")], essay_control=essay_first[("untrained", "each")])
+print(card.to_text())
 
 # %% [markdown]
 # ## Exercise 1: the clustering index by hand
@@ -838,3 +861,19 @@ course.check_text(
 #   VGG16-shaped network under each loss; they are not measurements of the paper's VGG16. The same
 #   functions run on any network's activations, so under the `full` profile you can point them at the
 #   pretrained VGG16 and check whether it agrees.
+#
+# **Sources.**
+#
+# - The paper (face, i-see-face, car and dog units; the claims scored in section 5): K. Malakhova,
+#   *Representation of Categories in Filters of Deep Neural Networks*, Proceedings of the IEEE
+#   Conference on Computer Vision and Pattern Recognition Workshops (CVPRW), 2018, pp. 1973–1975,
+#   doi:[10.1109/CVPRW.2018.00265](https://doi.org/10.1109/CVPRW.2018.00265).
+# - The essay (breed units preferring cars or cups; class geometry under cross-entropy): K. Malakhova,
+#   *Why Latent Representations in Convolutional Neural Networks Fall Outside Visual Space*, MODVIS
+#   Workshop (Computational and Mathematical Models in Vision), St. Petersburg, Florida, 2018,
+#   <https://docs.lib.purdue.edu/modvis/2018/session02/3>.
+#
+# Other sources: K. Simonyan & A. Zisserman, ICLR 2015 (VGG16's layout); V. Willenbockel et al.,
+# Behavior Research Methods 42(3), 2010 (the SHINE toolbox, equalised stimuli); S. Ioffe & C. Szegedy,
+# ICML 2015 (batch normalisation); Y. Benjamini & Y. Hochberg, JRSS B 57(1), 1995 (the false
+# discovery rate).

@@ -18,7 +18,7 @@ PAPER = ("K. Malakhova", "Representation of Categories in Filters of Deep Neural
 ESSAY = ("K. Malakhova", "Why Latent Representations in Convolutional Neural Networks Fall Outside Visual Space",
          "MODVIS Workshop", "2018", "https://docs.lib.purdue.edu/modvis/2018/session02/3")
 # Notebook 09 is being rebuilt under the controls work; its sources section comes with it.
-PENDING = {"09_model_organism"}
+PENDING: set[str] = set()  # notebooks whose sources section is still being written
 
 # Where the authors' local copies of the two documents lie: nothing a clone has. Built from parts so
 # that this file does not match itself. (Stored outputs may name a cache folder of the machine that

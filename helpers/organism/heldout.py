@@ -33,7 +33,7 @@ def heldout_stimuli(n_per_class: int = 40, size: int = miniworld.DEFAULT_SIZE, s
     training runs' seeds, whose test splits are the recorded held-out sets (never trained
     on, but no longer fresh); pass a seed from :data:`FRESH_SEED` up.
     """
-    seed = miniworld._integer("seed", seed, 0)
+    seed = miniworld.whole_number("seed", seed, 0)
     if seed < FRESH_SEED:
         raise ValueError(f"Seeds below {FRESH_SEED} of the test split are reserved for the organism's training runs "
                          f"(their recorded held-out sets); use a fresh seed (default {FRESH_SEED}).")

@@ -257,9 +257,9 @@ def state_sha256(state: dict) -> str:
 
 
 def _whole(name: str, value, minimum: int | None = None) -> int:
-    from helpers.organism.world import _integer
+    from helpers.organism.world import whole_number
 
-    return _integer(name, value, minimum)
+    return whole_number(name, value, minimum)
 
 
 _HEX = set("0123456789abcdef")

@@ -1282,7 +1282,7 @@ def _layers(name: str, eyes: str = "almond") -> Callable:
     return _single(_PAINTERS[name])
 
 
-def _integer(name: str, value, minimum: int | None = None) -> int:
+def whole_number(name: str, value, minimum: int | None = None) -> int:
     """``value`` as an int, refusing what is not a whole number (a float such as 1.7 or
     0.5, a bool, a string) and values below ``minimum``: ValueError saying which argument."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
@@ -1309,7 +1309,7 @@ def draw(name: str, size: int = DEFAULT_SIZE, rng: np.random.Generator | None = 
     of by its longer side as the training set does (:data:`TRAIN_SCALE`).
     """
     rng = np.random.default_rng(0) if rng is None else rng
-    size = _integer("size", size, 16)
+    size = whole_number("size", size, 16)
     _check_eyes(eyes)
     if name == "dog":
         name = BREEDS[int(rng.integers(len(BREEDS)))]
@@ -1324,7 +1324,7 @@ def _rng(seed: int, split: str, code: int, i: int) -> np.random.Generator:
 
 
 def _check(n: int, size: int, seed: int) -> tuple[int, int, int]:
-    return _integer("n_per_class", n, 1), _integer("size", size, 16), _integer("seed", seed, 0)
+    return whole_number("n_per_class", n, 1), whole_number("size", size, 16), whole_number("seed", seed, 0)
 
 
 def _names(given: Sequence[str], allowed: Sequence[str], what: str) -> list[str]:
