@@ -32,7 +32,7 @@ def test_the_copy_holds_the_learner_editions_and_no_teacher_edition(copy):
     learner = sorted(p.name for p in (copy / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     assert learner == sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")) and len(learner) >= 8
     assert not (copy / "notebooks" / "teacher").exists() and not (copy / "tests").exists()
-    assert (copy / "helpers" / "course.py").is_file() and (copy / "binder" / "postBuild").is_file()
+    assert (copy / "helpers" / "edge" / "course.py").is_file() and (copy / "binder" / "postBuild").is_file()
     assert (copy / "README.md").is_file() and (copy / "helpers" / "data" / "solutions.json").is_file()
 
 

@@ -27,11 +27,12 @@ import keyword
 import numbers
 import re
 import zlib
-from pathlib import Path
 
 import numpy as np
 
-SOLUTIONS_FILE = Path(__file__).parent / "data" / "solutions.json"
+from helpers.config import package_data
+
+SOLUTIONS_FILE = package_data("solutions.json")
 REFERENCE_NOTE = "(the cells below use the reference answer)"
 BLANK_NOTE = ("your answer is still the blank `...`: replace the `...` with your code, run that cell, "
               "then this one")
