@@ -136,12 +136,14 @@ def _check_stimuli(prof):
 
 
 def weights_file() -> tuple[Path, str]:
-    """Where torch.hub keeps VGG16's ImageNet weights, and their download address."""
+    """Where torch.hub keeps VGG16's ImageNet weights, and their download address (the file
+    ``$COURSE_VGG16_URL`` names instead, when set: :func:`helpers.models.weights_source`)."""
     from torchvision.models import VGG16_Weights
 
     from .models import weights_file as hub_file
+    from .models import weights_source
 
-    return hub_file(VGG16_Weights.IMAGENET1K_V1), VGG16_Weights.IMAGENET1K_V1.url
+    return hub_file(VGG16_Weights.IMAGENET1K_V1, "vgg16"), weights_source(VGG16_Weights.IMAGENET1K_V1, "vgg16")[0]
 
 
 def _probe(url: str, timeout: float) -> str | None:
@@ -161,7 +163,10 @@ def _check_weights(prof, probe):
     path, url = weights_file()
     if path.is_file():
         size = path.stat().st_size / 2**20
-        return ("pretrained weights", True, f"cached: {path} ({size:.0f} MiB).")
+        from .models import standin_weights
+
+        what = " (STAND-IN weights, not torchvision's ImageNet weights)" if standin_weights("vgg16") else ""
+        return ("pretrained weights", True, f"cached: {path} ({size:.0f} MiB){what}.")
     copy = (f"or copy {path.name} (about 528 MiB, from {url}) into {path.parent} "
             "(TORCH_HOME moves that folder)")
     if prof is not None and prof.is_quick:

@@ -109,7 +109,8 @@ pixels = stim.images().reshape(len(stim), -1)  # uint8; an.rdm converts a slice 
 rdm_pixels = an.rdm(pixels)
 rdm_category = (labels[:, None] != labels[None, :]).astype(np.float64)
 # Batches of 8 images keep the forward pass small at 224 px (full profile); speed is the same.
-pooled = an.pooled_activations(model, stim, list(acts), grid=4, batch_size=8)
+# cache=True: kept in the course cache under the model's and the stimuli's content hashes.
+pooled = an.pooled_activations(model, stim, list(acts), grid=4, batch_size=8, cache=True)
 rdms_pooled = {name: an.rdm(X) for name, X in pooled.items()}
 rdms_max = {name: an.rdm(A) for name, A in acts.items()}
 

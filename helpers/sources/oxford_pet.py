@@ -54,7 +54,7 @@ import numpy as np
 
 from ..cache import atomic_folder, checksum, claim, read_json, remove_inside, user_folders, verify, write_json
 from ..config import data_root
-from ..download import DownloadError, check_writable, open_stream, say
+from ..download import DownloadError, check_writable, mirror_checksum, open_stream, say
 from ..stimuli import check_image, check_name
 
 PET_URL = "https://www.robots.ox.ac.uk/~vgg/data/pets/data/images.tar.gz"
@@ -163,7 +163,8 @@ def fetch_pet_dogs(
     ----------
     root : data folder (default ``$COURSE_DATA``, else the course cache's ``data``)
     url : archive address (default ``$COURSE_PET_URL``, else the authors' server);
-        a mirror or ``file://`` copy works, the MD5 is still checked
+        a mirror or ``file://`` copy works, the MD5 is still checked; a ``#md5=<hex>``
+        fragment gives another file's MD5 (a stand-in: :func:`helpers.download.mirror_checksum`)
     md5 : expected MD5 of the whole archive, hex (default :data:`PET_MD5`)
     progress : status lines on stderr
     breeds : Oxford-IIIT Pet dog breeds (lower case, as in the member names)
@@ -183,6 +184,7 @@ def fetch_pet_dogs(
     or lacks enough images of a breed (nothing from that attempt is kept), or when a
     breed folder holds files the course did not put there (nothing is downloaded).
     """
+    asked_md5 = md5
     md5 = PET_MD5 if md5 is None else md5
     for b in breeds:
         check_name(b, "breed")
@@ -190,7 +192,9 @@ def fetch_pet_dogs(
     done = _complete(target, breeds, per_breed, seed)
     if done is not None:
         return done
-    url = url or os.environ.get(URL_HINT) or PET_URL
+    url, given = mirror_checksum(url or os.environ.get(URL_HINT) or PET_URL)
+    if asked_md5 is None:  # a stand-in mirror's own MD5, unless the caller gave one
+        md5 = given.get("md5", md5)
     dog = target / CATEGORY
     check_writable(dog)
     try:

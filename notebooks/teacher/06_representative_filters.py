@@ -261,7 +261,9 @@ settings = course.featureviz_settings()
 steps = settings["steps"]
 snaps = sorted({0, steps // 8, steps // 4, steps // 2, steps})
 filters = [best[c] for c in categories]
-vis = fv.visualize(model, LAYER, filters, **settings, snapshots=snaps, progress=False)
+# cache=True: the images depend only on the weights, the settings and the seed, so they are kept
+# in the course cache (keyed by all of these) and read back on the next run.
+vis = fv.visualize(model, LAYER, filters, **settings, snapshots=snaps, progress=False, cache=True)
 print(settings, "->", vis.images.shape)
 
 # %%
@@ -322,7 +324,7 @@ for i, cat in enumerate(categories):
 
 # %%
 f0 = filters[0]
-vis_px = fv.visualize(model, LAYER, [f0], **settings, param="pixel", progress=False)
+vis_px = fv.visualize(model, LAYER, [f0], **settings, param="pixel", progress=False, cache=True)
 
 
 def radial_power(img):
