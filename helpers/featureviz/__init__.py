@@ -155,7 +155,8 @@ def cached(model: nn.Module, layer: str, filters: Sequence[int], objective="mean
             snaps = {int(k): z[f"snapshot_{k}"] for k in r["snapshots"]}
             return FeatureVisResult(z["images"], z["images_float"], z["objective"], z["initial"], z["history"],
                                     snaps, r["layer"], r["module"], list(r["filters"]), r["model_label"],
-                                    bool(r["trained"]), dict(r["settings"]))
+                                    bool(r["trained"]),  # JSON has no tuples: size (h, w) is one
+                                    {k: tuple(v) if isinstance(v, list) else v for k, v in r["settings"].items()})
 
     return load_or_compute(root / f"{info.arch}-{key_digest(key)}", key, CACHE_FORMAT, load, compute, save,
                            what="feature visualisation cache", root=root)
