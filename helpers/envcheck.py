@@ -60,8 +60,19 @@ def _check_profile():
                 "learning the method on a network whose training is fully known; for the paper's analysis "
                 "set COURSE_PROFILE=full and restart the kernel.")
     else:
-        what = (f"full ({source}): VGG16 with ImageNet weights and real photographs at "
-                f"{prof.image_size} px. For an offline rehearsal set COURSE_PROFILE=quick.")
+        from .models import standin_weights
+        from .profiles import reductions
+
+        standin = standin_weights("vgg16")
+        if standin:
+            what = (f"full ({source}), REHEARSAL: VGG16 with STAND-IN weights ({standin}, from COURSE_VGG16_URL; "
+                    f"not torchvision's ImageNet weights) at {prof.image_size} px; no number means anything "
+                    "about VGG16. Unset COURSE_VGG16_URL for the real weights.")
+        else:
+            what = (f"full ({source}): VGG16 with ImageNet weights and real photographs at "
+                    f"{prof.image_size} px. For an offline rehearsal set COURSE_PROFILE=quick.")
+        if reductions(prof):
+            what += f" {reductions(prof)}."
     return prof, ("profile", True, what)
 
 
