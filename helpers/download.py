@@ -349,6 +349,29 @@ def download(
     return dest
 
 
+def mirror_checksum(url: str) -> tuple[str, dict[str, str]]:
+    """Split a mirror address into the address to fetch and the checksums its fragment gives.
+
+    A mirror variable (``COURSE_DEMO_URL``, ``COURSE_PET_URL``) may serve another file than
+    the source's, e.g. a generated stand-in for a rehearsal; it then names that file's own
+    checksum after ``#``, as pip's links do: ``http://host/caltech-101.zip#md5=<32 hex>``
+    (or ``#sha256=<64 hex>``). The file is verified against that checksum instead of the
+    source's published one. Returns (address without the fragment, {"md5": ...} or {}).
+
+    Raises DownloadError for a fragment that is not one such checksum.
+    """
+    base, _, fragment = url.partition("#")
+    if not fragment:
+        return url, {}
+    name, _, value = fragment.partition("=")
+    want = {"md5": 32, "sha256": 64}.get(name.lower())
+    value = value.strip().lower()
+    if want is None or len(value) != want or any(c not in "0123456789abcdef" for c in value):
+        raise DownloadError(f"The address {url} ends in '#{fragment}', which is not a checksum: a mirror of another "
+                            "file names its own as #md5=<32 hex digits> or #sha256=<64 hex digits>.")
+    return base, {name.lower(): value}
+
+
 # --------------------------------------------------------------------------- streaming
 
 

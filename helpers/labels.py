@@ -16,7 +16,8 @@ UNTRAINED_NOTE = "UNTRAINED (random weights)"  # added to a title whose model la
 SCHEMATIC_NOTE = "measured on generated drawings"  # the stimuli part of a title (not photographs)
 TITLE_SEPARATOR = " · "
 PAPER_CATEGORIES = ("face", "i-see-face", "car", "dog")  # the paper's four categories (300 images in all)
-ORGANISM_ARCH = "mini-vgg16"  # the model organism (helpers.organism.network): VGG16's layout, fewer channels
+STANDIN = "STAND-IN"  # ModelInfo.weights of a weights file not torchvision's own: "STAND-IN <file name>"
+ORGANISM_ARCH = "mini-vgg16"  # the model organism (helpers.organism): VGG16's layout, fewer channels
 ORGANISM_LOSSES = {"ce": "cross-entropy", "soft": "soft labels"}
 
 
@@ -27,7 +28,9 @@ class ModelInfo:
     Attributes
     ----------
     arch : torchvision architecture name, e.g. "vgg16", or ORGANISM_ARCH (the model organism)
-    weights : weights name, e.g. "IMAGENET1K_V1", "ce" or "soft" (organism), or "untrained"
+    weights : weights name, e.g. "IMAGENET1K_V1", "ce" or "soft" (organism), "untrained", or
+        "STAND-IN <file name>" for a weights file that is not torchvision's own (a rehearsal's
+        seeded random weights served where the ImageNet ones would be: :mod:`helpers.cnn.models`)
     seed : the seed of the random initialisation (untrained models), else None
     """
 
@@ -40,6 +43,12 @@ class ModelInfo:
         return self.weights != "untrained"
 
     @property
+    def standin(self) -> bool:
+        """Weights loaded where the trained ones would be, but not torchvision's file (see
+        :mod:`helpers.cnn.models`): a rehearsal of the full profile, whose numbers mean nothing."""
+        return self.weights.startswith(STANDIN)
+
+    @property
     def label(self) -> str:
         if self.arch == ORGANISM_ARCH:
             if self.trained:
@@ -47,6 +56,9 @@ class ModelInfo:
                         "generated drawings — not the paper's VGG16")
             return f"Mini-VGG16 organism, UNTRAINED (random weights, seed {self.seed})"
         name = self.arch.upper() if self.arch.startswith("vgg") else self.arch
+        if self.standin:
+            file = self.weights.split(" ", 1)[1] if " " in self.weights else "?"
+            return f"{name}, STAND-IN weights ({file}; not torchvision's ImageNet weights)"
         if self.trained:
             return f"{name}, ImageNet weights ({self.weights})"
         return f"{name}, UNTRAINED (random weights, seed {self.seed})"

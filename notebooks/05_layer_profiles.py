@@ -74,7 +74,7 @@ if "google.colab" in sys.modules:
     print(f"Colab: the course's helpers (version {VERSION}, commit {COMMIT[:12]} of github.com/{REPO}) are installed.")
 
 # %%
-from helpers import course
+from helpers.edge import course
 
 profile = course.setup()
 
@@ -127,8 +127,9 @@ print("images per category:", stim.counts())
 # the difference between the panels is only the spread between two random initialisations.
 
 # %%
-control = course.control_model()
-acts_control = course.activations(control)
+# The network is not kept in a variable: a VGG16 takes 528 MB, and course.model() and
+# course.control_model() load one again (in a fraction of a second) whenever it is needed.
+acts_control = course.activations(course.control_model())
 result_control = course.selectivity(acts_control)
 
 results = {"profile's network": result, "untrained control": result_control}
@@ -412,11 +413,13 @@ with warnings.catch_warnings():
 print(stim_eq.source)
 print(f"clipped pixels: {eq_report.clipped_fraction:.2%} overall; more than 10 % in "
       f"{int((eq_report.clipped > 0.10).sum())} of {len(stim_eq)} images (those miss the targets)")
-lum = {"original": luma(stim.images()), "equalised": luma(stim_eq.images())}
-stats = pd.DataFrame({(kind, what): [fn(y[stim.labels == c]) for c in range(len(stim.categories))]
-                      for kind, y in lum.items()
-                      for what, fn in (("mean luminance", np.mean),
-                                       ("RMS contrast", lambda v: v.std(axis=(1, 2)).mean()))},
+# Per image, its mean luma and RMS contrast (grey levels), one image at a time: the luma of a whole
+# set of photographs at 224 px would hold 150 MB per set.
+lum = {kind: np.array([(y.mean(), y.std()) for y in map(luma, s.images())])
+       for kind, s in (("original", stim), ("equalised", stim_eq))}
+stats = pd.DataFrame({(kind, what): [v[stim.labels == c, j].mean() for c in range(len(stim.categories))]
+                      for kind, v in lum.items()
+                      for j, what in enumerate(("mean luminance", "RMS contrast"))},
                      index=stim.categories)
 print(stats.round(1).to_string())
 
@@ -431,8 +434,10 @@ plt.show()
 # %%
 EQ_LAYERS = [names[-1] for names in pd.Series(list(result.layers)).groupby(
     lambda i: list(result.layers)[i].split("_")[0], sort=False).agg(list) if names[-1].startswith("block")]
-nets = {"profile's network": course.model(), "untrained control": control}
-eq_results = {name: course.selectivity(course.activations(net, layers=EQ_LAYERS, stim=stim_eq))
+# One network at a time: each is loaded, measured and let go (two VGG16s at once, beside this
+# notebook's work, would not fit in Binder's 2 GB).
+nets = {"profile's network": course.model, "untrained control": course.control_model}
+eq_results = {name: course.selectivity(course.activations(net(), layers=EQ_LAYERS, stim=stim_eq))
               for name, net in nets.items()}
 eq_tables = widgets.profile_tables(eq_results, "p", 0.01)
 print("layers:", ", ".join(EQ_LAYERS))

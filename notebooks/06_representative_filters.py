@@ -74,7 +74,7 @@ if "google.colab" in sys.modules:
 # %%
 from IPython.display import Markdown, display
 
-from helpers import course
+from helpers.edge import course
 
 profile = course.setup()
 display(Markdown(course.describe()))
@@ -283,7 +283,9 @@ settings = course.featureviz_settings()
 steps = settings["steps"]
 snaps = sorted({0, steps // 8, steps // 4, steps // 2, steps})
 filters = [best[c] for c in categories]
-vis = fv.visualize(model, LAYER, filters, **settings, snapshots=snaps, progress=False)
+# cache=True: the images depend only on the weights, the settings and the seed, so they are kept
+# in the course cache (keyed by all of these) and read back on the next run.
+vis = fv.visualize(model, LAYER, filters, **settings, snapshots=snaps, progress=False, cache=True)
 print(settings, "->", vis.images.shape)
 
 # %%
@@ -345,7 +347,7 @@ for i, cat in enumerate(categories):
 
 # %% jupyter={"source_hidden": true}
 f0 = filters[0]
-vis_px = fv.visualize(model, LAYER, [f0], **settings, param="pixel", progress=False)
+vis_px = fv.visualize(model, LAYER, [f0], **settings, param="pixel", progress=False, cache=True)
 
 
 def radial_power(img):

@@ -75,7 +75,7 @@ if "google.colab" in sys.modules:
 # %%
 from IPython.display import Markdown, display
 
-from helpers import course
+from helpers.edge import course
 
 profile = course.setup()
 display(Markdown(course.describe()))
@@ -132,7 +132,8 @@ pixels = stim.images().reshape(len(stim), -1)  # uint8; rdm converts a slice at 
 rdm_pixels = rdm(pixels)
 rdm_category = (labels[:, None] != labels[None, :]).astype(np.float64)
 # Batches of 8 images keep the forward pass small at 224 px (full profile); speed is the same.
-pooled = pooled_activations(model, stim, list(acts), grid=4, batch_size=8)
+# cache=True: kept in the course cache under the model's and the stimuli's content hashes.
+pooled = pooled_activations(model, stim, list(acts), grid=4, batch_size=8, cache=True)
 rdms_pooled = {name: rdm(X) for name, X in pooled.items()}
 rdms_max = {name: rdm(A) for name, A in acts.items()}
 

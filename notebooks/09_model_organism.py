@@ -77,7 +77,7 @@ if "google.colab" in sys.modules:
 
 
 # %%
-from helpers import course
+from helpers.edge import course
 
 profile = course.setup()
 

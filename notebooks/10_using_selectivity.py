@@ -78,7 +78,7 @@ if "google.colab" in sys.modules:
 # %%
 from IPython.display import Markdown, display
 
-from helpers import course
+from helpers.edge import course
 
 profile = course.setup()
 display(Markdown(course.describe()))
@@ -477,10 +477,12 @@ pd.DataFrame({"mean luma before": [before[own.labels == c].mean() for c in range
 # %%
 STUDY_LAYERS = ["block3_conv3", "block5_conv3"]
 N_PERM = 1000
-networks = {"network": course.model(), "control": course.control_model()}
+# One network at a time: each is loaded, measured and let go (two VGG16s at once, beside this
+# notebook's work, would not fit in Binder's 2 GB).
+networks = {"network": course.model, "control": course.control_model}
 studies = {}
 for role, net in networks.items():
-    own_acts = activations.collect(net, own_eq, layers=STUDY_LAYERS, batch_size=8, progress=False, cache=False)
+    own_acts = activations.collect(net(), own_eq, layers=STUDY_LAYERS, batch_size=8, progress=False, cache=False)
     studies[role] = sel.analyze(own_acts, n_permutations=N_PERM, seed=0)
 tables = {role: sel.summary_table(r, criterion="p", threshold=0.05, correction="bh") for role, r in studies.items()}
 cols = ["layer", "category", "n_selective", "n_filters", "proportion", "ci_low", "ci_high", "wilson_low", "wilson_high"]

@@ -257,16 +257,16 @@ def test_readme_colab_badge_and_links_open_the_learner_editions():
     assert {m.group(1) for m in parsed} == binder_repos, "Binder and Colab links name the same repository"
 
 
-# --------------------------------------------------------------------------- the memory benchmark's stand-ins
+# --------------------------------------------------------------------------- the full profile's stand-ins
 
 
 def test_simulated_full_stand_ins_pass_the_sources_own_fetchers(tmp_path, monkeypatch):
-    """benchmarks/measure_memory.py --simulate-full: the Faces in Things mirror and the Oxford-IIIT
-    Pet archive it generates give the demo set's 75 i-see-face images and 15 dogs of each of the
+    """tools/standins.py (the rehearsal's and measure_memory.py --simulate-full's): the Faces in
+    Things mirror and the Oxford-IIIT Pet archive it generates give the demo set's 75 i-see-face images and 15 dogs of each of the
     5 breeds through the course's fetchers (sizes checked against the selection list, MD5)."""
     import hashlib
 
-    from benchmarks import measure_memory as mm
+    from tools import standins as mm
     from helpers.stimuli.sources import facesinthings as fit
     from helpers.stimuli.sources import oxford_pet as pet
 

@@ -167,7 +167,8 @@ def layering_violations(root: Path) -> list[str]:
     - imports only go down the floors of :data:`FLOORS`;
     - the statistics core (``helpers/stats``) imports neither torch nor the presentation layer;
     - ``COURSE_PROFILE`` is read only at the edges (``helpers/edge``): no other helpers module
-      names it, and no script in ``tools/`` or ``benchmarks/`` reads it.
+      names it, and no script in ``tools/`` or ``benchmarks/`` reads it;
+    - ``tools/`` never imports ``benchmarks/`` (the benchmarks may use the tools).
     """
     package, bad = root / "helpers", []
     for path in sorted(package.rglob("*.py")):
@@ -187,6 +188,9 @@ def layering_violations(root: Path) -> list[str]:
         for path in sorted((root / folder).glob("*.py")):
             bad += [f"{folder}/{path.name}:{line}: reads COURSE_PROFILE (use helpers.edge.profiles.get_profile)"
                     for line in profile_reads(path, False)]
+    for path in sorted((root / "tools").glob("*.py")):  # benchmarks may use the tools, never the reverse
+        if "benchmarks" in third_party_imports(path):
+            bad.append(f"tools/{path.name}: imports benchmarks (move what both need into tools/)")
     return bad
 
 
@@ -209,6 +213,7 @@ def test_only_the_face_and_the_ground_floor_are_top_level_modules():
     ({"cache.py": "import os\nP = os.environ['COURSE_PROFILE']\n"}, "COURSE_PROFILE outside the edges"),
     ({"../tools/t.py": "import os\nP = os.getenv('COURSE_PROFILE')\n"}, "tools/t.py:2: reads COURSE_PROFILE"),
     ({"newthing.py": "X = 1\n"}, "is on no floor"),
+    ({"../tools/u.py": "def f():\n    from benchmarks import run\n"}, "tools/u.py: imports benchmarks"),
 ])
 def test_a_planted_violation_of_each_rule_is_caught(tmp_path, planted, expected):
     for folder in ("helpers/stats", "helpers/cnn", "helpers/analyses", "helpers/present", "helpers/edge", "tools", "benchmarks"):

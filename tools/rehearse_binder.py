@@ -12,11 +12,11 @@ What repo2docker does with ``binder/`` (see binder/README.md), step by step:
    wheels is rehearsed;
 3. ``pip check``: the installed set is consistent;
 4. ``binder/postBuild`` with the environment's ``pip``, ``python`` and ``jupyter`` first on
-   ``PATH``, under a **simulated full profile** (the stand-ins of ``benchmarks/measure_memory.py
-   --simulate-full``: an untrained VGG16 saved under the ImageNet weights' file name in
-   ``TORCH_HOME``, and the demo set extracted by the course's own downloader from a generated
-   archive with Caltech-101's layout in ``COURSE_DATA``), so its strict prefetch finds the
-   files and its two runs of the full analysis fill the activation cache as on Binder;
+   ``PATH``, under a **simulated full profile** (the stand-ins of ``tools/standins.py``, served
+   from 127.0.0.1 through the mirror variables a teacher would set: VGG16 with seeded random
+   weights in torchvision's file format, and archives laid out like the demo set's three
+   sources), so its strict prefetch downloads and verifies them and its runs of the full
+   analysis fill the caches as on Binder;
 5. ``binder/start`` running ``python -c ...``: the session's environment (threads, profile).
 
 Everything lives in a scratch folder (default: a temporary one) that is deleted at the end
@@ -27,6 +27,7 @@ CUDA libraries): run it once, when the machine is quiet. Exit status 0 when ever
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import os
 import re
@@ -91,13 +92,13 @@ def step(title: str, cmd: list[str], log: Path, **kwargs) -> float:
     return seconds
 
 
-def load_measure_memory():
-    """benchmarks/measure_memory.py, whose stand-ins simulate the full profile offline."""
+def load_standins():
+    """tools/standins.py, whose stand-ins simulate the full profile's downloads offline."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    from benchmarks import measure_memory
+    from tools import standins
 
-    return measure_memory
+    return standins
 
 
 def folder_mb(path: Path) -> float:
@@ -122,6 +123,7 @@ def main(argv=None) -> int:
     log.parent.mkdir(parents=True, exist_ok=True)
     log.write_text(f"binder rehearsal, {time.strftime('%Y-%m-%d %H:%M')}, Python {have}\n")
     times, started = {}, time.perf_counter()
+    stack = contextlib.ExitStack()  # the stand-ins' server, until the end
     try:
         requirements = BINDER / "requirements.txt"
         index = cpu_index(requirements)
@@ -142,8 +144,10 @@ def main(argv=None) -> int:
                                     log, cwd=ROOT, env=env, timeout=args.timeout)
         times["pip check"] = step("pip check", [str(py), "-m", "pip", "check"], log, env=env, timeout=300)
         print("== simulated full profile (stand-in weights and photographs)", flush=True)
-        sim = load_measure_memory().prepare_simulated_full(scratch / "full")
+        standins = load_standins()
+        sim = stack.enter_context(standins.served(standins.build(scratch / "full")))
         build_env = dict(env, **sim, COURSE_CACHE=str(scratch / "cache"), TMPDIR=str(scratch),
+                         TORCH_HOME=str(scratch / "torch"), COURSE_DATA=str(scratch / "data"),
                          MPLBACKEND="Agg", PYTHONUNBUFFERED="1")
         build_env.pop("COURSE_PROFILE", None)  # postBuild sets it where it needs it
         times["postBuild"] = step("binder/postBuild", ["bash", str(BINDER / "postBuild")], log, cwd=ROOT,
@@ -168,6 +172,7 @@ def main(argv=None) -> int:
             print("  " + "\n  ".join(l.strip() for l in f if l.startswith(("== postBuild", "helpers OK", "session:"))))
         return 0
     finally:
+        stack.close()
         if args.keep:
             print(f"kept {scratch}")
         else:

@@ -54,8 +54,12 @@ def rdm(X: np.ndarray, chunk: int = 8192) -> np.ndarray:
     return D
 
 
+POOLED_FORMAT = 1  # version of the pooled-activations cache entries
+
+
 def pooled_activations(model, stimuli, layers: Sequence[str] | str, grid: int = 4, batch_size: int = 32,
-                       device=None, channels_last: bool | None = None) -> dict[str, np.ndarray]:
+                       device=None, channels_last: bool | None = None,
+                       cache: bool = False) -> dict[str, np.ndarray]:
     """Activation maps averaged over a ``grid`` x ``grid`` layout of regions, flattened.
 
     The paper's per-filter maximum forgets *where* a filter fired; pixel space does
@@ -69,20 +73,50 @@ def pooled_activations(model, stimuli, layers: Sequence[str] | str, grid: int = 
     batch_size, device, channels_last : as in :func:`helpers.cnn.activations.run_batches`,
         which runs the batches (channels-last on the CPU by default: faster there, and
         without the large im2col buffers the default format needs at 224 px)
+    cache : keep the result in the course cache (``$COURSE_CACHE/pooled``) under the key
+        :func:`helpers.cnn.activations.collect` uses (the values of every weight, the stimuli's
+        contents, the layers, the code's versions) with the grid as the reduction; a model
+        with forward hooks, or an unusable cache folder, is computed uncached
 
     Returns
     -------
     layer -> float32 array (n_images, n_filters * grid * grid) for convolutional
-    layers, (n_images, n_units) for fully connected ones. Not cached.
+    layers, (n_images, n_units) for fully connected ones.
     """
     import torch.nn.functional as F
 
-    from helpers.cnn.activations import run_batches
+    from helpers.cache import key_digest, load_or_compute
+    from helpers.cnn.activations import key_fields, layer_list, run_batches
+    from helpers.cnn.models import forward_hooks, model_info, resolve_layer
+    from helpers.config import cache_dir
 
     def reduce(out):
         return (F.adaptive_avg_pool2d(out, grid) if out.dim() == 4 else out).flatten(1).clone()
 
-    return run_batches(model, stimuli, layers, reduce, batch_size, device, channels_last)
+    def compute():
+        return run_batches(model, stimuli, layers, reduce, batch_size, device, channels_last)
+
+    if not cache or forward_hooks(model):
+        return compute()
+    try:
+        root = cache_dir("pooled")
+    except OSError:
+        return compute()
+    names = layer_list(layers)
+    key = key_fields(model, stimuli.fingerprint(), [resolve_layer(model, n)[0] for n in names],
+                      f"mean over a {int(grid)}x{int(grid)} grid")
+    key["names"] = names  # the result's keys, as asked for
+
+    def save(result, folder):
+        np.savez(folder / "pooled.npz", **{f"a{i}": v for i, v in enumerate(result.values())})
+        return {"layers": list(result)}
+
+    def load(folder, meta):
+        with np.load(folder / "pooled.npz", allow_pickle=False) as z:
+            return {name: z[f"a{i}"] for i, name in enumerate(meta["layers"])}
+
+    return load_or_compute(root / f"{model_info(model).arch}-{key_digest(key)}", key, POOLED_FORMAT, load, compute,
+                           save, what="pooled activation cache", root=root)
 
 
 def upper_triangle(D: np.ndarray) -> np.ndarray:

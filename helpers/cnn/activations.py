@@ -368,7 +368,7 @@ def run_batches(model: nn.Module, stimuli: StimulusSet, layers: Sequence[str],
 # --------------------------------------------------------------------------- cache
 
 
-def _key_fields(model, stimuli_fp, paths, reduction) -> dict:
+def key_fields(model, stimuli_fp, paths, reduction) -> dict:
     info = model_info(model)
     return {
         "format": CACHE_FORMAT, "helpers": __version__, "torch": torch.__version__,
@@ -492,7 +492,7 @@ def collect(
     key = None
     if root is None:
         return compute()
-    key = _key_fields(model, stimuli.fingerprint(), paths, reduction)
+    key = key_fields(model, stimuli.fingerprint(), paths, reduction)
     return load_or_compute(Path(root) / f"{info.arch}-{key_digest(key)}", key, CACHE_FORMAT,
                            lambda folder, meta: _read_files(folder, meta, names), compute, _write_files,
                            what="activation cache", root=root)

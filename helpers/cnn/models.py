@@ -15,13 +15,24 @@ Weights come from torch hub's cache (``$TORCH_HOME/hub/checkpoints``), downloade
 once with :func:`helpers.download.download` (resumable, timed out, checked against
 the SHA-256 prefix in the file name); seeded random initialisations are kept in the
 course cache (:mod:`helpers.cache`), because VGG16's takes seconds.
+
+``COURSE_VGG16_URL`` (generally ``COURSE_<ARCH>_URL``, e.g. ``COURSE_ALEXNET_URL``) names
+another address of the weights file: a classroom mirror, a ``file://`` copy, or a stand-in
+(``tools/standins.py``: seeded random weights, for rehearsing the full profile offline).
+The file's name must follow torchvision's convention, ``<arch>-<first 8 or more hex digits
+of its SHA-256>.pth``; it is kept under that name and verified against it like the
+original. A file whose name is not torchvision's own holds other weights than
+torchvision's ImageNet ones: such a model is labelled ``STAND-IN weights (<file name>)``,
+never "ImageNet weights" (:func:`weights_source`).
 """
 
 from __future__ import annotations
 
+import os
 import pickle
 import re
 import sys
+import urllib.parse
 import warnings
 import zipfile
 from pathlib import Path
@@ -32,7 +43,7 @@ from torch import nn
 from helpers import download
 from helpers.cache import digest_buffers, load_or_compute, remove_inside
 from helpers.config import UntrainedWarning, cache_dir
-from helpers.labels import ORGANISM_ARCH, ModelInfo  # ORGANISM_ARCH: the organism (helpers.organism.network) reuses VGG16_LAYERS
+from helpers.labels import ORGANISM_ARCH, STANDIN, ModelInfo  # ORGANISM_ARCH: the organism (helpers.organism) reuses VGG16_LAYERS
 
 # Paper name -> module path of the ReLU after that layer in torchvision's vgg16.
 VGG16_LAYERS = {
@@ -59,6 +70,7 @@ _ALIASES = {"vgg16": VGG16_LAYERS, ORGANISM_ARCH: VGG16_LAYERS}
 WEIGHTS_TIMEOUT = 20.0  # seconds to wait for the weights server (connection and each read)
 WEIGHTS_RETRIES = 2
 UNTRAINED_FORMAT = 1  # version of the untrained-weights cache entries
+_HUB_NAME = re.compile(r"[a-z0-9_]+-([a-f0-9]{8,64})\.pth")
 
 
 class WeightsUnavailable(RuntimeError):
@@ -75,25 +87,73 @@ def model_info(model: nn.Module) -> ModelInfo:
 # --------------------------------------------------------------------------- loading
 
 
-def weights_file(weights) -> Path:
-    """Where torch hub keeps the file of a torchvision ``Weights`` member."""
-    return Path(torch.hub.get_dir()) / "checkpoints" / Path(weights.url).name
+def url_variable(arch: str) -> str:
+    """The environment variable naming another address of ``arch``'s weights file
+    (``COURSE_VGG16_URL`` for "vgg16")."""
+    return f"COURSE_{re.sub(r'[^A-Za-z0-9]', '_', arch).upper()}_URL"
 
 
-def load_state_dict(weights, progress: bool = True, timeout: float = WEIGHTS_TIMEOUT) -> dict:
+def weights_source(weights, arch: str | None = None) -> tuple[str, str, bool]:
+    """(address, file name, stand-in) of a torchvision ``Weights`` member's file: torchvision's
+    own, or the one ``$COURSE_<ARCH>_URL`` names (see the module docstring). ``stand-in`` is
+    True when that file's name, and so its SHA-256, is not torchvision's: other weights than
+    torchvision's ImageNet ones, which must never be labelled as those.
+
+    Raises WeightsUnavailable when the variable's file name does not follow torchvision's
+    convention (``<arch>-<hex digits of its SHA-256>.pth``), so it could not be verified.
+    """
+    official = Path(weights.url).name
+    arch = arch or official.split("-")[0]
+    var = url_variable(arch)
+    url = (os.environ.get(var) or "").strip()
+    if not url:
+        return weights.url, official, False
+    name = Path(urllib.parse.urlsplit(url).path).name
+    if not _HUB_NAME.fullmatch(name):
+        raise WeightsUnavailable(f"{var}={url} must end in a file name like torchvision's, "
+                                 f"<arch>-<first 8 or more hex digits of the file's SHA-256>.pth (e.g. {official}), "
+                                 "so that the download can be verified; rename the file and set the variable again.")
+    return url, name, name != official
+
+
+def standin_weights(arch: str = "vgg16") -> str | None:
+    """The file name of the stand-in weights ``$COURSE_<ARCH>_URL`` names for ``arch``'s
+    default torchvision weights, or None when they are torchvision's own (or there are
+    none). For banners that speak before any model is loaded."""
+    import torchvision
+
+    try:
+        weights = torchvision.models.get_model_weights(arch).DEFAULT
+        url, name, standin = weights_source(weights, arch)
+    except (ValueError, KeyError, WeightsUnavailable):
+        return None
+    return name if standin else None
+
+
+def weights_file(weights, arch: str | None = None) -> Path:
+    """Where torch hub keeps the file of a torchvision ``Weights`` member (the file
+    ``$COURSE_<ARCH>_URL`` names, when set: see :func:`weights_source`)."""
+    return Path(torch.hub.get_dir()) / "checkpoints" / weights_source(weights, arch)[1]
+
+
+def load_state_dict(weights, progress: bool = True, timeout: float = WEIGHTS_TIMEOUT,
+                    arch: str | None = None) -> dict:
     """The state dict of a torchvision ``Weights`` member, from torch hub's cache, downloaded
-    there first when missing (see :func:`helpers.download.download`).
+    there first when missing (see :func:`helpers.download.download`), from torchvision's
+    address or the one ``$COURSE_<ARCH>_URL`` names (:func:`weights_source`).
 
     Raises :class:`WeightsUnavailable` when the download fails or the cached file is
     corrupt, in one sentence that says what to do (never suggesting to turn off
     ``weights_only``, which would run code from the file).
     """
-    path = weights_file(weights)
+    url, _name, _standin = weights_source(weights, arch)
+    path = weights_file(weights, arch)
     if not path.exists():
         match = re.search(r"-([a-f0-9]{8,})\.", path.name)
         try:
-            download.download(weights.url, path, progress=progress, timeout=timeout, retries=WEIGHTS_RETRIES,
-                              sha256=match.group(1) if match else None, env_hint="TORCH_HOME")
+            download.download(url, path, progress=progress, timeout=timeout, retries=WEIGHTS_RETRIES,
+                              sha256=match.group(1) if match else None, env_hint="TORCH_HOME",
+                              url_hint=url_variable(arch or path.name.split("-")[0]))
         except download.DownloadError as e:
             raise WeightsUnavailable(
                 f"Could not download the ImageNet weights ({str(e).rstrip('.')}): connect to the internet once "
@@ -142,13 +202,14 @@ def load_model(arch: str = "vgg16", pretrained: bool = True, seed: int = 0, prog
     if pretrained:
         weights = torchvision.models.get_model_weights(arch).DEFAULT
         try:
-            state = load_state_dict(weights, progress)
+            state = load_state_dict(weights, progress, arch=arch)
+            _url, name, standin = weights_source(weights, arch)
             with torch.device("meta"):  # no random init for weights we overwrite anyway
                 model = builder(weights=None)
             try:
                 model.load_state_dict(state, assign=True)
             except (RuntimeError, KeyError, TypeError, AttributeError):
-                raise WeightsUnavailable(f"The weights file {weights_file(weights)} does not hold {arch}'s "
+                raise WeightsUnavailable(f"The weights file {weights_file(weights, arch)} does not hold {arch}'s "
                                          "weights; delete it and run again to download it anew.") from None
         except WeightsUnavailable as e:
             if not fallback:
@@ -157,7 +218,7 @@ def load_model(arch: str = "vgg16", pretrained: bool = True, seed: int = 0, prog
                    "Every result below describes random weights, NOT the pretrained network of the paper.")
         else:
             model.eval()
-            model.course_info = ModelInfo(arch, weights.name)
+            model.course_info = ModelInfo(arch, f"{STANDIN} {name}" if standin else weights.name)
             return model
     model = _untrained(arch, builder, seed, cache)
     model.eval()

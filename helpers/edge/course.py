@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
+import weakref
 
 from helpers.labels import PAPER_CATEGORIES  # re-exported: the notebooks compare their sets with it
 from helpers.edge.profiles import Profile, get_profile
@@ -27,9 +28,20 @@ def banner(profile: Profile | None = None) -> str:
         return (f"PROFILE quick: {describe_model(p)}; stimuli: {describe_stimuli(p)}. "
                 "Every number and figure below is measured on this small network, offline; none of "
                 "them is the paper's result. Set COURSE_PROFILE=full for the pretrained VGG16 on photographs.")
-    return ("PROFILE full: VGG16 with ImageNet weights and real photographs at "
-            f"{p.image_size} px. (If the weights cannot be downloaded you will see a loud warning, "
-            "and results are labelled UNTRAINED.)")
+    from helpers.cnn.models import standin_weights
+    from helpers.edge.profiles import reductions
+
+    standin = standin_weights("vgg16")
+    if standin:
+        text = (f"PROFILE full, REHEARSAL: VGG16 with STAND-IN weights ({standin}, from COURSE_VGG16_URL: "
+                "not torchvision's ImageNet weights), and whatever photographs the data sources' mirror "
+                f"variables point at, at {p.image_size} px. No number below means anything about VGG16.")
+    else:
+        text = ("PROFILE full: VGG16 with ImageNet weights and real photographs at "
+                f"{p.image_size} px. (If the weights cannot be downloaded you will see a loud warning, "
+                "and results are labelled UNTRAINED.)")
+    reduced = reductions(p)
+    return f"{text} {reduced}." if reduced else text
 
 
 
@@ -74,6 +86,8 @@ def describe(net=None, stim=None) -> str:
                     if info.trained else "runs the organism's architecture untrained (random weights)")
     elif not info.trained:
         diff.append("runs an untrained network")
+    elif info.standin:
+        diff.append("runs STAND-IN weights (a rehearsal), not the ImageNet weights")
     lines.append("- **Compared with the paper** (pretrained VGG16, 300 photographs: face, i-see-face, car, "
                  "dog): " + ("this run " + "; ".join(diff) + "." if diff else "the same four categories."))
     return "\n".join(lines)
@@ -202,17 +216,28 @@ def model(trained: bool | None = None, seed: int = SEED):
     architecture; an untrained one has random weights with ``seed``. Every model says
     what it is in ``model.course_info`` (:func:`helpers.cnn.models.model_info`). The same
     network is one object, however it is asked for (``model()`` is ``model(trained=True)``
-    where the profile's model is trained)."""
+    where the profile's model is trained), as long as something holds it: a network nobody
+    refers to any more is let go (a VGG16 takes 528 MB, and Binder's 2 GB do not hold two
+    of them beside a notebook's work), and loaded again, from memory-mapped files in a
+    fraction of a second, when asked for next."""
     profile = get_profile()
     trained = profile.pretrained if trained is None else bool(trained)
     return _model(profile.name, trained, None if trained else int(seed))
 
 
-@functools.lru_cache(maxsize=None)
+# (profile, trained, seed) -> network, while anything else refers to it (see model()).
+_MODELS: "weakref.WeakValueDictionary[tuple, object]" = weakref.WeakValueDictionary()
+
+
 def _model(profile_name: str, trained: bool, seed: int | None):
     from helpers.edge.profiles import load_model
 
-    return load_model(get_profile(profile_name), trained=trained, seed=seed)
+    key = (profile_name, trained, seed)
+    net = _MODELS.get(key)
+    if net is None:
+        net = load_model(get_profile(profile_name), trained=trained, seed=seed)
+        _MODELS[key] = net
+    return net
 
 
 def control_model():

@@ -60,8 +60,19 @@ def _check_profile():
                 "learning the method on a network whose training is fully known; for the paper's analysis "
                 "set COURSE_PROFILE=full and restart the kernel.")
     else:
-        what = (f"full ({source}): VGG16 with ImageNet weights and real photographs at "
-                f"{prof.image_size} px. For an offline rehearsal set COURSE_PROFILE=quick.")
+        from helpers.cnn.models import standin_weights
+        from helpers.edge.profiles import reductions
+
+        standin = standin_weights("vgg16")
+        if standin:
+            what = (f"full ({source}), REHEARSAL: VGG16 with STAND-IN weights ({standin}, from COURSE_VGG16_URL; "
+                    f"not torchvision's ImageNet weights) at {prof.image_size} px; no number means anything "
+                    "about VGG16. Unset COURSE_VGG16_URL for the real weights.")
+        else:
+            what = (f"full ({source}): VGG16 with ImageNet weights and real photographs at "
+                    f"{prof.image_size} px. For an offline rehearsal set COURSE_PROFILE=quick.")
+        if reductions(prof):
+            what += f" {reductions(prof)}."
     return prof, ("profile", True, what)
 
 
@@ -131,12 +142,14 @@ def _check_stimuli(prof):
 
 
 def weights_file() -> tuple[Path, str]:
-    """Where torch.hub keeps VGG16's ImageNet weights, and their download address."""
+    """Where torch.hub keeps VGG16's ImageNet weights, and their download address (the file
+    ``$COURSE_VGG16_URL`` names instead, when set: :func:`helpers.cnn.models.weights_source`)."""
     from torchvision.models import VGG16_Weights
 
     from helpers.cnn.models import weights_file as hub_file
+    from helpers.cnn.models import weights_source
 
-    return hub_file(VGG16_Weights.IMAGENET1K_V1), VGG16_Weights.IMAGENET1K_V1.url
+    return hub_file(VGG16_Weights.IMAGENET1K_V1, "vgg16"), weights_source(VGG16_Weights.IMAGENET1K_V1, "vgg16")[0]
 
 
 def _probe(url: str, timeout: float) -> str | None:
@@ -156,7 +169,10 @@ def _check_weights(prof, probe):
     path, url = weights_file()
     if path.is_file():
         size = path.stat().st_size / 2**20
-        return ("pretrained weights", True, f"cached: {path} ({size:.0f} MiB).")
+        from helpers.cnn.models import standin_weights
+
+        what = " (STAND-IN weights, not torchvision's ImageNet weights)" if standin_weights("vgg16") else ""
+        return ("pretrained weights", True, f"cached: {path} ({size:.0f} MiB){what}.")
     copy = (f"or copy {path.name} (about 528 MiB, from {url}) into {path.parent} "
             "(TORCH_HOME moves that folder)")
     if prof is not None and prof.is_quick:

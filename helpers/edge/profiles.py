@@ -12,6 +12,17 @@ The course runs in one of two profiles, chosen by the environment variable
     generated measurement drawings of :mod:`helpers.organism.world` (face, i-see-face, car,
     dog) at 64 px. CI runs this.
 
+Three more variables shrink the ``full`` profile for a rehearsal (``tests/test_rehearsal.py``
+runs every notebook under ``full`` on stand-in weights and photographs in a few minutes;
+a class never sets them). :func:`get_profile` reads them, and banners say when they are set:
+
+``COURSE_FULL_N``
+    at most this many images per category of the demo set (evenly spaced within each
+    category, so every dog breed keeps some), instead of all 372
+``COURSE_FEATUREVIZ_SIZE``, ``COURSE_FEATUREVIZ_STEPS``
+    image side (px) and optimisation steps of feature visualisation (default: by device,
+    :func:`featureviz_settings`)
+
 This module is the only one that reads ``COURSE_PROFILE`` (:func:`get_profile`), and
 only the edges import it: :mod:`helpers.edge.course` (the notebooks' glue),
 :mod:`helpers.__main__` (the command line) and :mod:`helpers.edge.envcheck`. Every other
@@ -21,6 +32,7 @@ functions here turn a :class:`Profile` into those arguments.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 
@@ -51,6 +63,8 @@ class Profile:
     featureviz_size, featureviz_steps : image side (px) and optimisation steps of
         feature visualisation; None: :func:`featureviz_settings` chooses by
         the device
+    max_per_category : at most this many images per category of the demo set (None: all;
+        ``COURSE_FULL_N`` sets it, for rehearsals)
     """
 
     name: str
@@ -66,6 +80,7 @@ class Profile:
     model: str = "vgg16"
     organism: str = "ce"
     control_seed: int = 0
+    max_per_category: int | None = None
 
     @property
     def is_quick(self) -> bool:
@@ -88,15 +103,69 @@ PROFILES = {
 }
 
 
+#: The rehearsal's variables (see the module docstring) -> the Profile field each one sets.
+REDUCTIONS = {"COURSE_FULL_N": "max_per_category", "COURSE_FEATUREVIZ_SIZE": "featureviz_size",
+              "COURSE_FEATUREVIZ_STEPS": "featureviz_steps"}
+
+
+def _positive(var: str) -> int | None:
+    value = (os.environ.get(var) or "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{var}={value!r} must be a positive whole number (or unset it).")
+    return int(value)
+
+
 def get_profile(name: str | None = None) -> Profile:
-    """The active profile: ``name`` if given, else ``$COURSE_PROFILE``, else ``full``."""
+    """The active profile: ``name`` if given, else ``$COURSE_PROFILE``, else ``full``;
+    ``full`` reduced by the rehearsal's variables where set (see the module docstring)."""
     name = (name or os.environ.get("COURSE_PROFILE") or "full").strip().lower()
     if name not in PROFILES:
         raise ValueError(
             f"Unknown profile {name!r}: COURSE_PROFILE must be one of {', '.join(NAMES)} "
             "(e.g. `export COURSE_PROFILE=quick`)."
         )
-    return PROFILES[name]
+    profile = PROFILES[name]
+    if name == "full":
+        changes = {field: v for var, field in REDUCTIONS.items() if (v := _positive(var)) is not None}
+        if changes:
+            size = changes.get("featureviz_size", profile.featureviz_size)
+            steps = changes.get("featureviz_steps", profile.featureviz_steps)
+            if (size is None) != (steps is None):  # one alone: the other from the CPU's defaults
+                size, steps = size or 128, steps or 128
+            changes.update(featureviz_size=size, featureviz_steps=steps)
+            profile = dataclasses.replace(profile, **changes)
+    return profile
+
+
+def reductions(profile: Profile) -> str:
+    """The rehearsal's reductions of ``profile`` in words, or "" when there are none."""
+    if profile.name != "full":
+        return ""
+    parts = []
+    if profile.max_per_category is not None:
+        parts.append(f"at most {profile.max_per_category} images per category (COURSE_FULL_N)")
+    if profile.featureviz_size is not None:
+        parts.append(f"feature visualisation {profile.featureviz_size} px, {profile.featureviz_steps} steps "
+                     "(COURSE_FEATUREVIZ_SIZE/STEPS)")
+    return "REDUCED for a rehearsal: " + "; ".join(parts) if parts else ""
+
+
+def limit_per_category(stim, n: int):
+    """``stim`` with at most ``n`` images per category, evenly spaced within each category
+    (the first and last kept), in the set's order."""
+    import numpy as np
+
+    keep = []
+    for c in range(len(stim.categories)):
+        idx = np.flatnonzero(stim.labels == c)
+        keep.append(idx if len(idx) <= n else idx[np.unique(np.linspace(0, len(idx) - 1, n).round().astype(int))])
+    if all(len(k) == (stim.labels == c).sum() for c, k in enumerate(keep)):
+        return stim
+    out = stim.subset(np.sort(np.concatenate(keep)))
+    out.source = f"{stim.source} (at most {n} per category, COURSE_FULL_N)"
+    return out
 
 
 def preprocess(profile: Profile):
@@ -117,7 +186,8 @@ def stimulus_set(profile: Profile, progress: bool = True):
         return measurement_stimuli(profile.n_per_category, profile.image_size, seed=0)
     from helpers.stimuli.demo import demo_set
 
-    return demo_set(preprocess=preprocess(profile), progress=progress)
+    stim = demo_set(preprocess=preprocess(profile), progress=progress)
+    return stim if profile.max_per_category is None else limit_per_category(stim, profile.max_per_category)
 
 
 def load_model(profile: Profile, trained: bool | None = None, seed: int | None = None):
@@ -151,7 +221,12 @@ def describe_model(profile: Profile) -> str:
                 f"(the model organism, its {loss} copy), beside the same architecture UNTRAINED "
                 f"(random weights, seed {profile.control_seed}) as its control")
     if profile.pretrained:
-        return (f"VGG16 with ImageNet weights, beside VGG16 UNTRAINED (random weights, seed "
+        from helpers.cnn.models import standin_weights
+
+        standin = standin_weights("vgg16")
+        weights = (f"STAND-IN weights ({standin}, from COURSE_VGG16_URL; not torchvision's ImageNet weights)"
+                   if standin else "ImageNet weights")
+        return (f"VGG16 with {weights}, beside VGG16 UNTRAINED (random weights, seed "
                 f"{profile.control_seed}) as its control")
     return f"an UNTRAINED VGG16 (random weights, seed {profile.control_seed})"
 

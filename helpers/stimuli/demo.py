@@ -36,7 +36,9 @@ Environment variables
     :func:`helpers.config.data_root`)
 ``COURSE_DEMO_URL``
     another place to fetch the same Caltech-101 archive from (a mirror, a classroom
-    server, a ``file://`` URL); the checksum is still verified
+    server, a ``file://`` URL); the checksum is still verified. A mirror of another file
+    (a rehearsal's stand-in) names its own checksum after ``#``: ``...zip#md5=<hex>``
+    (:func:`helpers.download.mirror_checksum`)
 ``COURSE_PAREIDOLIA_URL``, ``COURSE_PET_URL``
     the same for the two added sources (see their modules)
 ``COURSE_DEMO_SOURCES``
@@ -71,7 +73,7 @@ import numpy as np
 from helpers.cache import (OWNED, checksum, foreign_files, foreign_message, read_json, remove_inside, verify,
     write_json)
 from helpers.config import data_root, package_data
-from helpers.download import DownloadError, check_writable, download, say
+from helpers.download import DownloadError, check_writable, download, mirror_checksum, say
 from helpers.stimuli.sources import facesinthings, oxford_pet
 from helpers.stimuli.sets import (Preprocess, StimulusSet, check_image, check_name, concatenate, load_folder,
     scan_folder)
@@ -298,7 +300,8 @@ def fetch_demo(
     Parameters
     ----------
     root : data folder (default ``$COURSE_DATA``, else the course cache's ``data``)
-    url : archive address (default ``$COURSE_DEMO_URL``, else Caltech's own)
+    url : archive address (default ``$COURSE_DEMO_URL``, else Caltech's own); a
+        ``#md5=<hex>`` fragment gives another file's checksum (a stand-in)
     progress : progress bar and status lines
     md5, size : expected archive checksum and length (default: Caltech-101's)
     selection : (category, folder, file) rows to keep (default: :data:`DEMO_LIST`); every
@@ -315,8 +318,8 @@ def fetch_demo(
     expected = _expected_files(selection)
     if read_manifest(target, expected) is not None:
         return target
-    url = url or os.environ.get("COURSE_DEMO_URL") or CALTECH_URL
-    md5 = CALTECH_MD5 if md5 is None else md5
+    url, given = mirror_checksum(url or os.environ.get("COURSE_DEMO_URL") or CALTECH_URL)
+    md5 = given.get("md5", CALTECH_MD5) if md5 is None else md5
     if size is None and md5 == CALTECH_MD5:
         size = CALTECH_SIZE
     check_writable(target)
@@ -328,7 +331,7 @@ def fetch_demo(
 
     say(f"Fetching the demo photographs ({len(selection)} images from Caltech-101) into {target} ...", progress)
     archive = download(url, base / "caltech-101.zip", md5=md5, size=size, progress=progress,
-                       timeout=timeout, retries=retries, url_hint="COURSE_DEMO_URL")
+                       timeout=timeout, retries=retries, url_hint="COURSE_DEMO_URL", sha256=given.get("sha256"))
     stage = Path(tempfile.mkdtemp(prefix=".extract-", dir=target))
     try:
         seen = _extract_selection(archive, stage, selection)
@@ -449,8 +452,8 @@ def demo_set(preprocess: Preprocess | None = None, download: bool = True, progre
         if not download:
             raise FileNotFoundError(
                 f"The demo photographs are not (all) in {target} yet. Call demo_set(download=True) or "
-                "helpers.stimuli.demo.fetch_demo() once (about 137 MB), set COURSE_PROFILE=quick for the offline "
-                "schematic set, or load your own folder with helpers.stimuli.sets.load_folder(path)."
+                "helpers.stimuli.demo.fetch_demo() once (about 137 MB), set COURSE_PROFILE=quick for the "
+                "offline drawings, or load your own folder with helpers.stimuli.sets.load_folder(path)."
             )
         target = fetch_demo(progress=progress)
     names = list(expected)

@@ -78,7 +78,7 @@ if "google.colab" in sys.modules:
 
 
 # %%
-from helpers import course
+from helpers.edge import course
 
 profile = course.setup()
 

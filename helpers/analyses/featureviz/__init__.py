@@ -44,7 +44,7 @@ LR = 0.05
 def visualize(model: nn.Module, layer: str, filters: int | Sequence[int], objective="mean", *,
               param: str = "fourier", transforms: Sequence | None = None, size: int | tuple[int, int] = SIZE,
               steps: int = STEPS, lr: float = LR, seed: int = 0, snapshots: Sequence[int] = (),
-              device=None, progress: bool = True, **options) -> FeatureVisResult:
+              device=None, progress: bool = True, cache: bool = False, **options) -> FeatureVisResult:
     """Images that make filters of ``layer`` fire most, one image per filter.
 
     Parameters
@@ -67,6 +67,12 @@ def visualize(model: nn.Module, layer: str, filters: int | Sequence[int], object
         float rounding). Listing a filter twice gives the same image twice.
     snapshots : steps at which to keep the images (0 = initial image, ``steps`` = final)
     device : torch device, default CPU; progress : show a progress bar
+    cache : keep the result in the course cache (``$COURSE_CACHE/featureviz``) and read it
+        back next time, under a key of everything that shapes it: the values of every
+        weight (:func:`helpers.cnn.models.fingerprint`), the layer, the filters, every argument
+        here, the device, and the helpers and torch versions (:func:`cached`). Only for the
+        named objectives ("mean", "center") and parameterisations, and the standard
+        transforms (a callable cannot be keyed: computed, with a warning)
     options : passed to :func:`~helpers.analyses.featureviz.render.render`: ``warmup``,
         ``channels_last``, ``mean``, ``std``
 
@@ -75,6 +81,9 @@ def visualize(model: nn.Module, layer: str, filters: int | Sequence[int], object
     :class:`~helpers.analyses.featureviz.render.FeatureVisResult` with uint8 images (N, H, W, 3).
     """
     filters = filter_list(filters)
+    if cache:
+        return cached(model, layer, filters, objective, param=param, transforms=transforms, size=size, steps=steps,
+                      lr=lr, seed=seed, snapshots=snapshots, device=device, progress=progress, **options)
     draws = ImageStreams(seed, filters)
     build = PARAMETERISATIONS.get(param) if isinstance(param, str) else param
     if not callable(build):
@@ -86,5 +95,71 @@ def visualize(model: nn.Module, layer: str, filters: int | Sequence[int], object
                          snapshots=snapshots, device=device, progress=progress, **options)
 
 
-__all__ = ["FeatureVisResult", "ImageStreams", "LR", "PARAMETERISATIONS", "SIZE", "STEPS", "objectives", "param",
+CACHE_FORMAT = 1  # version of the feature visualisation cache entries
+
+
+def cached(model: nn.Module, layer: str, filters: Sequence[int], objective="mean", *, param="fourier",
+           transforms=None, device=None, progress: bool = True, **settings) -> FeatureVisResult:
+    """:func:`visualize` through the course cache (``visualize(..., cache=True)``).
+
+    Feature visualisation is deterministic given the weights, the settings and the seed
+    (the images depend on (seed, filter) only), so a result can be kept: the key holds the
+    model's content hash (:func:`helpers.cnn.models.fingerprint`, so changed weights never get a
+    stale picture), its label, the layer's module, the filters, the objective, the
+    parameterisation, every setting (size, steps, lr, seed, snapshots, options), the device
+    and the helpers and torch versions. Anything that cannot be keyed (a callable objective,
+    parameterisation or transforms) is computed uncached, with a warning; so is everything
+    when the cache folder cannot be used.
+    """
+    import warnings
+
+    import numpy as np
+    import torch
+
+    from helpers import __version__
+    from helpers.cache import key_digest, load_or_compute
+    from helpers.config import cache_dir
+    from helpers.cnn.models import fingerprint, model_info, resolve_layer
+
+    def compute():
+        return visualize(model, layer, filters, objective, param=param, transforms=transforms, device=device,
+                         progress=progress, **settings)
+
+    if not (isinstance(objective, str) and isinstance(param, str) and transforms is None):
+        warnings.warn("Feature visualisation is not cached: only named objectives and parameterisations with the "
+                      "standard transforms can be keyed.", stacklevel=3)
+        return compute()
+    try:
+        root = cache_dir("featureviz")
+    except OSError:
+        return compute()
+    info = model_info(model)
+    key = {"format": CACHE_FORMAT, "helpers": __version__, "torch": torch.__version__, "arch": info.arch,
+           "weights": info.weights, "model_hash": fingerprint(model), "module": resolve_layer(model, layer)[0],
+           "filters": [int(f) for f in filters], "objective": objective, "param": param,
+           "device": str(torch.device(device or "cpu")),
+           "settings": {k: (list(v) if isinstance(v, (tuple, list)) else v) for k, v in sorted(settings.items())}}
+
+    def save(res: FeatureVisResult, folder):
+        arrays = {f"snapshot_{k}": v for k, v in res.snapshots.items()}
+        np.savez(folder / "featureviz.npz", images=res.images, images_float=res.images_float,
+                 objective=res.objective, initial=res.initial, history=res.history, **arrays)
+        return {"result": {"layer": res.layer, "module": res.module, "filters": list(map(int, res.filters)),
+                           "model_label": res.model_label, "trained": bool(res.trained), "settings": res.settings,
+                           "snapshots": sorted(int(k) for k in res.snapshots)}}
+
+    def load(folder, meta):
+        r = meta["result"]
+        with np.load(folder / "featureviz.npz", allow_pickle=False) as z:
+            snaps = {int(k): z[f"snapshot_{k}"] for k in r["snapshots"]}
+            return FeatureVisResult(z["images"], z["images_float"], z["objective"], z["initial"], z["history"],
+                                    snaps, r["layer"], r["module"], list(r["filters"]), r["model_label"],
+                                    bool(r["trained"]),  # JSON has no tuples: size (h, w) is one
+                                    {k: tuple(v) if isinstance(v, list) else v for k, v in r["settings"].items()})
+
+    return load_or_compute(root / f"{info.arch}-{key_digest(key)}", key, CACHE_FORMAT, load, compute, save,
+                           what="feature visualisation cache", root=root)
+
+
+__all__ = ["FeatureVisResult", "ImageStreams", "cached", "LR", "PARAMETERISATIONS", "SIZE", "STEPS", "objectives", "param",
            "render", "streams", "transform", "visualize"]

@@ -56,7 +56,7 @@ import numpy as np
 from helpers.cache import (atomic_folder, checksum, foreign_files, foreign_message, read_json, remove_inside,
     verify, write_json)
 from helpers.config import data_root
-from helpers.download import DownloadError, check_writable, open_stream, say
+from helpers.download import DownloadError, check_writable, mirror_checksum, open_stream, say
 from helpers.stimuli.sets import check_image, check_name
 
 PET_URL = "https://www.robots.ox.ac.uk/~vgg/data/pets/data/images.tar.gz"
@@ -171,7 +171,8 @@ def fetch_pet_dogs(
     ----------
     root : data folder (default ``$COURSE_DATA``, else the course cache's ``data``)
     url : archive address (default ``$COURSE_PET_URL``, else the authors' server);
-        a mirror or ``file://`` copy works, the MD5 is still checked
+        a mirror or ``file://`` copy works, the MD5 is still checked; a ``#md5=<hex>``
+        fragment gives another file's MD5 (a stand-in: :func:`helpers.download.mirror_checksum`)
     md5 : expected MD5 of the whole archive, hex (default :data:`PET_MD5`)
     progress : status lines on stderr
     breeds : Oxford-IIIT Pet dog breeds (lower case, as in the member names)
@@ -191,6 +192,7 @@ def fetch_pet_dogs(
     or lacks enough images of a breed (nothing from that attempt is kept), or when a
     breed folder holds files the course did not put there (nothing is downloaded).
     """
+    asked_md5 = md5
     md5 = PET_MD5 if md5 is None else md5
     for b in breeds:
         check_name(b, "breed")
@@ -198,7 +200,9 @@ def fetch_pet_dogs(
     done = _complete(target, breeds, per_breed, seed)
     if done is not None:
         return done
-    url = url or os.environ.get(URL_HINT) or PET_URL
+    url, given = mirror_checksum(url or os.environ.get(URL_HINT) or PET_URL)
+    if asked_md5 is None:  # a stand-in mirror's own MD5, unless the caller gave one
+        md5 = given.get("md5", md5)
     dog = target / CATEGORY
     check_writable(dog)
     _check_ours(target, breeds)
