@@ -22,7 +22,7 @@ BUILD ?= build
 export COURSE_PROFILE := $(PROFILE)
 export PYTHONUNBUFFERED := 1
 
-.PHONY: course setup report notebooks site editions learner-dist test test-deps lab lock clean
+.PHONY: course setup report notebooks site editions learner-dist test test-fast test-deps lab lock clean
 
 course: setup report notebooks
 	@echo
@@ -72,6 +72,11 @@ test-deps: setup
 
 test: setup test-deps
 	TIMM_WHEEL=$$(ls $(VENV)/wheels/timm-*.whl 2>/dev/null | head -n 1) COURSE_PROFILE=quick $(PY) -m pytest -n 2 --dist loadfile tests notebooks/teacher --nbval-lax --nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider
+
+# The unit tests alone (no notebooks, no browser, no test marked slow): about two minutes on 2 cores.
+test-fast: setup
+	COURSE_PROFILE=quick $(PY) -m pytest -n 2 -m "not slow" tests --ignore=tests/test_browser.py \
+	  --ignore=tests/test_notebooks.py --ignore=tests/test_learner_notebooks.py -p no:cacheprovider
 
 lab: setup
 	$(VENV)/bin/jupyter lab notebooks/00_start_here.ipynb
