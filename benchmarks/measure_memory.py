@@ -76,11 +76,14 @@ class TreePoller(threading.Thread):
         self.peak, self.peak_procs, self._done = 0, 0, threading.Event()
         self.window = 0  # peak since the last reset_window() (one cell's)
         self.cpu: dict[int, float] = {}  # pid -> CPU seconds (user + system) at its last poll
+        self.since = time.time() - 1.0  # only processes started from now on count (clock granularity)
 
     def sample(self) -> int:
         total, n = 0, 0
         for p in self.me.children(recursive=True):
             try:
+                if p.create_time() < self.since:  # not started for this notebook (e.g. another
+                    continue                      # test's kernel still shutting down)
                 total += p.memory_info().rss
                 n += 1
                 t = p.cpu_times()

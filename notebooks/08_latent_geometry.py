@@ -244,10 +244,11 @@ print(f"Closest to its feature-split bound for the category model: {best} ({cat_
       f"{ceiling.loc[best, 'ceiling vs category']:.2f}).")
 # Training can be credited with a rise only against the same curve from the untrained control:
 # categories that differ in colour or size separate in random features too.
+del model  # one VGG16 in memory at a time (Binder's 2 GB): the trained network is not needed below
 control = course.control_model()
-pooled_control = pooled_activations(control, stim, list(acts), grid=4, batch_size=8)
+pooled_control = pooled_activations(control, stim, list(acts), grid=4, batch_size=8, cache=True)
 rdms_control = {name: rdm(X) for name, X in pooled_control.items()}
-del pooled_control
+del pooled_control, control
 cat_control = pd.Series({name: compare_rdms(rdm_category, D) for name, D in rdms_control.items()})
 print(f"Untrained control, agreement with the category model: mean {cat_control.iloc[:3].mean():.2f} over the "
       f"first three layers, {cat_control.iloc[-3:].mean():.2f} over the last three.")

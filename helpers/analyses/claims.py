@@ -44,7 +44,7 @@ import pandas as pd
 
 from helpers.stats.bootstrap import bootstrap_proportions
 from helpers.analyses.emergence import centred_interval
-from helpers.labels import ORGANISM_ARCH, PAPER_CATEGORIES, TITLE_SEPARATOR, title
+from helpers.labels import ORGANISM_ARCH, PAPER_CATEGORIES, STANDIN, TITLE_SEPARATOR, title
 from helpers.stats.rules import check_rule
 from helpers.stats.selectivity import Selectivity, selective
 
@@ -343,6 +343,9 @@ def _scope(c: Counts) -> str:
         return ("It scores the MODEL ORGANISM (a small VGG16-shaped network trained on generated drawings), not "
                 "the paper's VGG16: a rehearsal of the method on a network whose training is known, not a test "
                 "of the paper.")
+    if c.arch == "vgg16" and c.trained and not c.schematic and STANDIN in c.label:
+        return (f"It scores {c.label}: a rehearsal with stand-in weights, not torchvision's ImageNet ones, so "
+                "it checks the scorecard's form, not the paper.")
     if c.arch == "vgg16" and c.trained and not c.schematic:
         return ("The paper's reproduction: VGG16 with ImageNet weights, as in the paper, on this run's "
                 "photographs of its four categories.")
