@@ -475,14 +475,19 @@ pd.DataFrame({"mean luma before": [before[own.labels == c].mean() for c in range
              index=own.categories).round(1)
 
 # %%
+import gc
+
 STUDY_LAYERS = ["block3_conv3", "block5_conv3"]
 N_PERM = 1000
 # One network at a time: each is loaded, measured and let go (two VGG16s at once, beside this
 # notebook's work, would not fit in Binder's 2 GB).
 networks = {"network": course.model, "control": course.control_model}
 studies = {}
-for role, net in networks.items():
-    own_acts = activations.collect(net(), own_eq, layers=STUDY_LAYERS, batch_size=8, progress=False, cache=False)
+for role, load in networks.items():
+    net = load()
+    own_acts = activations.collect(net, own_eq, layers=STUDY_LAYERS, batch_size=8, progress=False, cache=False)
+    del net
+    gc.collect()  # a network's hooks can hold it in a reference cycle: free it before loading the next
     studies[role] = sel.analyze(own_acts, n_permutations=N_PERM, seed=0)
 tables = {role: sel.summary_table(r, criterion="p", threshold=0.05, correction="bh") for role, r in studies.items()}
 cols = ["layer", "category", "n_selective", "n_filters", "proportion", "ci_low", "ci_high", "wilson_low", "wilson_high"]

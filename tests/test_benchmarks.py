@@ -16,6 +16,8 @@ import pytest
 from benchmarks import run as bench
 from helpers.organism import world as miniworld, network as organism
 
+pytestmark = pytest.mark.slow  # a smoke run of the benchmark
+
 
 @pytest.fixture(scope="module")
 def smoke(tmp_path_factory):

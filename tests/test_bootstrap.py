@@ -47,6 +47,7 @@ def _population_dataset(rng, cats, eff, n_per=15, F=60):
     return np.maximum(A, 0), labels
 
 
+@pytest.mark.slow
 def test_bootstrap_interval_covers_the_expected_proportion():
     """Coverage by simulation (seed 1): 300 stimulus sets give the expected proportion of
     each rule, 100 more each give a 95 % interval. Tolerance: coverage >= 0.88 per rule

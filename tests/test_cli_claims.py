@@ -1,6 +1,7 @@
 """The command line's claims scorecard (helpers.claims): written as claims.csv and a section of
 run.json when the stimulus set has the paper's four categories, and a one-line reason otherwise."""
 
+import pytest
 import json
 
 import numpy as np
@@ -11,6 +12,7 @@ from helpers.analyses import claims
 from helpers.__main__ import main
 
 
+@pytest.mark.slow
 def test_quick_scores_the_claims_with_the_control(tmp_path, capsys):
     out = tmp_path / "out"
     layers = ["block1_conv1", "block2_conv1", "block4_conv3", "block5_conv1", "block5_conv2", "block5_conv3", "fc1",

@@ -190,6 +190,7 @@ def organism_table(kind, seed):
     return t.pivot(index="layer", columns="stimuli", values="proportion_live").loc[ORGANISM_LAYERS]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_organism_face_units_are_made_of_features_early_and_of_the_head_late(seed):
     """Measured (stimulus seed 0, 36 drawings per category, proportions over live units): the

@@ -272,6 +272,7 @@ def drive(ex: dict, ns: dict, where: str) -> None:
     assert checked().startswith("✓ ")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("py", TEACHER, ids=lambda p: p.stem)
 def test_every_exercise_in_both_editions(py, monkeypatch):
     monkeypatch.chdir(py.parent.parent)
@@ -324,6 +325,7 @@ def test_wrong_versions_differ_from_the_right_ones():
 # --------------------------------------------------------------------------- in a real kernel
 
 
+@pytest.mark.slow
 def test_in_a_kernel_a_raising_answer_cell_never_passes_and_the_solution_is_html():
     """The IPython hook that course.setup() registers, in a Jupyter kernel (what a learner runs)."""
     import nbformat

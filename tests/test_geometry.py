@@ -85,6 +85,7 @@ def test_compare_networks_tells_clustered_from_unclustered():
 # --------------------------------------------------------------------------- the model organism
 
 
+@pytest.mark.slow
 def test_soft_labels_cluster_the_breeds_in_the_organism():
     """Measured (training seed 0 of the 18-class world; held-out seed 1, 40 images per class, fc2):
     breed clustering index 0.83 for the cross-entropy copy (permutation p 0.015 over all 18564

@@ -42,6 +42,8 @@ import pytest
 
 from test_learner_notebooks import CHECK_CALL, LEARNER, stream_text
 
+pytestmark = pytest.mark.slow  # the whole full profile on stand-ins: minutes
+
 FULL_N = 8  # images per category in the rehearsal (5 categories: 40 images)
 FULL_IMAGES = 372  # the full profile's demo set
 #: What a notebook holds per photograph (module docstring): two uint8 copies at 224 px, in MB.

@@ -36,6 +36,7 @@ def smoke(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_smoke_training_writes_loadable_weights(smoke):
     rec = organism.read_record(smoke)
     assert rec["config"]["smoke"] and rec["config"]["n_train_per_class"] == 2
@@ -51,6 +52,7 @@ def test_smoke_training_writes_loadable_weights(smoke):
     assert not list(smoke.glob(".*")) and not list(smoke.parent.glob(".*"))  # no temporary files left behind
 
 
+@pytest.mark.slow
 def test_a_second_seed_joins_the_folder_and_the_first_stays(smoke, tmp_path):
     import shutil
 
@@ -72,6 +74,7 @@ def test_a_second_seed_joins_the_folder_and_the_first_stays(smoke, tmp_path):
     assert sorted(p.name for p in merged.iterdir()) == ["ce-seed0.pt", "ce-seed1.pt", "organism.json", "soft-seed0.pt"]
 
 
+@pytest.mark.slow
 def test_a_diverging_run_saves_nothing(tmp_path):
     """--lr 1e30: the loss becomes non-finite; exit 1 with one line, no folder written."""
     out = tmp_path / "nan"
