@@ -485,7 +485,7 @@ networks = {"network": course.model, "control": course.control_model}
 studies = {}
 for role, load in networks.items():
     net = load()
-    own_acts = activations.collect(net, own_eq, layers=STUDY_LAYERS, batch_size=8, progress=False, cache=False)
+    own_acts = activations.collect(net, own_eq, layers=STUDY_LAYERS, batch_size=4, progress=False, cache=False)
     del net
     gc.collect()  # a network's hooks can hold it in a reference cycle: free it before loading the next
     studies[role] = sel.analyze(own_acts, n_permutations=N_PERM, seed=0)
