@@ -176,9 +176,12 @@ def cuda_overhead_mb() -> float:
 
 
 def binder_estimate_mb(row: dict) -> float:
-    """A notebook's peak as it would be with PyTorch's CPU build (Binder's): the larger of the
-    two measurements, less :func:`cuda_overhead_mb`."""
-    return max(row["peak_rss_mb"], row["maxrss_mb"] or 0) - cuda_overhead_mb()
+    """A notebook's peak as it would be with PyTorch's CPU build (Binder's): the polled peak of
+    the processes the notebook started, less :func:`cuda_overhead_mb`. The kernel's own
+    ``ru_maxrss`` (``maxrss_mb``, kept in the row) is not used: Linux carries it over ``execve``
+    from the process that started the kernel, so a kernel started by a large process (a test
+    worker that loaded networks before) reports that process's peak as its own."""
+    return row["peak_rss_mb"] - cuda_overhead_mb()
 
 
 # --------------------------------------------------------------------------- simulated full profile
