@@ -130,6 +130,8 @@ def run_notebook(path: Path, env_updates: dict, timeout: int, first: str | None 
     cells = []  # (cell index, peak MB while it ran, seconds)
 
     def cell_started(cell, cell_index, **_):
+        if cell.cell_type != "code":  # nbclient announces markdown cells too, but never finishes them
+            return
         poller.reset_window()
         cells.append([cell_index, 0.0, time.perf_counter()])
 
@@ -230,16 +232,25 @@ def postbuild(env: dict, scratch: Path) -> dict:
 # --------------------------------------------------------------------------- main
 
 
+#: A notebook a learner opens should run within this many seconds once Binder's build has filled
+#: the caches (issue #23); the table marks longer runs.
+WARM_SECONDS = 60
+
+
 def table(rows: list[dict], limit_mb: float) -> str:
+    """The markdown table of ``rows`` (:func:`run_notebook`, :func:`postbuild`). "peak here" is
+    the polled peak of the processes a notebook started, the number :func:`binder_estimate_mb`
+    corrects; postBuild runs at build time, where no kernel budget applies, and is not judged."""
     extra = cuda_overhead_mb()
-    lines = ["| notebook | time (s) | CPU (s) | peak here (MB) | on Binder (MB, est.) | within "
-             f"{limit_mb / 1000:.1f} GB | note |", "|---|---:|---:|---:|---:|---|---|"]
+    lines = [f"| notebook | time (s) | CPU (s) | peak here (MB) | on Binder (MB, est.) | within {limit_mb / 1000:.1f} GB "
+             f"| within {WARM_SECONDS} s | note |", "|---|---:|---:|---:|---:|---|---|---|"]
     for r in rows:
         est = binder_estimate_mb(r)
-        ok = "yes" if est <= limit_mb else "**NO**"
-        here = max(r["peak_rss_mb"], r["maxrss_mb"] or 0)
-        lines.append(f"| {r['notebook']} | {r['seconds']:.0f} | {r.get('cpu_seconds', 0):.0f} | {here:.0f} | "
-                     f"{'≈ ' if extra else ''}{est:.0f} | {ok} | {r['error'] or ''} |")
+        build = r["notebook"] == "binder/postBuild"
+        ok = "build" if build else "yes" if est <= limit_mb else "**NO**"
+        fast = "build" if build else "yes" if r["seconds"] <= WARM_SECONDS else "**NO**"
+        lines.append(f"| {r['notebook']} | {r['seconds']:.0f} | {r.get('cpu_seconds', 0):.0f} | {r['peak_rss_mb']:.0f} | "
+                     f"{'≈ ' if extra else ''}{est:.0f} | {ok} | {fast} | {r['error'] or ''} |")
     return "\n".join(lines)
 
 

@@ -15,8 +15,17 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 @pytest.fixture(autouse=True, scope="session")
 def _private_dirs(tmp_path_factory):
+    """Private cache, weights and data folders for this process's tests; and one cache for the
+    notebooks the session executes (the learner editions here, the teacher editions under nbval:
+    notebooks/teacher/conftest.py), named by ``COURSE_TEST_NOTEBOOK_CACHE`` and shared by the
+    xdist workers, so that the second edition of a notebook finds what the first computed, as a
+    learner's second run does. Its entries are keyed by content (network, stimuli, settings), so
+    sharing them never serves a stale result."""
     root = tmp_path_factory.mktemp("course")
-    old = {k: os.environ.get(k) for k in ("COURSE_CACHE", "TORCH_HOME", "COURSE_DATA")}
+    base = tmp_path_factory.getbasetemp()
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "notebook-cache"
+    old = {k: os.environ.get(k) for k in ("COURSE_CACHE", "TORCH_HOME", "COURSE_DATA", "COURSE_TEST_NOTEBOOK_CACHE")}
+    os.environ["COURSE_TEST_NOTEBOOK_CACHE"] = str(shared)
     os.environ["COURSE_CACHE"] = str(root / "cache")
     os.environ["TORCH_HOME"] = str(root / "torch")
     os.environ["COURSE_DATA"] = str(root / "data")

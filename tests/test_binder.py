@@ -278,3 +278,19 @@ def test_simulated_full_stand_ins_pass_the_sources_own_fetchers(tmp_path, monkey
     dogs = pet.fetch_pet_dogs(url=archive.as_uri(), md5=hashlib.md5(archive.read_bytes()).hexdigest(),
                               progress=False)
     assert sorted(dogs) == sorted(pet.DOG_BREEDS) and {len(v) for v in dogs.values()} == {pet.PER_BREED}
+
+
+def test_memory_table_judges_kernels_by_budget_and_time_and_leaves_the_build_unjudged(monkeypatch):
+    """benchmarks/measure_memory.py's table: the Binder estimate against the kernel budget, the run
+    time against WARM_SECONDS; postBuild (build time, no kernel) is shown but not judged."""
+    from benchmarks import measure_memory as mm
+
+    monkeypatch.setattr(mm, "cuda_overhead_mb", lambda: 280.0)
+    row = dict(cpu_seconds=1.0, maxrss_mb=3000.0, error=None)  # maxrss is inherited over execve: never used
+    rows = [dict(row, notebook="binder/postBuild", seconds=900.0, peak_rss_mb=2500.0),
+            dict(row, notebook="a.ipynb", seconds=60.0, peak_rss_mb=1880.0),
+            dict(row, notebook="b.ipynb", seconds=61.0, peak_rss_mb=1881.0)]
+    lines = mm.table(rows, limit_mb=1600).splitlines()
+    assert lines[2] == "| binder/postBuild | 900 | 1 | 2500 | ≈ 2220 | build | build |  |"
+    assert lines[3] == "| a.ipynb | 60 | 1 | 1880 | ≈ 1600 | yes | yes |  |"
+    assert lines[4] == "| b.ipynb | 61 | 1 | 1881 | ≈ 1601 | **NO** | **NO** |  |"

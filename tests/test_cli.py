@@ -86,6 +86,28 @@ def test_quick_reports_the_trained_organism_on_its_drawings(tmp_path, capsys):
     assert run["trained"] is False and run["model"] == "Mini-VGG16 organism, UNTRAINED (random weights, seed 0)"
 
 
+def test_the_notebooks_read_the_statistics_a_report_computed(tmp_path, monkeypatch):
+    """Binder's postBuild runs the report; the notebooks' course.selectivity() must then find its
+    statistics in the cache (same activations, layers and settings) instead of recomputing them."""
+    from helpers.edge import course
+    from helpers.stats import selectivity as sel
+
+    monkeypatch.setenv("COURSE_CACHE", str(tmp_path / "cache"))
+    assert main(["report", "--out", str(tmp_path / "out"), "--profile", "quick", "--layers", "fc2",
+                 "--no-progress"]) == 0
+    reported = pd.read_csv(tmp_path / "out" / "selectivity_by_layer.csv")
+
+    def no_analysis(*args, **kwargs):
+        raise AssertionError("course.selectivity recomputed what the report had cached")
+
+    monkeypatch.setattr(sel, "analyze", no_analysis)
+    monkeypatch.setenv("COURSE_PROFILE", "quick")
+    result = course.selectivity(course.activations(layers=["fc2"]))
+    table = sel.summary_table(result, criterion="p", threshold=0.01)
+    assert table["n_selective"].tolist() == reported["n_selective"].tolist()
+    assert len(list((tmp_path / "cache" / "selectivity").iterdir())) == 1
+
+
 @pytest.fixture
 def no_work(monkeypatch):
     """Any model load or forward pass fails the test: the arguments must be refused first."""

@@ -5,6 +5,7 @@ quick profile, and every exercise check in it says "Not yet" instead of stopping
 passing. Each notebook is executed once per edition, never twice.)
 """
 
+import os
 import re
 from pathlib import Path
 
@@ -25,14 +26,16 @@ def test_there_are_learner_notebooks():
 
 
 @pytest.mark.parametrize("path", LEARNER, ids=lambda p: p.stem)
-def test_learner_edition_runs_to_the_end_with_every_check_saying_not_yet(path):
+def test_learner_edition_runs_to_the_end_with_every_check_saying_not_yet(path, monkeypatch):
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
     checks = sum(len(CHECK_CALL.findall(c.source)) for c in nb.cells if c.cell_type == "code")
     assert checks, f"{path.name} has no exercise check"
-    # conftest.py has set COURSE_PROFILE=quick and private cache/data folders; the kernel
-    # inherits them. A failing cell raises CellExecutionError with the cell and traceback.
+    # conftest.py has set COURSE_PROFILE=quick and private data folders; the kernel inherits them,
+    # and the cache the session's notebooks share. A failing cell raises CellExecutionError with
+    # the cell and traceback.
+    monkeypatch.setenv("COURSE_CACHE", os.environ["COURSE_TEST_NOTEBOOK_CACHE"])
     NotebookClient(nb, timeout=600, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     ran = [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]

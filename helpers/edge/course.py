@@ -267,42 +267,11 @@ def featureviz_settings(device=None) -> dict:
 
 def selectivity(acts=None):
     """Eq. 1, eq. 2, the permutation test and the image bootstrap for every layer of ``acts``
-    (default: the profile's activations). Results of cached activations are cached on disk
-    too (:func:`helpers.cache.load_or_compute`, written by
-    :func:`helpers.stats.selectivity.save_selectivity`), under a key of the activations' own key,
-    the layers and the test's settings; the entry's format version is the version of the
-    statistics (:data:`helpers.stats.selectivity.STATS_VERSION`), so a change to them is never
-    served stale."""
+    (default: the profile's activations), with the profile's number of shuffles. Results of
+    cached activations are cached on disk too, beside those of ``python -m helpers report``
+    (:func:`helpers.stats.selectivity.analyze_cached`: keyed by the activations' own key, the
+    layers and every setting of the test, versioned by the statistics, never served stale)."""
     from helpers.stats import selectivity as sel
-    from helpers.cache import key_digest, load_or_compute
-    from helpers.config import cache_dir
 
     acts = activations() if acts is None else acts
-    n_perm = get_profile().n_permutations
-    acts_key = acts.meta.get("key") if hasattr(acts, "meta") else None
-    root = None
-    if acts_key is not None:
-        try:
-            root = cache_dir("selectivity")
-        except OSError:
-            pass  # no cache folder: compute below
-
-    def compute():
-        return sel.analyze(acts, n_permutations=n_perm, seed=SEED)
-
-    if root is None:
-        return compute()
-    # Every setting of analyze(), defaults included, is in the key: changing any of them is never
-    # served a result computed with another.
-    key = {"activations": acts_key, "layers": list(acts),
-           "settings": sel.analysis_settings(n_permutations=n_perm, seed=SEED)}
-    name = "selectivity.npz"
-
-    def load(folder, meta):
-        return sel.load_selectivity(folder / name)
-
-    def save(result, folder):
-        sel.save_selectivity(result, folder / name)
-
-    return load_or_compute(root / key_digest(key), key, sel.STATS_VERSION, load, compute, save,
-                           what="selectivity cache", root=root)
+    return sel.analyze_cached(acts, n_permutations=get_profile().n_permutations, seed=SEED)

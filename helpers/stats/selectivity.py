@@ -13,7 +13,8 @@ Benjamini–Hochberg (:mod:`helpers.stats.permutation`) and the bootstrap over i
   with its bootstrap and Wilson intervals (the paper's figure, as a table);
   :func:`most_selective`: a layer's top filters for a category;
 - :func:`save_selectivity`, :func:`load_selectivity`: one ``.npz`` file, written
-  atomically, stamped with :data:`STATS_VERSION`.
+  atomically, stamped with :data:`STATS_VERSION`; :func:`analyze_cached`: :func:`analyze`
+  of cached activations, kept in the course cache (shared by the notebooks and the report).
 
 Each function has one home: eq. 1 and eq. 2 are imported from :mod:`helpers.stats.measure`,
 the permutation test from :mod:`helpers.stats.permutation`, and so on, not from here.
@@ -132,6 +133,49 @@ def analyze(acts: Mapping[str, np.ndarray], labels=None, categories: Sequence[st
 
 #: analyze()'s parameters, read once (so that a wrapped or patched analyze keys the same way).
 _ANALYZE_PARAMETERS = dict(inspect.signature(analyze).parameters)
+
+
+def analyze_cached(acts, **settings) -> Selectivity:
+    """:func:`analyze` of cached activations, its result kept in the course cache beside them.
+
+    acts : :func:`helpers.cnn.activations.collect`'s result; ``settings`` : analyze()'s settings
+        (``n_permutations``, ``seed``, ...), not its data
+
+    The entry's key is the activations' own cache key (``acts.meta["key"]``: network, stimuli,
+    preprocessing), their layers and every setting of :func:`analysis_settings`, defaults
+    included; its format version is :data:`STATS_VERSION`, so neither other settings nor
+    changed statistics are ever served a stale result. The notebooks (``course.selectivity``)
+    and ``python -m helpers report`` share these entries: a report run at build time (Binder's
+    ``postBuild``) leaves the notebooks' statistics computed. Activations without a key (not
+    from the cache), or no usable cache folder: plain :func:`analyze`.
+    """
+    from helpers.cache import key_digest, load_or_compute
+    from helpers.config import cache_dir
+
+    key_of_acts = (getattr(acts, "meta", None) or {}).get("key")
+    root = None
+    if key_of_acts is not None:
+        try:
+            root = cache_dir("selectivity")
+        except OSError:
+            pass  # no cache folder: compute below
+
+    def compute():
+        return analyze(acts, **settings)
+
+    if root is None:
+        return compute()
+    key = {"activations": key_of_acts, "layers": list(acts), "settings": analysis_settings(**settings)}
+    name = "selectivity.npz"
+
+    def load(folder, meta):
+        return load_selectivity(folder / name)
+
+    def save(result, folder):
+        save_selectivity(result, folder / name)
+
+    return load_or_compute(root / key_digest(key), key, STATS_VERSION, load, compute, save,
+                           what="selectivity cache", root=root)
 
 
 def analysis_settings(**given) -> dict:
