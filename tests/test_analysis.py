@@ -18,6 +18,18 @@ def test_rankdata_averages_ties_along_axis_0():
     assert np.isnan(auc.rankdata(np.array([5.0, np.nan, 1.0]))[1])
 
 
+def test_rank_ties_ranks_and_tie_terms_from_one_sort():
+    x = np.array([[3.0, 1.0], [1.0, 1.0], [3.0, 2.0], [2.0, 1.0]])
+    ranks, ties = auc.rank_ties(x)
+    assert ranks.tolist() == [[3.5, 2.0], [1.0, 2.0], [3.5, 4.0], [2.0, 2.0]]
+    assert ties.tolist() == [6.0, 24.0]  # a pair (2**3 - 2), a triple (3**3 - 3)
+    # 3-D: columns are everything after axis 0; each NaN is a group of its own, ranked last, then blanked
+    ranks, ties = auc.rank_ties(np.array([[[1.0, np.nan]], [[1.0, np.nan]], [[0.0, 5.0]]]))
+    assert ranks[:, 0, 0].tolist() == [2.5, 2.5, 1.0] and ranks[2, 0, 1] == 1.0 and np.isnan(ranks[:2, 0, 1]).all()
+    assert ties.shape == (1, 2) and ties.tolist() == [[6.0, 0.0]]
+    assert auc.rank_ties(np.array([2.0, 2.0, 2.0]))[1] == 24.0
+
+
 def test_roc_auc_known_answers():
     pos = np.array([True, True, False, False])
     assert auc.roc_auc(np.array([4.0, 3.0, 2.0, 1.0]), pos) == 1.0
