@@ -214,6 +214,22 @@ def test_rsa_permutation_test_known_answers():
     assert rho == pytest.approx(rsa.compare_rdms(D2[:12, :12], E[:12, :12]))
 
 
+def test_rsa_permutation_test_of_several_references_equals_separate_calls():
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(14, 30))
+    D2 = rsa.rdm(X + rng.normal(size=(14, 30)))
+    labels = np.repeat([0, 1], 7)
+    category = (labels[:, None] != labels[None, :]).astype(float)
+    with_nan = rsa.rdm(np.vstack([X[:13], np.ones((1, 30))]))  # item 13 has no variance: 13 items kept
+    refs = [rsa.rdm(X), category, with_nan, 2 * category]
+    got = rsa.rsa_permutation_test(np.stack(refs), D2, n_permutations=99, seed=2)
+    assert got == [rsa.rsa_permutation_test(D, D2, n_permutations=99, seed=2) for D in refs]
+    assert got[0][0] == pytest.approx(rsa.compare_rdms(refs[0], D2)) and got[3] == got[1]  # ranks ignore scale
+    assert rsa.rsa_permutation_test([D2], D2, n_permutations=99) == [(pytest.approx(1.0), 1 / 100)]
+    with pytest.raises(ValueError, match="square"):
+        rsa.rsa_permutation_test(np.stack(refs)[:, :5], D2)
+
+
 def test_split_half_reliability_and_noise_ceiling():
     rng = np.random.default_rng(4)
     signal = rng.normal(size=(15, 3))
