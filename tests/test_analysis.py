@@ -18,6 +18,18 @@ def test_rankdata_averages_ties_along_axis_0():
     assert np.isnan(auc.rankdata(np.array([5.0, np.nan, 1.0]))[1])
 
 
+def test_rank_ties_ranks_and_tie_terms_from_one_sort():
+    x = np.array([[3.0, 1.0], [1.0, 1.0], [3.0, 2.0], [2.0, 1.0]])
+    ranks, ties = auc.rank_ties(x)
+    assert ranks.tolist() == [[3.5, 2.0], [1.0, 2.0], [3.5, 4.0], [2.0, 2.0]]
+    assert ties.tolist() == [6.0, 24.0]  # a pair (2**3 - 2), a triple (3**3 - 3)
+    # 3-D: columns are everything after axis 0; each NaN is a group of its own, ranked last, then blanked
+    ranks, ties = auc.rank_ties(np.array([[[1.0, np.nan]], [[1.0, np.nan]], [[0.0, 5.0]]]))
+    assert ranks[:, 0, 0].tolist() == [2.5, 2.5, 1.0] and ranks[2, 0, 1] == 1.0 and np.isnan(ranks[:2, 0, 1]).all()
+    assert ties.shape == (1, 2) and ties.tolist() == [[6.0, 0.0]]
+    assert auc.rank_ties(np.array([2.0, 2.0, 2.0]))[1] == 24.0
+
+
 def test_roc_auc_known_answers():
     pos = np.array([True, True, False, False])
     assert auc.roc_auc(np.array([4.0, 3.0, 2.0, 1.0]), pos) == 1.0
@@ -200,6 +212,22 @@ def test_rsa_permutation_test_known_answers():
     E = rsa.rdm(np.vstack([rng.normal(size=(12, 40)), rng.normal(size=(1, 40))]))
     rho, _ = rsa.rsa_permutation_test(D2, E, n_permutations=9)
     assert rho == pytest.approx(rsa.compare_rdms(D2[:12, :12], E[:12, :12]))
+
+
+def test_rsa_permutation_test_of_several_references_equals_separate_calls():
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(14, 30))
+    D2 = rsa.rdm(X + rng.normal(size=(14, 30)))
+    labels = np.repeat([0, 1], 7)
+    category = (labels[:, None] != labels[None, :]).astype(float)
+    with_nan = rsa.rdm(np.vstack([X[:13], np.ones((1, 30))]))  # item 13 has no variance: 13 items kept
+    refs = [rsa.rdm(X), category, with_nan, 2 * category]
+    got = rsa.rsa_permutation_test(np.stack(refs), D2, n_permutations=99, seed=2)
+    assert got == [rsa.rsa_permutation_test(D, D2, n_permutations=99, seed=2) for D in refs]
+    assert got[0][0] == pytest.approx(rsa.compare_rdms(refs[0], D2)) and got[3] == got[1]  # ranks ignore scale
+    assert rsa.rsa_permutation_test([D2], D2, n_permutations=99) == [(pytest.approx(1.0), 1 / 100)]
+    with pytest.raises(ValueError, match="square"):
+        rsa.rsa_permutation_test(np.stack(refs)[:, :5], D2)
 
 
 def test_split_half_reliability_and_noise_ceiling():

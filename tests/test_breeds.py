@@ -2,7 +2,7 @@
 organism a result that must hold whatever the seed of the held-out images: the soft-label copy
 responds less to cars and cups, relative to other breeds, than the cross-entropy copy."""
 
-from math import comb
+from math import comb, erfc, sqrt
 
 import numpy as np
 import pandas as pd
@@ -43,6 +43,16 @@ def test_mann_whitney_auc_and_p():
     assert p[0] < 1e-6 and p[1] > 0.999 and p[2] == 1.0
     with pytest.raises(ValueError, match="at least one image in each group"):
         breeds.mann_whitney_greater(A, np.ones(40, bool))
+
+
+def test_mann_whitney_p_from_the_statistic():
+    # 2 against 2, perfectly separated, no ties: U = 4, variance 2 * 2 / 12 * 5, continuity 0.5
+    z = (4 - 2 - 0.5) / sqrt(2 * 2 / 12 * 5)
+    assert breeds.mann_whitney_p(np.array([4.0]), np.array([0.0]), 2, 2)[0] == 0.5 * erfc(z / sqrt(2))
+    # all four tied: tie term 4**3 - 4 leaves no variance, p = 1
+    assert breeds.mann_whitney_p(np.array([2.0]), np.array([60.0]), 2, 2).tolist() == [1.0]
+    A = np.array([[4.0], [3.0], [2.0], [1.0]])
+    assert breeds.mann_whitney_greater(A, np.array([True, True, False, False]))[1][0] == 0.5 * erfc(z / sqrt(2))
 
 
 def test_mann_whitney_p_is_uniform_under_the_null():

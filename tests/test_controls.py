@@ -171,6 +171,32 @@ def test_bootstrap_differences_pairs_faces_with_their_controls():
         controls.bootstrap_differences(face, variants, others, n_boot=0)
 
 
+def test_bootstrap_differences_equal_units_preferring_on_the_resampled_images():
+    # the replicates are counted, not re-ranked: they must be exactly those of resampling the rows.
+    # 60 units from no face preference to a clear one, coarse values (ties within and across the
+    # sets), a dead unit: many units sit near the Benjamini-Hochberg cut-off on some resample
+    rng = np.random.default_rng(4)
+    effect = np.linspace(0, 1.5, 60)
+    face = np.round(np.clip(effect + rng.normal(size=(12, 60)), 0, None), 1)
+    variants = {name: np.round(np.clip(face + rng.normal(0, s, face.shape) - s, 0, None), 1)
+                for name, s in zip(controls.VARIANTS, (0.2, 0.5, 1.0))}
+    others = np.round(np.clip(rng.normal(size=(24, 60)), 0, None), 1)
+    face[:, 0] = others[:, 0] = 0.0
+    for V in variants.values():
+        V[:, 0] = 0.0
+    live = emergence.live_units(np.vstack([face, others, *variants.values()]))
+    draws = np.random.default_rng(7)
+    expected = []
+    for _ in range(40):
+        fi, oi = draws.integers(0, 12, 12), draws.integers(0, 24, 24)
+        base = controls.units_preferring(face[fi], others[oi], 0.1, live).mean()
+        expected.append([base - controls.units_preferring(V[fi], others[oi], 0.1, live).mean()
+                         for V in variants.values()])
+    got = controls.bootstrap_differences(face, variants, others, n_boot=40, seed=7, q=0.1)
+    assert len({tuple(row) for row in expected}) > 10  # the resamples do differ
+    assert got.to_numpy().tolist() == expected
+
+
 # --------------------------------------------------------------------------- the model organism
 
 ORGANISM_LAYERS = ["block1_conv2", "block2_conv2", "block3_conv3", "block4_conv3", "block5_conv3", "fc1", "fc2"]

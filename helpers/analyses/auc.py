@@ -1,6 +1,6 @@
 """Single-filter ROC AUC: how well one filter's activation separates a category from the rest.
 
-- :func:`rankdata`, :func:`roc_auc`: the rank-based (Mann-Whitney) area under the ROC curve;
+- :func:`rankdata`, :func:`rank_ties`, :func:`roc_auc`: the rank-based (Mann-Whitney) area under the ROC curve;
 - :func:`crossfit_selection`: pick the most selective filter on some images and score it on
   the others, so that the score is not inflated by the choice (notebook 07).
 
@@ -23,29 +23,45 @@ from helpers.stats.measure import check_finite, normalize, selectivity_index
 # --------------------------------------------------------------------------- ranks and AUC
 
 
+def rank_ties(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Ranks along axis 0 (as :func:`rankdata`) and each column's tie term, from one sort.
+
+    x : array (n,) or (n, ...) -> (ranks, ties): ranks float64 of x's shape; ties float64
+    of shape x.shape[1:], per column the sum over groups of tied values of t**3 - t (t: the
+    group's size), the tie correction of rank tests (each NaN is a group of its own).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    n = x.shape[0]
+    if x.size == 0:
+        return np.empty(x.shape), np.zeros(x.shape[1:])
+    X = x.reshape(n, -1)
+    m = X.shape[1]
+    # One column per row of the sort; tied values share their average rank, so the order
+    # within a tie does not matter and the unstable (faster) sort will do.
+    order = np.argsort(X.T, axis=1)
+    flat = (order * m + np.arange(m)[:, None]).ravel()  # C-order positions in X, column after column
+    S = X.ravel()[flat]
+    start = np.empty(S.size + 1, dtype=bool)
+    np.not_equal(S[1:], S[:-1], out=start[1:-1])
+    start[::n] = True  # a column's first value (and the end) always starts a group
+    bounds = np.flatnonzero(start)
+    first, size = bounds[:-1], np.diff(bounds)
+    ranks = np.empty(S.size)
+    ranks[flat] = np.repeat(first % n + (size + 1) / 2.0, size)
+    ranks = ranks.reshape(x.shape)
+    ranks[np.isnan(x)] = np.nan
+    t = size.astype(np.float64)
+    ties = np.bincount(first // n, weights=t * t * t - t, minlength=m)  # t ** 3 takes the slow pow()
+    return ranks, ties.reshape(x.shape[1:])
+
+
 def rankdata(x: np.ndarray) -> np.ndarray:
     """Ranks along axis 0, starting at 1, ties given their average rank.
 
     x : array (n,) or (n, ...) -> float64 array of the same shape; NaN stays NaN
     (NaNs are ranked last among themselves, then blanked).
     """
-    x = np.asarray(x, dtype=np.float64)
-    n = x.shape[0]
-    order = np.argsort(x, axis=0, kind="stable")
-    sx = np.take_along_axis(x, order, axis=0)
-    pos = np.arange(n, dtype=np.float64).reshape((n,) + (1,) * (x.ndim - 1)) * np.ones_like(sx)
-    starts = np.ones_like(sx, dtype=bool)
-    ends = np.ones_like(sx, dtype=bool)
-    if n > 1:
-        same = sx[1:] == sx[:-1]
-        starts[1:] = ~same
-        ends[:-1] = ~same
-    first = np.maximum.accumulate(np.where(starts, pos, 0.0), axis=0)
-    last = np.flip(np.minimum.accumulate(np.flip(np.where(ends, pos, n - 1.0), 0), axis=0), 0)
-    ranks = np.empty_like(sx)
-    np.put_along_axis(ranks, order, (first + last) / 2.0 + 1.0, axis=0)
-    ranks[np.isnan(x)] = np.nan
-    return ranks
+    return rank_ties(x)[0]
 
 
 def roc_auc(scores: np.ndarray, positive: np.ndarray) -> float | np.ndarray:

@@ -29,13 +29,13 @@ NumPy only.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from math import comb
+from math import comb, erfc, sqrt
 from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from helpers.analyses.auc import rankdata
+from helpers.analyses.auc import rank_ties
 from helpers.analyses.readout import stratified_folds
 from helpers.stats.bootstrap import bootstrap_weights
 from helpers.analyses.geometry import class_centroids
@@ -50,20 +50,20 @@ AGAINST = ("rest", "top", "each")
 
 
 def _ndtr(z: np.ndarray) -> np.ndarray:
-    """Standard normal upper tail P(Z >= z) (erfc, vectorised)."""
-    from math import erfc, sqrt
+    """Standard normal upper tail P(Z >= z), float64 of z's shape.
 
-    return np.vectorize(lambda v: 0.5 * erfc(v / sqrt(2.0)), otypes=[float])(z)
+    math.erfc mapped over the values: NumPy has no erfc and SciPy is not a dependency; torch's
+    vectorised erfc differs from the C library's in the last bit for about a fifth of the values,
+    which could move a p-value across a Benjamini–Hochberg cut-off."""
+    z = np.asarray(z, dtype=np.float64)
+    w = (z / sqrt(2.0)).ravel().tolist()
+    return 0.5 * np.fromiter(map(erfc, w), dtype=np.float64, count=len(w)).reshape(z.shape)
 
 
 def tie_sums(A: np.ndarray) -> np.ndarray:
     """Per column of A (n, m), the sum over groups of tied values of t**3 - t (t: the group's
     size), the term of the tie correction of rank tests: float64 (m,)."""
-    S = np.sort(np.asarray(A, dtype=np.float64), axis=0)
-    n, m = S.shape
-    runs = np.vstack([np.zeros((1, m), np.int64), np.cumsum(np.diff(S, axis=0) != 0, axis=0)])
-    t = np.bincount((runs + np.arange(m) * n).T.ravel(), minlength=n * m).reshape(m, n).astype(np.float64)
-    return (t ** 3 - t).sum(axis=1)
+    return rank_ties(np.asarray(A, dtype=np.float64))[1]
 
 
 def mann_whitney_greater(A: np.ndarray, positive: np.ndarray,
@@ -71,8 +71,9 @@ def mann_whitney_greater(A: np.ndarray, positive: np.ndarray,
     """One-sided Mann–Whitney test that ``positive`` items score higher, per column.
 
     A : (n, n_units); positive : bool (n,)
-    ranked : optional (ranks of A along axis 0, :func:`tie_sums` of A), computed once when
-        several groups of the same images are tested (ranking is most of the cost)
+    ranked : optional (ranks of A along axis 0, :func:`tie_sums` of A), i.e.
+        :func:`helpers.analyses.auc.rank_ties` of A, computed once when several groups of the
+        same images are tested (ranking is most of the cost)
     Returns (auc, p), each float64 (n_units,): the ROC AUC (ties count one half) and the
     p-value of the normal approximation with the tie correction of the variance and a
     continuity correction. Columns without variance get AUC 0.5 and p 1.
@@ -82,14 +83,24 @@ def mann_whitney_greater(A: np.ndarray, positive: np.ndarray,
     n1, n0 = int(pos.sum()), int((~pos).sum())
     if n1 == 0 or n0 == 0:
         raise ValueError("The test needs at least one image in each group.")
-    N = n1 + n0
-    R, ties = (rankdata(A), tie_sums(A)) if ranked is None else ranked
+    R, ties = rank_ties(A) if ranked is None else ranked
     U = R[pos].sum(axis=0) - n1 * (n1 + 1) / 2.0
+    return U / (n1 * n0), mann_whitney_p(U, ties, n1, n0)
+
+
+def mann_whitney_p(U: np.ndarray, ties: np.ndarray, n1: int, n0: int) -> np.ndarray:
+    """The p-value of :func:`mann_whitney_greater` from the test's statistic.
+
+    U : float64 (n_units,), the Mann–Whitney U of the ``n1`` positive items against the ``n0``
+    others (pairs ordered the positive way, ties counting one half); ties : float64 (n_units,),
+    :func:`tie_sums` of all n1 + n0 items. Returns float64 (n_units,): the normal approximation
+    with the tie correction of the variance and a continuity correction; 1 without variance.
+    """
+    N = n1 + n0
     var = n1 * n0 / 12.0 * ((N + 1) - ties / (N * (N - 1)))
     with np.errstate(invalid="ignore", divide="ignore"):
         z = (U - n1 * n0 / 2.0 - 0.5) / np.sqrt(var)
-    p = np.where(var > 0, _ndtr(np.where(var > 0, z, 0.0)), 1.0)
-    return U / (n1 * n0), p
+    return np.where(var > 0, _ndtr(np.where(var > 0, z, 0.0)), 1.0)
 
 
 def sign_test(x: np.ndarray) -> float:
@@ -139,7 +150,7 @@ def select_breed_units(A: np.ndarray, labels: np.ndarray, classes: Sequence[str]
     auc = np.empty((A.shape[1], len(codes)))
     p = np.empty_like(auc)
     live = A.max(axis=0) > A.min(axis=0)
-    ranked = (rankdata(A), tie_sums(A))
+    ranked = rank_ties(A)
     for j, k in enumerate(codes):
         auc[:, j], p[:, j] = mann_whitney_greater(A, labels == k, ranked)
     if against == "top":

@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.analyses.readout import stratified_folds
-from helpers.analyses.breeds import mann_whitney_greater
+from helpers.analyses.breeds import mann_whitney_greater, mann_whitney_p
 from helpers.analyses.emergence import live_units
 from helpers.analyses.geometry import class_centroids
 from helpers.stats.measure import check_finite
@@ -96,8 +96,13 @@ def units_preferring(target: np.ndarray, others: np.ndarray, q: float = 0.05,
     A = np.vstack([_as2d(target, "target"), _as2d(others, "others")])
     positive = np.r_[np.ones(len(target), bool), np.zeros(len(others), bool)]
     live = live_units(A) if live is None else np.asarray(live, dtype=bool)
-    _, p = mann_whitney_greater(A, positive)
-    p = np.where(live, p, np.nan)
+    p = np.full(A.shape[1], np.nan)
+    p[live] = mann_whitney_greater(A[:, live], positive)[1]  # the dead are never chosen: not worth ranking
+    return _bh_chosen(p, q)
+
+
+def _bh_chosen(p: np.ndarray, q: float) -> np.ndarray:
+    """Bool (n_units,): Benjamini–Hochberg at level q over p (n_units,), NaN: not tested."""
     return np.nan_to_num(benjamini_hochberg(p), nan=2.0) <= q
 
 
@@ -179,14 +184,45 @@ def bootstrap_differences(face: np.ndarray, variants: Mapping[str, np.ndarray], 
     if n_boot < 1:
         raise ValueError(f"n_boot must be at least 1; got {n_boot!r}.")
     live = live_units(np.vstack([face, others, *variants.values()]))
+    # A resample only repeats rows of these images, so its ranks follow from counting: each live
+    # unit's responses are coded once by their order among all its distinct responses here, and
+    # a resample's Mann-Whitney U and tie term are sums over codes of (exact, integer) counts.
+    # The p-values, hence the units chosen, are those of units_preferring on the resampled rows.
+    sets = [face, *variants.values()]
+    n_f, n_o, n_sets = len(face), len(others), len(sets)
+    codes = _codes(np.vstack([*sets, others])[:, live])
+    K, m = int(codes.max(initial=0)) + 1, codes.shape[1]
+    offset = np.arange(m) * K  # unit j's codes are j * K + 0..K-1 in the flat count tables
+    set_codes = [codes[k * n_f:(k + 1) * n_f] + offset for k in range(n_sets)]
+    others_codes = codes[n_sets * n_f:] + offset
     rng = np.random.default_rng(seed)
     rows = []
     for _ in range(int(n_boot)):
-        fi = rng.integers(0, len(face), len(face))
-        oi = rng.integers(0, len(others), len(others))
-        base = units_preferring(face[fi], others[oi], q, live).mean()
-        rows.append({name: base - units_preferring(V[fi], others[oi], q, live).mean() for name, V in variants.items()})
+        fi = rng.integers(0, n_f, n_f)
+        oi = rng.integers(0, n_o, n_o)
+        n_others = np.bincount(others_codes[oi].ravel(), minlength=m * K)  # per unit and code
+        # per code, the resampled others below it and half those equal: one positive item's share of U
+        share = (np.cumsum(n_others.reshape(m, K), axis=1) - 0.5 * n_others.reshape(m, K)).ravel()
+        proportions = []
+        for C in set_codes:
+            keys = C[fi]
+            U = share[keys].sum(axis=0)
+            t = np.bincount(keys.ravel(), minlength=m * K) + n_others  # tie group sizes
+            ties = (t * t * t - t).reshape(m, K).sum(axis=1).astype(np.float64)
+            p = np.full(face.shape[1], np.nan)
+            p[live] = mann_whitney_p(U, ties, n_f, n_o)
+            proportions.append(_bh_chosen(p, q).mean())
+        rows.append({name: proportions[0] - x for name, x in zip(variants, proportions[1:])})
     return pd.DataFrame(rows, columns=list(variants))
+
+
+def _codes(X: np.ndarray) -> np.ndarray:
+    """Per column of X (n, m), each value's index among the column's sorted distinct values:
+    int64 (n, m), in the same order as X's values and equal where they are equal."""
+    codes = np.zeros(X.shape, dtype=np.int64)
+    for j in range(X.shape[1]):
+        codes[:, j] = np.unique(X[:, j], return_inverse=True)[1]
+    return codes
 
 
 def feature_shares(face: np.ndarray, variants: Mapping[str, np.ndarray], others: np.ndarray,
