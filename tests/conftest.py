@@ -13,11 +13,40 @@ os.environ["COURSE_PROFILE"] = "quick"
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 
+class _TeacherNotebookCache:
+    """nbval's kernels (the teacher editions, notebooks/teacher/) start with the environment of the
+    test process when a notebook's first cell is set up: give them the cache the session's
+    notebooks share (:func:`_private_dirs`) for that moment. Registered as a plugin, not written
+    as conftest hooks, which would reach only the items under tests/."""
+
+    key = pytest.StashKey["str | None"]()
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item):
+        shared = os.environ.get("COURSE_TEST_NOTEBOOK_CACHE")
+        if shared and item.path.suffix == ".ipynb":
+            item.stash[self.key] = os.environ.get("COURSE_CACHE")
+            os.environ["COURSE_CACHE"] = shared
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_teardown(self, item):
+        if self.key in item.stash:
+            saved = item.stash[self.key]
+            if saved is None:
+                os.environ.pop("COURSE_CACHE", None)
+            else:
+                os.environ["COURSE_CACHE"] = saved
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(_TeacherNotebookCache(), "course-teacher-notebook-cache")
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _private_dirs(tmp_path_factory):
     """Private cache, weights and data folders for this process's tests; and one cache for the
     notebooks the session executes (the learner editions here, the teacher editions under nbval:
-    notebooks/teacher/conftest.py), named by ``COURSE_TEST_NOTEBOOK_CACHE`` and shared by the
+    :class:`_TeacherNotebookCache`), named by ``COURSE_TEST_NOTEBOOK_CACHE`` and shared by the
     xdist workers, so that the second edition of a notebook finds what the first computed, as a
     learner's second run does. Its entries are keyed by content (network, stimuli, settings), so
     sharing them never serves a stale result."""
