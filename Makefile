@@ -72,15 +72,14 @@ test-deps: setup
 
 # Two workers on CI's 2 cores, one thread each: two processes of 2 threads on 2 cores spend more
 # than half their time waiting for each other (measured: VGG16 forward passes 1.3 vs 3.0 images/s
-# per process). Whole files go to a worker (--dist loadfile), in the order given (no reordering by
-# size): the longest first (the full-profile rehearsal, then the learner notebooks), so that the
-# other worker works through the rest meanwhile and the short files even out the end.
+# per process). Whole files go to a worker (--dist loadfile), in the order tests/conftest.py gives
+# them (not reordered by size): the longest first (the full-profile rehearsal, then the learner
+# notebooks), so that the other worker works through the rest meanwhile.
 TEST_THREADS := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 COURSE_THREADS=1
-TEST_ORDER := tests/test_rehearsal.py tests/test_learner_notebooks.py tests notebooks/teacher
 
 test: setup test-deps
 	TIMM_WHEEL=$$(ls $(VENV)/wheels/timm-*.whl 2>/dev/null | head -n 1) COURSE_PROFILE=quick $(TEST_THREADS) \
-	  $(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder $(TEST_ORDER) \
+	  $(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder tests notebooks/teacher \
 	  --nbval-lax --nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider
 
 # The unit tests alone (no notebooks, no browser, no test marked slow): about two minutes on 2 cores.

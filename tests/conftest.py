@@ -13,6 +13,29 @@ os.environ["COURSE_PROFILE"] = "quick"
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 
+#: Test files handed out first, longest first: the full-profile rehearsal (its postBuild alone takes
+#: minutes) and the learner notebooks; ``make test`` keeps this order (--no-loadscope-reorder).
+FIRST_FILES = ("test_rehearsal.py", "test_learner_notebooks.py")
+#: ... and the files kept for after the other unit tests: the rehearsal's second half, which needs
+#: the first half's postBuild (it waits for it), then nbval's teacher notebooks.
+LATE_FILES = ("test_rehearsal_later.py",)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Order the session's items by file as :data:`FIRST_FILES` and :data:`LATE_FILES` say (the
+    rest keep their order): with two processes, the longest file starts at once and the other
+    process works through the rest meanwhile, and the end is made of short files."""
+    def rank(item) -> int:
+        name = item.path.name
+        if name in FIRST_FILES:
+            return FIRST_FILES.index(name)
+        if name in LATE_FILES:
+            return len(FIRST_FILES) + 1
+        return len(FIRST_FILES) + (2 if item.path.suffix == ".ipynb" else 0)
+
+    items.sort(key=rank)  # stable: within a rank, pytest's order
+
+
 class _TeacherNotebookCache:
     """nbval's kernels (the teacher editions, notebooks/teacher/) start with the environment of the
     test process when a notebook's first cell is set up: give them the cache the session's
