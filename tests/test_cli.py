@@ -93,8 +93,10 @@ def test_the_notebooks_read_the_statistics_a_report_computed(tmp_path, monkeypat
     from helpers.stats import selectivity as sel
 
     monkeypatch.setenv("COURSE_CACHE", str(tmp_path / "cache"))
-    assert main(["report", "--out", str(tmp_path / "out"), "--profile", "quick", "--layers", "fc2",
-                 "--no-progress"]) == 0
+    args = ["report", "--out", str(tmp_path / "out"), "--profile", "quick", "--layers", "fc2", "--no-progress"]
+    assert main(args + ["--no-cache"]) == 0
+    assert not (tmp_path / "cache" / "selectivity").exists(), "--no-cache must leave the cache alone"
+    assert main(args) == 0
     reported = pd.read_csv(tmp_path / "out" / "selectivity_by_layer.csv")
 
     def no_analysis(*args, **kwargs):

@@ -240,8 +240,9 @@ def _report(args, checked: dict) -> int:
     print(f"{stim}\nModel: {info.label}", flush=True)
     acts = activations.collect(model, stim, layers=layers, batch_size=args.batch_size or prof.batch_size,
                                device=checked["device"], progress=not args.no_progress, cache=checked["cache"])
-    analyze = selectivity.analyze_cached if checked["cache"] else selectivity.analyze  # shared with the notebooks
-    result = analyze(acts, n_permutations=args.permutations, seed=args.seed, **checked["analyze"])
+    # cached where the notebooks' course.selectivity() reads it (Binder's postBuild runs this report)
+    result = selectivity.analyze_cached(acts, cache=checked["cache"], n_permutations=args.permutations,
+                                        seed=args.seed, **checked["analyze"])
     table = selectivity.summary_table(result, criterion=args.criterion, threshold=args.threshold,
                                       correction=None if args.correction == "none" else args.correction)
     out = Path(args.out)
@@ -302,8 +303,8 @@ def _claims(args, checked: dict, stim, acts, result, info, out: Path) -> dict:
         c_acts = activations.collect(net, stim, layers=list(acts), batch_size=args.batch_size or
                                      checked["profile"].batch_size, device=checked["device"],
                                      progress=not args.no_progress, cache=checked["cache"])
-        analyze = selectivity.analyze_cached if checked["cache"] else selectivity.analyze
-        control = analyze(c_acts, n_permutations=args.permutations, seed=args.seed)
+        control = selectivity.analyze_cached(c_acts, cache=checked["cache"], n_permutations=args.permutations,
+                                             seed=args.seed)
     elif args.control:
         print("\nNote: --control adds nothing here: the measured network is itself untrained.")
     card = claims.scorecard(result, control, essay_reason="the command-line report does not run the essay's "

@@ -135,11 +135,12 @@ def analyze(acts: Mapping[str, np.ndarray], labels=None, categories: Sequence[st
 _ANALYZE_PARAMETERS = dict(inspect.signature(analyze).parameters)
 
 
-def analyze_cached(acts, **settings) -> Selectivity:
+def analyze_cached(acts, cache: bool = True, **settings) -> Selectivity:
     """:func:`analyze` of cached activations, its result kept in the course cache beside them.
 
     acts : :func:`helpers.cnn.activations.collect`'s result; ``settings`` : analyze()'s settings
         (``n_permutations``, ``seed``, ...), not its data
+    cache : False: plain :func:`analyze` (``python -m helpers report --no-cache``)
 
     The entry's key is the activations' own cache key (``acts.meta["key"]``: network, stimuli,
     preprocessing), their layers and every setting of :func:`analysis_settings`, defaults
@@ -154,7 +155,7 @@ def analyze_cached(acts, **settings) -> Selectivity:
 
     key_of_acts = (getattr(acts, "meta", None) or {}).get("key")
     root = None
-    if key_of_acts is not None:
+    if cache and key_of_acts is not None:
         try:
             root = cache_dir("selectivity")
         except OSError:
